@@ -1,0 +1,173 @@
+"""Decoding with EXIF orientation, through reduced JPEG decodes where possible.
+
+A 12 MP JPEG costs about 66 ms to decode at full size but about 32 ms at 1/4 through the
+DCT (``Image.draft``), and no check of the foundation needs more than ~1000 px.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, UnidentifiedImageError
+
+from shelfaudit.domain.checks import DecodeResult
+from shelfaudit.errors import CorruptImage, EmptyFile, TooManyPixels, UnsupportedMediaType
+
+VERSION = "decode-1"
+
+SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+
+_MAGIC = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+)
+
+
+def sniff_format(head: bytes) -> str | None:
+    """Name the container format from the first bytes, or None for anything we do not take."""
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def describe_unsupported(head: bytes) -> str:
+    """A human name for a rejected file, for the error message."""
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
+        return "HEIC/HEIF (set the SFA app to save JPEG)"
+    if head[:4] in (b"GIF8",):
+        return "GIF"
+    if head[:2] == b"BM":
+        return "BMP"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "TIFF"
+    if head[:5] == b"%PDF-":
+        return "PDF"
+    return "not an image"
+
+
+# EXIF orientation -> the transpose that makes the image upright (as ImageOps.exif_transpose).
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+@dataclass(frozen=True)
+class ImageHeader:
+    format: str
+    width: int  # stored width, before EXIF orientation
+    height: int
+
+
+def read_header(data: bytes, *, max_pixels: int) -> ImageHeader:
+    """Check the container and dimensions without decoding pixels (bombs stop here)."""
+    if not data:
+        raise EmptyFile("the file is empty (0 bytes)")
+    fmt = sniff_format(data[:16])
+    if fmt is None:
+        raise UnsupportedMediaType(
+            f"unsupported file type: {describe_unsupported(data[:16])}; send JPEG, PNG or WebP"
+        )
+    try:
+        with warnings.catch_warnings():
+            # Our own limit (below) decides; PIL's warning threshold is lower than ours.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+                width, height = image.size
+    except Image.DecompressionBombError as exc:
+        raise TooManyPixels(
+            f"image has over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} MP; "
+            f"the limit is {max_pixels / 1e6:.0f} MP"
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise CorruptImage(f"cannot read the {fmt} header: {exc}") from exc
+    if width <= 0 or height <= 0:
+        raise CorruptImage(f"{fmt} header gives impossible dimensions {width}x{height}")
+    if width * height > max_pixels:
+        raise TooManyPixels(
+            f"image is {width}x{height} = {width * height / 1e6:.0f} MP; "
+            f"the limit is {max_pixels / 1e6:.0f} MP"
+        )
+    return ImageHeader(format=fmt, width=width, height=height)
+
+
+def reduction_for(width: int, height: int, target_long_side: int) -> int:
+    """Largest JPEG DCT reduction (1, 2, 4, 8) that keeps the long side >= target.
+
+    A 5 % shortfall is accepted: a 4000 px photo decodes at 1/4 (1000 px) for a 1024 target.
+    """
+    long_side = max(width, height)
+    for factor in (8, 4, 2):
+        if long_side // factor >= 0.95 * target_long_side:
+            return factor
+    return 1
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """The upright image at analysis resolution (RGB uint8, shape (H, W, 3))."""
+
+    rgb: NDArray[np.uint8]
+    exif: Image.Exif
+    result: DecodeResult
+
+
+def decode(data: bytes, *, target_long_side: int, max_pixels: int) -> DecodedImage:
+    """Decode ``data`` upright, reduced so that its long side is about ``target_long_side``.
+
+    Truncated or corrupt streams raise ``CorruptImage``: PIL refuses to load a truncated
+    JPEG unless ``LOAD_TRUNCATED_IMAGES`` is set, which we never set.
+    """
+    started = time.perf_counter()
+    header = read_header(data, max_pixels=max_pixels)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=[header.format])
+        with image:
+            exif = image.getexif()
+            orientation = int(exif.get(0x0112, 1) or 1)
+            reduction = 1
+            if header.format == "JPEG":
+                reduction = reduction_for(header.width, header.height, target_long_side)
+                if reduction > 1:
+                    image.draft("RGB", (header.width // reduction, header.height // reduction))
+            image.load()
+            upright = image.convert("RGB")
+            if orientation in _TRANSPOSE:
+                upright = upright.transpose(_TRANSPOSE[orientation])
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise CorruptImage(f"cannot decode the {header.format} image: {exc}") from exc
+    if max(upright.size) > target_long_side:
+        # Checks see one standard scale, whatever the camera resolution or format.
+        scale = target_long_side / max(upright.size)
+        size = (max(1, round(upright.width * scale)), max(1, round(upright.height * scale)))
+        upright = upright.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    rotated = orientation in (5, 6, 7, 8)
+    width, height = (header.height, header.width) if rotated else (header.width, header.height)
+    rgb = np.asarray(upright, dtype=np.uint8)
+    result = DecodeResult(
+        version=VERSION,
+        ms=(time.perf_counter() - started) * 1000,
+        format=header.format,
+        width=width,
+        height=height,
+        orientation=orientation,
+        analysis_width=int(rgb.shape[1]),
+        analysis_height=int(rgb.shape[0]),
+        reduction=reduction,
+    )
+    return DecodedImage(rgb=rgb, exif=exif, result=result)

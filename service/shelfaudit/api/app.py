@@ -1,0 +1,79 @@
+"""The FastAPI application: built around one Runtime and one Dispatcher."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from shelfaudit import __version__
+from shelfaudit.api import errors
+from shelfaudit.api.body_limit import BodyLimitMiddleware
+from shelfaudit.api.routes import health, master_data, photos
+from shelfaudit.queue.dispatch import CeleryDispatcher, Dispatcher, ThreadDispatcher
+from shelfaudit.queue.sweep import PeriodicSweep, sweep
+from shelfaudit.runtime import Runtime, build_runtime
+from shelfaudit.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+# Room for the multipart envelope and the metadata fields around the file itself.
+_MULTIPART_OVERHEAD = 256 * 1024
+
+
+def make_dispatcher(runtime: Runtime) -> Dispatcher:
+    settings = runtime.settings
+    if settings.uses_broker:
+        from shelfaudit.queue.celery_app import create_celery
+
+        return CeleryDispatcher(create_celery(settings), settings.queue_name)
+    return ThreadDispatcher(
+        runtime.processor, workers=settings.inprocess_workers, attempts=settings.max_attempts
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        embedded = not settings.uses_broker and settings.database_url is None
+        runtime = build_runtime(settings, upgrade_db=embedded)
+        dispatcher = make_dispatcher(runtime)
+        if not settings.uses_broker:
+            # Nothing else processes photos in this mode: whatever a previous run left
+            # half-done is picked up at once.
+            sweep(runtime.sessions, dispatcher, received_grace_s=0, processing_lease_s=0)
+        periodic = PeriodicSweep(
+            runtime.sessions,
+            dispatcher,
+            interval_s=settings.sweep_interval_s,
+            received_grace_s=settings.sweep_received_grace_s,
+            processing_lease_s=settings.sweep_processing_lease_s,
+        )
+        periodic.start()
+        app.state.runtime = runtime
+        app.state.dispatcher = dispatcher
+        try:
+            yield
+        finally:
+            periodic.stop()
+            dispatcher.close()
+            runtime.close()
+
+    app = FastAPI(
+        title="ShelfAudit",
+        version=__version__,
+        summary="Store photos in; quality, EXIF facts, duplicates, scores and verdicts out.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(photos.router)
+    app.include_router(master_data.router)
+    return app

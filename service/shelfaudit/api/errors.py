@@ -1,0 +1,62 @@
+"""The one place where errors become HTTP statuses. Bodies: {"error": {code, message, field}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from shelfaudit import errors
+
+STATUS: dict[type[errors.ShelfAuditError], int] = {
+    errors.EmptyFile: 400,
+    errors.PayloadTooLarge: 413,
+    errors.TooManyPixels: 413,
+    errors.UnsupportedMediaType: 415,
+    errors.CorruptImage: 422,
+    errors.InvalidMetadata: 422,
+    errors.UnknownReference: 422,
+    errors.InvalidInput: 400,
+    errors.NotFound: 404,
+    errors.TransientError: 503,
+}
+
+
+def status_for(exc: errors.ShelfAuditError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def error_body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": field, **extra}}
+
+
+async def _shelfaudit_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.ShelfAuditError)
+    return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=status_for(exc))
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {
+            "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")),
+            "message": err["msg"],
+        }
+        for err in exc.errors()
+    ]
+    first = problems[0] if problems else {"field": None, "message": "invalid request"}
+    message = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return JSONResponse(
+        error_body("invalid_metadata", message, first["field"], problems=problems),
+        status_code=422,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.ShelfAuditError, _shelfaudit_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,0 +1,34 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from shelfaudit import __version__
+from shelfaudit.analyse.pipeline import PIPELINE_VERSION
+from shelfaudit.api.deps import RuntimeDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz(runtime: RuntimeDep) -> JSONResponse:
+    """200 when the database answers; 503 otherwise."""
+    try:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        database = "ok"
+    except SQLAlchemyError as exc:
+        database = f"error: {type(exc).__name__}"
+    body = {
+        "status": "ok" if database == "ok" else "degraded",
+        "version": __version__,
+        "pipeline_version": PIPELINE_VERSION,
+        "database": database,
+        "queue": "celery" if runtime.settings.uses_broker else "in-process",
+        "storage": runtime.settings.storage_backend.value,
+    }
+    return JSONResponse(body, status_code=200 if database == "ok" else 503)

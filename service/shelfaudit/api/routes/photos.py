@@ -1,0 +1,146 @@
+"""Photo intake and results."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from pydantic import BaseModel, ValidationError
+
+from shelfaudit.api.deps import DispatcherDep, RuntimeDep, SessionDep
+from shelfaudit.domain.enums import PhotoStatus
+from shelfaudit.errors import InvalidMetadata, NotFound
+from shelfaudit.results.read import list_photos, read_photo
+from shelfaudit.results.schemas import PhotoPublic
+from shelfaudit.store.tables import Photo
+from shelfaudit.upload.intake import CONTENT_TYPES, accept_photo
+from shelfaudit.upload.metadata import VisitMetadata
+
+router = APIRouter(prefix="/v1/photos", tags=["photos"])
+
+
+class PhotoAccepted(BaseModel):
+    photo_id: int
+    status: PhotoStatus
+    status_url: str
+    replayed: bool  # True when client_photo_id was sent before: this is the original photo
+
+
+def _metadata(**fields: object) -> VisitMetadata:
+    try:
+        return VisitMetadata.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        raise InvalidMetadata(
+            "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'metadata'}: {e['msg']}" for e in exc.errors()
+            ),
+            field=field,
+        ) from exc
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PhotoAccepted,
+    responses={
+        200: {"description": "client_photo_id seen before: the original photo"},
+        400: {"description": "empty file"},
+        413: {"description": "file or image too large"},
+        415: {"description": "not a JPEG, PNG or WebP image"},
+        422: {"description": "corrupt image or invalid metadata"},
+    },
+)
+def upload_photo(
+    runtime: RuntimeDep,
+    dispatcher: DispatcherDep,
+    response: Response,
+    file: Annotated[UploadFile, File(description="the photo, JPEG/PNG/WebP")],
+    client_photo_id: Annotated[str | None, Form()] = None,
+    rep_id: Annotated[str | None, Form()] = None,
+    store_id: Annotated[str | None, Form()] = None,
+    activity_id: Annotated[str | None, Form()] = None,
+    captured_at: Annotated[str | None, Form(description="ISO 8601 with offset")] = None,
+    lat: Annotated[str | None, Form()] = None,
+    lon: Annotated[str | None, Form()] = None,
+    accuracy_m: Annotated[str | None, Form()] = None,
+    device_model: Annotated[str | None, Form()] = None,
+    app_version: Annotated[str | None, Form()] = None,
+) -> PhotoAccepted:
+    """Accept a photo with its visit metadata; analysis runs in the background."""
+    meta = _metadata(
+        client_photo_id=client_photo_id,
+        rep_id=rep_id,
+        store_id=store_id,
+        activity_id=activity_id,
+        captured_at=captured_at,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy_m,
+        device_model=device_model,
+        app_version=app_version,
+    )
+    # The body-limit middleware bounds what can arrive here, so reading it whole is safe.
+    data = file.file.read(runtime.settings.max_upload_bytes + 1)
+    accepted = accept_photo(
+        sessions=runtime.sessions,
+        objects=runtime.objects,
+        settings=runtime.settings,
+        data=data,
+        meta=meta,
+        source_name=file.filename,
+    )
+    photo = accepted.photo
+    if accepted.created:
+        dispatcher.submit(photo.id)
+    else:
+        response.status_code = status.HTTP_200_OK
+    return PhotoAccepted(
+        photo_id=photo.id,
+        status=PhotoStatus(photo.status),
+        status_url=f"/v1/photos/{photo.id}",
+        replayed=not accepted.created,
+    )
+
+
+@router.get("/{photo_id}", response_model=PhotoPublic)
+def get_photo(session: SessionDep, photo_id: int) -> PhotoPublic:
+    """Status, visit metadata and every analysis result of one photo."""
+    return read_photo(session, photo_id)
+
+
+@router.get("", response_model=list[PhotoPublic])
+def get_photos(
+    session: SessionDep,
+    status_: Annotated[PhotoStatus | None, Query(alias="status")] = None,
+    store_id: str | None = None,
+    rep_id: str | None = None,
+    activity_id: str | None = None,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[PhotoPublic]:
+    """Photos in id order, without results; page with ``after_id``."""
+    return list_photos(
+        session,
+        status=status_,
+        store_id=store_id,
+        rep_id=rep_id,
+        activity_id=activity_id,
+        after_id=after_id,
+        limit=limit,
+    )
+
+
+@router.get("/{photo_id}/original", response_class=Response)
+def get_original(runtime: RuntimeDep, session: SessionDep, photo_id: int) -> Response:
+    """The original bytes exactly as uploaded."""
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound(f"photo {photo_id} does not exist")
+    data = runtime.objects.get(photo.object_key)
+    return Response(
+        content=data,
+        media_type=CONTENT_TYPES.get(photo.format, "application/octet-stream"),
+        headers={"ETag": f'"{photo.sha256}"', "Cache-Control": "private, max-age=31536000"},
+    )

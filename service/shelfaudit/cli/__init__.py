@@ -1,0 +1,1 @@
+"""The ``shelfaudit`` command line."""

@@ -1,0 +1,179 @@
+"""Entry point: ``shelfaudit serve | worker | audit | sweep | db upgrade``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from shelfaudit.errors import InvalidInput
+from shelfaudit.settings import Settings, get_settings
+
+app = typer.Typer(no_args_is_help=True, help="ShelfAudit: AI audit of retail display photos.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:
+        err.print(f"[red]invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+) -> None:
+    """Run the HTTP API (and, without a broker, the analysis in-process)."""
+    import uvicorn
+
+    from shelfaudit.api.app import create_app
+
+    settings = _settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    err.print(
+        f"ShelfAudit on http://{host or settings.host}:{port or settings.port} "
+        f"(docs at /docs); data in {settings.data_dir}"
+    )
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="worker processes")] = None,
+) -> None:
+    """Run a Celery worker that analyses queued photos (needs SHELFAUDIT_BROKER_URL)."""
+    from shelfaudit.queue.celery_app import create_celery
+
+    settings = _settings()
+    if not settings.uses_broker:
+        err.print("[red]SHELFAUDIT_BROKER_URL is not set[/red]: `serve` alone analyses in-process")
+        raise typer.Exit(2)
+    celery = create_celery(settings)
+    celery.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--queues={settings.queue_name}",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ]
+    )
+
+
+@app.command("sweep")
+def sweep_command() -> None:
+    """Queue again every photo stuck in `received` or held by a dead worker."""
+    from shelfaudit.api.app import make_dispatcher
+    from shelfaudit.queue.sweep import sweep
+    from shelfaudit.runtime import build_runtime
+
+    settings = _settings()
+    runtime = build_runtime(settings)
+    dispatcher = make_dispatcher(runtime)
+    try:
+        ids = sweep(
+            runtime.sessions,
+            dispatcher,
+            received_grace_s=settings.sweep_received_grace_s,
+            processing_lease_s=settings.sweep_processing_lease_s,
+        )
+    finally:
+        dispatcher.close()
+        runtime.close()
+    typer.echo(json.dumps({"requeued": ids}))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the database schema to REVISION (default: the newest)."""
+    from shelfaudit.store import migrate
+    from shelfaudit.store.database import make_engine
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    migrate.upgrade(engine, revision)
+    engine.dispose()
+    err.print(f"database at {revision}: {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def audit(
+    paths: Annotated[list[Path], typer.Argument(help="photos or folders of photos")],
+    store: Annotated[str | None, typer.Option("--store", help="store id")] = None,
+    rep: Annotated[str | None, typer.Option("--rep", help="rep id")] = None,
+    activity: Annotated[str | None, typer.Option("--activity", help="activity id")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per photo")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="also write JSON lines here")] = None,
+) -> None:
+    """Audit photos through the same pipeline as the API, on this machine's data directory."""
+    from shelfaudit.cli.audit import audit_file, collect_files
+    from shelfaudit.cli.render import summary_table
+    from shelfaudit.runtime import build_runtime
+    from shelfaudit.upload.metadata import VisitMetadata
+
+    settings = _settings()
+    files = collect_files(paths)
+    if not files:
+        err.print("[red]no photos found[/red] in " + ", ".join(map(str, paths)))
+        raise typer.Exit(2)
+    try:
+        meta = VisitMetadata(store_id=store, rep_id=rep, activity_id=activity)
+    except ValueError as exc:
+        err.print(f"[red]invalid option:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    runtime = build_runtime(settings, upgrade_db=settings.database_url is None)
+    records: list[dict[str, Any]] = []
+    sink = out.open("w", encoding="utf-8") if out else None
+    try:
+        with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
+            task = progress.add_task("auditing", total=len(files))
+            for path in files:
+                record = audit_file(runtime, path, meta)
+                if record["status"] == "rejected" and record["error"].startswith(
+                    "unknown_reference"
+                ):
+                    raise InvalidInput(record["error"])
+                records.append(record)
+                line = json.dumps(record, ensure_ascii=False)
+                if as_json:
+                    typer.echo(line)
+                if sink:
+                    sink.write(line + "\n")
+                progress.advance(task)
+    except InvalidInput as exc:
+        err.print(f"[red]{exc.message}[/red]: create it first (PUT /v1/stores/ID and so on)")
+        raise typer.Exit(2) from exc
+    finally:
+        if sink:
+            sink.close()
+        runtime.close()
+    if not as_json:
+        Console().print(summary_table(records))
+    if any(r["status"] == "rejected" for r in records):
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

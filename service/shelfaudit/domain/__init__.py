@@ -1,0 +1,1 @@
+"""Shared vocabulary of ShelfAudit: enums and typed results. Imports nothing of ours."""

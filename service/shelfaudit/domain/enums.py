@@ -1,0 +1,32 @@
+"""Closed vocabularies; their values go on the wire and into the database."""
+
+from enum import StrEnum
+
+
+class PhotoStatus(StrEnum):
+    received = "received"  # stored and recorded, waiting for analysis
+    processing = "processing"  # a worker holds it
+    analysed = "analysed"  # results for the current pipeline version exist
+    failed = "failed"  # analysis gave up; the original is still kept
+
+
+class Severity(StrEnum):
+    info = "info"
+    warning = "warning"
+    critical = "critical"
+
+
+class FlagCode(StrEnum):
+    blurry = "blurry"
+    too_dark = "too_dark"
+    too_bright = "too_bright"
+    low_resolution = "low_resolution"
+    exact_duplicate = "exact_duplicate"
+    near_duplicate = "near_duplicate"
+    no_camera_exif = "no_camera_exif"
+    edited_software = "edited_software"
+
+
+class MatchKind(StrEnum):
+    exact = "exact"  # identical bytes (SHA-256)
+    near = "near"  # perceptual hashes within thresholds

@@ -1,0 +1,60 @@
+"""The error tree. HTTP statuses: ``api/errors.py``; retries: ``queue/tasks.py``."""
+
+from __future__ import annotations
+
+
+class ShelfAuditError(Exception):
+    """Base of every error the package raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(ShelfAuditError):
+    """The caller sent something we will not accept; retrying the same request cannot help."""
+
+    code = "invalid_input"
+
+
+class EmptyFile(InvalidInput):
+    code = "empty_file"
+
+
+class CorruptImage(InvalidInput):
+    code = "corrupt_image"
+
+
+class UnsupportedMediaType(InvalidInput):
+    code = "unsupported_media_type"
+
+
+class PayloadTooLarge(InvalidInput):
+    code = "payload_too_large"
+
+
+class TooManyPixels(InvalidInput):
+    code = "too_many_pixels"
+
+
+class InvalidMetadata(InvalidInput):
+    code = "invalid_metadata"
+
+
+class UnknownReference(InvalidInput):
+    """Metadata names a store, rep or activity that the master data does not hold."""
+
+    code = "unknown_reference"
+
+
+class NotFound(ShelfAuditError):
+    code = "not_found"
+
+
+class TransientError(ShelfAuditError):
+    """A dependency (database, object store, broker) failed in a way a retry may fix."""
+
+    code = "transient"

@@ -1,0 +1,60 @@
+"""Celery tasks: thin adapters around ``Processor.process``.
+
+The runtime (database pool, object store client) is built once per worker process, after
+the fork, never at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from celery import Task, shared_task
+from celery.signals import worker_process_init
+from sqlalchemy.exc import OperationalError
+
+from shelfaudit.errors import NotFound, TransientError
+from shelfaudit.queue.celery_app import TASK_ANALYSE
+from shelfaudit.runtime import Runtime, build_runtime
+from shelfaudit.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_runtime: Runtime | None = None
+
+RETRYABLE = (TransientError, OperationalError)
+
+
+def worker_runtime() -> Runtime:
+    global _runtime
+    with _lock:
+        if _runtime is None:
+            _runtime = build_runtime(get_settings())
+        return _runtime
+
+
+@worker_process_init.connect
+def _reset_after_fork(**_: Any) -> None:
+    # Connections inherited from the parent must not be shared across processes.
+    global _runtime
+    with _lock:
+        _runtime = None
+
+
+@shared_task(name=TASK_ANALYSE, bind=True, acks_late=True, max_retries=None)
+def analyse_photo(self: Task, photo_id: int) -> str:
+    runtime = worker_runtime()
+    try:
+        return str(runtime.processor.process(photo_id))
+    except NotFound:
+        log.warning("photo %s vanished before analysis; dropping the task", photo_id)
+        return "missing"
+    except RETRYABLE as exc:
+        retries = int(self.request.retries)
+        give_up = retries + 1 >= runtime.settings.max_attempts
+        runtime.processor.record_error(photo_id, f"{type(exc).__name__}: {exc}", give_up=give_up)
+        if give_up:
+            raise
+        raise self.retry(exc=exc, countdown=min(300, 2 ** (retries + 1))) from exc

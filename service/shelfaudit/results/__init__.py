@@ -1,0 +1,1 @@
+"""Running the pipeline on stored photos and keeping and presenting its results."""

@@ -1,0 +1,150 @@
+"""Analyse one stored photo and keep its results. Idempotent: safe to run twice or more."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from shelfaudit.analyse.pipeline import PIPELINE_VERSION, PipelineConfig, analyse
+from shelfaudit.domain.checks import AnalysisResult, DuplicateMatch, HashResult
+from shelfaudit.domain.enums import PhotoStatus
+from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.results.hash_lookup import find_earlier, hash_row
+from shelfaudit.store.objects import ObjectStore
+from shelfaudit.store.tables import Analysis, Photo, PhotoHash, utcnow
+from shelfaudit.store.upsert import upsert
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Processor:
+    """What analysing a stored photo needs; built once per process."""
+
+    sessions: sessionmaker[Session]
+    objects: ObjectStore
+    config: PipelineConfig
+    debug_delay_s: float = 0.0
+
+    def process(self, photo_id: int) -> PhotoStatus:
+        """Analyse ``photo_id`` unless results for this pipeline version already exist.
+
+        Raises ``NotFound`` for an unknown id and ``TransientError`` when storage or the
+        database fail in a way a retry may fix; a photo that cannot be decoded is marked
+        ``failed`` (its original stays stored).
+        """
+        with self.sessions.begin() as session:
+            photo = session.get(Photo, photo_id)
+            if photo is None:
+                raise NotFound(f"photo {photo_id} does not exist")
+            if photo.status == PhotoStatus.analysed and _has_result(session, photo_id):
+                return PhotoStatus.analysed
+            photo.status = PhotoStatus.processing
+            photo.attempts += 1
+            photo.updated_at = utcnow()
+            key, sha256 = photo.object_key, photo.sha256
+
+        data = self.objects.get(key)
+        if self.debug_delay_s:
+            time.sleep(self.debug_delay_s)
+        try:
+            result = self._analyse(photo_id, data, sha256)
+        except InvalidInput as exc:
+            self._mark_failed(photo_id, f"{exc.code}: {exc.message}")
+            return PhotoStatus.failed
+        self._save(photo_id, sha256, result)
+        log.info("photo %s analysed in %.1f ms", photo_id, result.ms)
+        return PhotoStatus.analysed
+
+    def _analyse(self, photo_id: int, data: bytes, sha256: str) -> AnalysisResult:
+        with self.sessions() as session:
+
+            def lookup(query: HashResult, digest: str) -> tuple[list[DuplicateMatch], int]:
+                return find_earlier(
+                    session,
+                    photo_id=photo_id,
+                    query=query,
+                    sha256=digest,
+                    thresholds=self.config.duplicates,
+                )
+
+            return analyse(data, sha256=sha256, config=self.config, lookup=lookup)
+
+    def _save(self, photo_id: int, sha256: str, result: AnalysisResult) -> None:
+        now = utcnow()
+        with self.sessions.begin() as session:
+            upsert(
+                session,
+                PhotoHash.__table__,  # type: ignore[arg-type]
+                hash_row(photo_id, sha256, result.checks.hashes),
+                keys=["photo_id"],
+                update=["sha256", "phash", "dhash", "pdq", "pdq_quality"],
+            )
+            upsert(
+                session,
+                Analysis.__table__,  # type: ignore[arg-type]
+                {
+                    "photo_id": photo_id,
+                    "pipeline_version": result.pipeline_version,
+                    "checks": result.checks.model_dump(mode="json"),
+                    "flags": [flag.model_dump(mode="json") for flag in result.flags],
+                    "ms": result.ms,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+                keys=["photo_id", "pipeline_version"],
+                update=["checks", "flags", "ms", "updated_at"],
+            )
+            photo = session.get(Photo, photo_id)
+            assert photo is not None
+            photo.status = PhotoStatus.analysed
+            photo.last_error = None
+            photo.updated_at = now
+
+    def _mark_failed(self, photo_id: int, error: str) -> None:
+        with self.sessions.begin() as session:
+            photo = session.get(Photo, photo_id)
+            if photo is not None:
+                photo.status = PhotoStatus.failed
+                photo.last_error = error[:2000]
+                photo.updated_at = utcnow()
+
+    def record_error(self, photo_id: int, error: str, *, give_up: bool) -> None:
+        """Note a transient failure; after the last attempt the photo is marked failed."""
+        with self.sessions.begin() as session:
+            photo = session.get(Photo, photo_id)
+            if photo is None:
+                return
+            photo.last_error = error[:2000]
+            photo.status = PhotoStatus.failed if give_up else PhotoStatus.received
+            photo.updated_at = utcnow()
+
+
+def _has_result(session: Session, photo_id: int) -> bool:
+    found = session.scalar(
+        select(Analysis.id).where(
+            Analysis.photo_id == photo_id, Analysis.pipeline_version == PIPELINE_VERSION
+        )
+    )
+    return found is not None
+
+
+def stuck_photo_ids(
+    session: Session, *, received_before: datetime, processing_before: datetime, limit: int
+) -> list[int]:
+    """Photos the sweep must enqueue again: waiting too long, or held by a dead worker."""
+    rows = session.scalars(
+        select(Photo.id)
+        .where(
+            ((Photo.status == PhotoStatus.received) & (Photo.updated_at < received_before))
+            | ((Photo.status == PhotoStatus.processing) & (Photo.updated_at < processing_before))
+        )
+        .order_by(Photo.id)
+        .limit(limit)
+    )
+    return list(rows)

@@ -1,0 +1,46 @@
+"""The process-wide pieces built from settings: database, object store, analysis processor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shelfaudit.analyse.pipeline import PipelineConfig
+from shelfaudit.results.process import Processor
+from shelfaudit.settings import Settings
+from shelfaudit.store import migrate
+from shelfaudit.store.database import make_engine, make_sessionmaker
+from shelfaudit.store.objects import ObjectStore, make_object_store
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    objects: ObjectStore
+    processor: Processor
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
+    """Connect everything; with ``upgrade_db`` the schema is migrated first (embedded use)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    if upgrade_db:
+        migrate.upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    objects = make_object_store(settings)
+    processor = Processor(
+        sessions=sessions,
+        objects=objects,
+        config=PipelineConfig.from_settings(settings),
+        debug_delay_s=settings.debug_task_delay_s,
+    )
+    return Runtime(
+        settings=settings, engine=engine, sessions=sessions, objects=objects, processor=processor
+    )

@@ -1,0 +1,125 @@
+"""The one settings object. Nothing else in the package reads the environment."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class StorageBackend(StrEnum):
+    local = "local"
+    s3 = "s3"
+
+
+def _default_data_dir() -> Path:
+    # Per-user and shared between runs, so that separate `shelfaudit audit` runs see each
+    # other's history; XDG_DATA_HOME is honoured as on any Linux desktop.
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "shelfaudit"
+
+
+_DEFAULT_S3_SECRET = "minioadmin"  # noqa: S105 - the MinIO development default, refused in production
+
+
+class Settings(BaseSettings):
+    """Every knob of the service, read from ``SHELFAUDIT_*`` variables or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHELFAUDIT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    environment: Environment = Environment.development
+
+    # Embedded defaults live under one folder: SQLite database and the object store.
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+
+    storage_backend: StorageBackend = StorageBackend.local
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: SecretStr = SecretStr(_DEFAULT_S3_SECRET)
+    s3_bucket: str = "shelfaudit-photos"
+    s3_secure: bool = False
+    s3_region: str | None = None
+
+    # Queue: no broker means analysis runs in-process (one command is a working system).
+    broker_url: str | None = None
+    queue_name: str = "shelfaudit.analyse"
+    broker_visibility_timeout_s: int = Field(default=600, ge=1)
+    worker_concurrency: int = Field(default=2, ge=1)
+    inprocess_workers: int = Field(default=1, ge=1)
+
+    # Sweep: nothing accepted is ever lost.
+    sweep_interval_s: float = Field(default=60.0, gt=0)
+    sweep_received_grace_s: float = Field(default=120.0, ge=0)
+    sweep_processing_lease_s: float = Field(default=900.0, ge=0)
+    max_attempts: int = Field(default=5, ge=1)
+
+    # Intake limits.
+    max_upload_bytes: int = Field(default=40 * 1024 * 1024, gt=0)
+    max_pixels: int = Field(default=100_000_000, gt=0)
+    capture_future_tolerance_s: float = Field(default=600.0, ge=0)
+    capture_max_age_days: float = Field(default=366.0, gt=0)
+
+    # Quality: analysis image long side, and thresholds. Sharpness is the Laplacian variance at
+    # 640 px: sharp phone photos measure 1,000-30,000, a Gaussian blur of 0.4 % of the width
+    # 25-175.
+    quality_long_side: int = Field(default=1024, ge=256)
+    blur_min_sharpness: float = Field(default=100.0, ge=0)
+    exposure_dark_mean: float = Field(default=50.0, ge=0, le=255)
+    exposure_bright_mean: float = Field(default=215.0, ge=0, le=255)
+    exposure_clipped_fraction: float = Field(default=0.25, ge=0, le=1)
+    min_megapixels: float = Field(default=1.0, ge=0)
+    min_short_side: int = Field(default=720, ge=0)
+
+    # Near-duplicate thresholds (Hamming distances).
+    pdq_max_distance: int = Field(default=56, ge=0, le=256)
+    phash_max_distance: int = Field(default=10, ge=0, le=64)
+    dhash_max_distance: int = Field(default=12, ge=0, le=64)
+
+    # Fault injection for the worker-crash test: seconds to sleep inside the task.
+    debug_task_delay_s: float = Field(default=0.0, ge=0)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Self:
+        uses_s3 = self.storage_backend is StorageBackend.s3
+        if (
+            self.environment is Environment.production
+            and uses_s3
+            and self.s3_secret_key.get_secret_value() == _DEFAULT_S3_SECRET
+        ):
+            raise ValueError("SHELFAUDIT_S3_SECRET_KEY still has its default value in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'shelfaudit.db'}"
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.data_dir / "objects"
+
+    @property
+    def uses_broker(self) -> bool:
+        return bool(self.broker_url)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

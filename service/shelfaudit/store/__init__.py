@@ -1,0 +1,1 @@
+"""Where things are kept: originals in object storage, rows in the database."""

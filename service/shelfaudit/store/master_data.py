@@ -1,0 +1,125 @@
+"""Master data the checks need: stores (location, geofence), reps and activities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Self, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shelfaudit.domain.times import AwareDatetime
+from shelfaudit.errors import NotFound
+from shelfaudit.store.tables import Activity, Base, Rep, Store
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+Region = Annotated[str | None, Field(default=None, max_length=100), AfterValidator(_strip)]
+
+
+class StoreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    region: Region = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    geofence_m: float = Field(default=150.0, gt=0, le=50_000)
+
+    @model_validator(mode="after")
+    def _pair(self) -> Self:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        return self
+
+
+class StorePublic(StoreIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    created_at: datetime
+
+
+class RepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    region: Region = None
+
+
+class RepPublic(RepIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    created_at: datetime
+
+
+class ActivityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    brand: Annotated[str, Field(max_length=100)] | None = None
+    valid_from: AwareDatetime | None = None
+    valid_to: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
+            raise ValueError("valid_to must be after valid_from")
+        return self
+
+
+class ActivityPublic(ActivityIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    created_at: datetime
+
+
+Row = TypeVar("Row", bound=Base)
+
+
+def put_row(session: Session, model: type[Row], *, row_id: str, data: BaseModel) -> Row:
+    """Create or replace the master-data row ``row_id`` with ``data``."""
+    row = session.get(model, row_id)
+    if row is None:
+        row = model(id=row_id, **data.model_dump())
+        session.add(row)
+    else:
+        for key, value in data.model_dump().items():
+            setattr(row, key, value)
+    session.flush()
+    return row
+
+
+def get_row(session: Session, model: type[Row], row_id: str) -> Row:
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{model.__tablename__.rstrip('s')} {row_id!r} does not exist")
+    return row
+
+
+def list_rows(session: Session, model: type[Row], *, limit: int = 1000) -> list[Row]:
+    return list(session.scalars(select(model).order_by(model.id).limit(limit)))  # type: ignore[attr-defined]
+
+
+__all__ = [
+    "Activity",
+    "ActivityIn",
+    "ActivityPublic",
+    "Rep",
+    "RepIn",
+    "RepPublic",
+    "Store",
+    "StoreIn",
+    "StorePublic",
+    "get_row",
+    "list_rows",
+    "put_row",
+]

@@ -1,0 +1,141 @@
+"""Object storage for originals: one interface, a local folder or S3 (MinIO) behind it.
+
+Originals are content-addressed (``originals/ab/cd/<sha256>``), so storing the same bytes
+twice is harmless and a stored object never changes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from minio import Minio
+from minio.error import S3Error
+from urllib3.exceptions import HTTPError
+
+from shelfaudit.errors import NotFound, TransientError
+from shelfaudit.settings import Settings, StorageBackend
+
+
+def original_key(sha256: str) -> str:
+    return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+class ObjectStore(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+class LocalObjectStore:
+    """Objects as files under ``root``; writes are atomic (temp file, fsync, rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"object key escapes the store: {key!r}")
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+        if path.exists() and path.stat().st_size == len(data):
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise NotFound(f"object {key} is not in the store") from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+
+class S3ObjectStore:
+    """Objects in an S3 bucket through the ``minio`` SDK (MinIO, SeaweedFS, AWS S3)."""
+
+    def __init__(self, client: Minio, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> S3ObjectStore:
+        client = Minio(
+            settings.s3_endpoint,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key.get_secret_value(),
+            secure=settings.s3_secure,
+            region=settings.s3_region,
+        )
+        return cls(client, settings.s3_bucket)
+
+    def ensure_bucket(self) -> None:
+        try:
+            if not self.client.bucket_exists(self.bucket):
+                self.client.make_bucket(self.bucket)
+        except S3Error as exc:
+            if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise TransientError(f"cannot create bucket {self.bucket}: {exc}") from exc
+        except (HTTPError, OSError) as exc:
+            raise TransientError(f"object store unreachable: {exc}") from exc
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        try:
+            self.client.put_object(
+                self.bucket, key, io.BytesIO(data), len(data), content_type=content_type
+            )
+        except (S3Error, HTTPError, OSError) as exc:
+            raise TransientError(f"cannot store {key}: {exc}") from exc
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self.client.get_object(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject"):
+                raise NotFound(f"object {key} is not in the store") from exc
+            raise TransientError(f"cannot read {key}: {exc}") from exc
+        except (HTTPError, OSError) as exc:
+            raise TransientError(f"object store unreachable: {exc}") from exc
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return False
+            raise TransientError(f"cannot stat {key}: {exc}") from exc
+        except (HTTPError, OSError) as exc:
+            raise TransientError(f"object store unreachable: {exc}") from exc
+        return True
+
+
+def make_object_store(settings: Settings) -> ObjectStore:
+    if settings.storage_backend is StorageBackend.s3:
+        store = S3ObjectStore.from_settings(settings)
+        store.ensure_bucket()
+        return store
+    return LocalObjectStore(settings.objects_dir)

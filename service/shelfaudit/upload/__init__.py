@@ -1,0 +1,1 @@
+"""Intake: validate an upload and its visit metadata, store the original, record the photo."""

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tests.api.helpers import create_rep, create_store, upload, wait_analysed
+from tests.factories import real_photos, reencoded_resized
+
+
+def setup_master_data(client: TestClient) -> None:
+    create_store(client)
+    create_rep(client)
+
+
+def test_upload_is_accepted_stored_and_analysed(client: TestClient, tmp_path: Path) -> None:
+    setup_master_data(client)
+    data = real_photos()[0].read_bytes()
+
+    response = upload(client, data, client_photo_id="app-1")
+
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert body["status_url"] == f"/v1/photos/{body['photo_id']}"
+    photo = wait_analysed(client, body["photo_id"])
+    assert photo["status"] == "analysed"
+    assert photo["store_id"] == "S1" and photo["rep_id"] == "R1"
+    checks = photo["results"][0]["checks"]
+    assert set(checks) == {"decode", "quality", "exif", "hashes", "duplicates"}
+    assert checks["exif"]["make"] == "SAMSUNG"
+    assert checks["quality"]["passed"]
+    assert all(check["ms"] >= 0 and check["version"] for check in checks.values())
+    original = client.get(f"/v1/photos/{body['photo_id']}/original")
+    assert original.content == data
+
+
+def test_resending_the_client_photo_id_returns_the_original(client: TestClient) -> None:
+    setup_master_data(client)
+    data = real_photos()[1].read_bytes()
+    first = upload(client, data, client_photo_id="visit-42-photo-1")
+    again = upload(client, data, client_photo_id="visit-42-photo-1")
+    assert first.status_code == 202
+    assert again.status_code == 200
+    assert again.json()["photo_id"] == first.json()["photo_id"]
+    assert again.json()["replayed"] is True
+    assert len(client.get("/v1/photos").json()) == 1
+
+
+def test_near_duplicate_resubmission_is_flagged_with_the_earlier_photo(client: TestClient) -> None:
+    setup_master_data(client)
+    original = real_photos()[2].read_bytes()
+    first = upload(client, original).json()["photo_id"]
+    wait_analysed(client, first)
+
+    second = upload(client, reencoded_resized(original, scale=0.8, quality=70)).json()["photo_id"]
+    photo = wait_analysed(client, second)
+
+    matches = photo["results"][0]["checks"]["duplicates"]["matches"]
+    assert [m["photo_id"] for m in matches] == [first]
+    assert matches[0]["kind"] == "near"
+    assert matches[0]["store_id"] == "S1"
+    assert "near_duplicate" in [f["code"] for f in photo["results"][0]["flags"]]
+
+
+def test_exact_resubmission_is_an_exact_duplicate(client: TestClient) -> None:
+    setup_master_data(client)
+    data = real_photos()[3].read_bytes()
+    first = upload(client, data).json()["photo_id"]
+    wait_analysed(client, first)
+    second = upload(client, data).json()["photo_id"]
+    photo = wait_analysed(client, second)
+    assert second != first
+    assert photo["results"][0]["checks"]["duplicates"]["matches"][0]["kind"] == "exact"
+    assert photo["results"][0]["flags"][0]["code"] == "exact_duplicate"
+
+
+def test_unknown_photo_is_404(client: TestClient) -> None:
+    response = client.get("/v1/photos/999")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_list_photos_filters_by_store(client: TestClient) -> None:
+    setup_master_data(client)
+    create_store(client, "S2")
+    upload(client, real_photos()[0].read_bytes())
+    upload(client, real_photos()[1].read_bytes(), store_id="S2")
+    photos = client.get("/v1/photos", params={"store_id": "S2"}).json()
+    assert [p["store_id"] for p in photos] == ["S2"]
+
+
+def test_openapi_documents_the_upload(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/v1/photos" in spec["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_health_reports_embedded_mode(client: TestClient) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["queue"] == "in-process"
+    assert body["storage"] == "local"

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from shelfaudit.analyse import decode
+from shelfaudit.errors import CorruptImage, EmptyFile, TooManyPixels, UnsupportedMediaType
+
+from tests.factories import encode, jpeg_bytes, real_photos, textured_rgb
+
+MAX_PIXELS = 100_000_000
+
+
+def with_orientation(rgb: np.ndarray, orientation: int) -> bytes:
+    image = Image.fromarray(rgb)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("orientation", "upright_shape"),
+    [(1, (300, 400)), (3, (300, 400)), (6, (400, 300)), (8, (400, 300))],
+)
+def test_decode_applies_exif_orientation(orientation: int, upright_shape: tuple[int, int]) -> None:
+    rgb = textured_rgb(400, 300)
+    rgb[:30, :30] = 255  # a white corner marks the top-left of the stored image
+    decoded = decode.decode(
+        with_orientation(rgb, orientation), target_long_side=1024, max_pixels=MAX_PIXELS
+    )
+    assert decoded.rgb.shape[:2] == upright_shape
+    assert decoded.result.orientation == orientation
+    assert (decoded.result.height, decoded.result.width) == upright_shape
+
+
+def test_decode_rotates_the_marked_corner_where_orientation_6_says() -> None:
+    rgb = np.zeros((300, 400, 3), np.uint8)
+    rgb[:50, :50] = 255
+    decoded = decode.decode(with_orientation(rgb, 6), target_long_side=1024, max_pixels=MAX_PIXELS)
+    # Orientation 6 means "rotate 90 degrees clockwise to view": top-left goes to top-right.
+    assert decoded.rgb[:40, -40:].mean() > 200
+    assert decoded.rgb[:40, :40].mean() < 50
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "target", "factor"),
+    [
+        (4000, 3000, 1024, 4),
+        (4032, 3024, 1024, 4),
+        (2560, 1920, 1024, 2),
+        (800, 600, 1024, 1),
+        (8000, 6000, 960, 8),
+    ],
+)
+def test_reduction_keeps_long_side_near_target(
+    width: int, height: int, target: int, factor: int
+) -> None:
+    assert decode.reduction_for(width, height, target) == factor
+
+
+@pytest.mark.parametrize(("width", "height"), [(3000, 1600), (1600, 3000)])
+def test_decode_uses_reduced_jpeg_decode_for_big_photos(width: int, height: int) -> None:
+    decoded = decode.decode(jpeg_bytes(width, height), target_long_side=1024, max_pixels=MAX_PIXELS)
+    assert decoded.result.reduction == 2
+    assert max(decoded.rgb.shape[:2]) == 1024
+    assert (decoded.result.width, decoded.result.height) == (width, height)
+    portrait = height > width
+    assert (decoded.rgb.shape[0] > decoded.rgb.shape[1]) == portrait
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_decode_accepts_png_and_webp(fmt: str) -> None:
+    decoded = decode.decode(
+        encode(textured_rgb(640, 480), fmt), target_long_side=1024, max_pixels=MAX_PIXELS
+    )
+    assert decoded.result.format == fmt
+    assert decoded.rgb.shape == (480, 640, 3)
+
+
+def test_decode_real_phone_photo() -> None:
+    path = real_photos()[0]
+    decoded = decode.decode(path.read_bytes(), target_long_side=1024, max_pixels=MAX_PIXELS)
+    assert decoded.result.format == "JPEG"
+    assert max(decoded.rgb.shape[:2]) <= 1024
+    assert decoded.result.width * decoded.result.height > 4_000_000
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"", EmptyFile),
+        (b"hello, this is text with a .jpg name", UnsupportedMediaType),
+        (b"GIF89a" + b"\x00" * 100, UnsupportedMediaType),
+        (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 100, UnsupportedMediaType),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 200, CorruptImage),
+        (b"\x89PNG\r\n\x1a\n" + b"garbage" * 10, CorruptImage),
+    ],
+)
+def test_read_header_refuses_bad_files(data: bytes, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        decode.decode(data, target_long_side=1024, max_pixels=MAX_PIXELS)
+
+
+def test_truncated_jpeg_is_corrupt() -> None:
+    data = jpeg_bytes(1200, 900)
+    with pytest.raises(CorruptImage, match="decode"):
+        decode.decode(data[: len(data) // 2], target_long_side=256, max_pixels=MAX_PIXELS)
+
+
+def test_heic_is_named_in_the_error() -> None:
+    with pytest.raises(UnsupportedMediaType, match="HEIC"):
+        decode.read_header(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 100, max_pixels=MAX_PIXELS)
+
+
+def test_decompression_bomb_is_refused_before_decoding() -> None:
+    # A tiny PNG that claims 20000 x 20000 pixels (400 MP): refused from the header alone.
+    image = Image.new("1", (20000, 20000))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    bomb = buffer.getvalue()
+    assert len(bomb) < 200_000
+    with pytest.raises(TooManyPixels, match="MP"):
+        decode.read_header(bomb, max_pixels=MAX_PIXELS)
+
+
+def test_pixel_limit_is_a_setting() -> None:
+    with pytest.raises(TooManyPixels):
+        decode.read_header(jpeg_bytes(400, 300), max_pixels=100_000)

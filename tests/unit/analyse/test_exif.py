@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from PIL import ExifTags, Image
+from shelfaudit.analyse import exif
+from shelfaudit.analyse.decode import decode
+from shelfaudit.analyse.flags import exif_flags
+from shelfaudit.domain.enums import FlagCode
+
+from tests.factories import real_photos, textured_rgb
+
+
+def facts_of(data: bytes) -> exif.ExifResult:
+    return exif.extract(decode(data, target_long_side=512, max_pixels=10**8).exif)
+
+
+def jpeg_with_exif(**tags: object) -> bytes:
+    image = Image.fromarray(textured_rgb(320, 240))
+    data = Image.Exif()
+    gps: dict[int, object] = {}
+    ifd: dict[int, object] = {}
+    for name, value in tags.items():
+        if name.startswith("GPS"):
+            gps[ExifTags.GPS[name]] = value
+        elif name in ("DateTimeOriginal", "OffsetTimeOriginal"):
+            ifd[ExifTags.Base[name]] = value
+        else:
+            data[ExifTags.Base[name]] = value
+    if gps:
+        data[ExifTags.IFD.GPSInfo] = gps
+    if ifd:
+        data[ExifTags.IFD.Exif] = ifd
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=data.tobytes())
+    return buffer.getvalue()
+
+
+def test_real_phone_photo_has_camera_facts() -> None:
+    facts = facts_of(real_photos()[0].read_bytes())
+    assert (facts.make, facts.model) == ("SAMSUNG", "SCH-I925")
+    assert facts.datetime_original == "2017:10:09 14:26:01"
+    assert facts.has_camera_exif
+
+
+def test_real_phone_photo_gps_is_read_in_degrees() -> None:
+    facts = facts_of(real_photos()[1].read_bytes())
+    assert facts.gps_lat == pytest.approx(23.16425, abs=1e-4)
+    assert facts.gps_lon == pytest.approx(113.26393, abs=1e-4)
+
+
+def test_genuine_phone_photos_raise_no_exif_flag() -> None:
+    for path in real_photos():
+        assert exif_flags(facts_of(path.read_bytes())) == [], path.name
+
+
+def test_original_time_with_offset_becomes_utc() -> None:
+    facts = facts_of(
+        jpeg_with_exif(
+            Make="Xiaomi",
+            Model="M2101",
+            DateTimeOriginal="2026:05:12 09:30:00",
+            OffsetTimeOriginal="+08:00",
+        )
+    )
+    assert facts.captured_at == datetime(2026, 5, 12, 1, 30, tzinfo=UTC)
+
+
+def test_southern_western_gps_is_negative() -> None:
+    facts = facts_of(
+        jpeg_with_exif(
+            GPSLatitudeRef="S",
+            GPSLatitude=(33.0, 52.0, 0.0),
+            GPSLongitudeRef="W",
+            GPSLongitude=(70.0, 30.0, 0.0),
+        )
+    )
+    assert facts.gps_lat == pytest.approx(-33.8667, abs=1e-3)
+    assert facts.gps_lon == pytest.approx(-70.5, abs=1e-3)
+
+
+def test_missing_exif_is_an_info_flag_only() -> None:
+    flags = exif_flags(facts_of(jpeg_with_exif()))
+    assert [(f.code, f.severity.value) for f in flags] == [(FlagCode.no_camera_exif, "info")]
+
+
+def test_editor_in_software_tag_is_flagged() -> None:
+    flags = exif_flags(
+        facts_of(jpeg_with_exif(Make="Apple", Model="iPhone 13", Software="Adobe Photoshop 25.1"))
+    )
+    assert [f.code for f in flags] == [FlagCode.edited_software]
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "expected"),
+    [
+        ("2026:05:12 09:30:00", None, None),
+        ("2026:05:12 09:30:00", "bogus", None),
+        ("0000:00:00 00:00:00", "+00:00", None),
+        ("2026:05:12 09:30:00", "-05:00", datetime(2026, 5, 12, 14, 30, tzinfo=UTC)),
+    ],
+)
+def test_parse_exif_datetime(text: str, offset: str | None, expected: datetime | None) -> None:
+    assert exif.parse_exif_datetime(text, offset) == expected
