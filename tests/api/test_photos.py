@@ -24,7 +24,8 @@ def test_upload_is_accepted_stored_and_analysed(client: TestClient, tmp_path: Pa
     assert body["status_url"] == f"/v1/photos/{body['photo_id']}"
     photo = wait_analysed(client, body["photo_id"])
     assert photo["status"] == "analysed"
-    assert photo["store_id"] == "S1" and photo["rep_id"] == "R1"
+    assert photo["store_id"] == "S1"
+    assert photo["rep_id"] == "R1"
     checks = photo["results"][0]["checks"]
     assert set(checks) == {"decode", "quality", "exif", "hashes", "duplicates"}
     assert checks["exif"]["make"] == "SAMSUNG"

@@ -66,7 +66,8 @@ def test_near_match_thresholds(
 def test_exact_duplicate_is_found_by_sha_even_when_hashes_differ() -> None:
     far = query(pdq=flip_bits(BASE_PDQ, 200), phash=flip_bits("00000000000000ff", 40))
     hits = find_matches(query(), "same", table([(3, "same", far)]), THRESHOLDS)
-    assert len(hits) == 1 and hits[0].exact
+    assert len(hits) == 1
+    assert hits[0].exact
 
 
 def test_hits_are_sorted_exact_first_then_nearest() -> None:
