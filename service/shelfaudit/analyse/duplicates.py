@@ -51,6 +51,30 @@ class HashTable:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def concat(self, other: HashTable) -> HashTable:
+        if len(other) == 0:
+            return self
+        return HashTable(
+            ids=np.concatenate([self.ids, other.ids]),
+            sha256=np.concatenate([self.sha256, other.sha256]),
+            phash=np.concatenate([self.phash, other.phash]),
+            dhash=np.concatenate([self.dhash, other.dhash]),
+            pdq=np.concatenate([self.pdq, other.pdq]),
+        )
+
+    def before(self, photo_id: int) -> HashTable:
+        """The rows with id < ``photo_id`` (ids are sorted ascending)."""
+        end = int(np.searchsorted(self.ids, photo_id, side="left"))
+        if end == len(self.ids):
+            return self
+        return HashTable(
+            ids=self.ids[:end],
+            sha256=self.sha256[:end],
+            phash=self.phash[:end],
+            dhash=self.dhash[:end],
+            pdq=self.pdq[:end],
+        )
+
 
 @dataclass(frozen=True)
 class Thresholds:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import threading
+import time
+
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,12 +23,13 @@ def to_signed64(value: int) -> int:
     return value - _U64 if value >= 1 << 63 else value
 
 
-def load_table(session: Session, *, before_photo_id: int) -> HashTable:
+def load_table(session: Session, *, after_photo_id: int = 0) -> HashTable:
+    """Hashes of every photo with id > ``after_photo_id``, in id order."""
     rows = session.execute(
         select(
             PhotoHash.photo_id, PhotoHash.sha256, PhotoHash.phash, PhotoHash.dhash, PhotoHash.pdq
         )
-        .where(PhotoHash.photo_id < before_photo_id)
+        .where(PhotoHash.photo_id > after_photo_id)
         .order_by(PhotoHash.photo_id)
     ).all()
     if not rows:
@@ -40,6 +45,31 @@ def load_table(session: Session, *, before_photo_id: int) -> HashTable:
     )
 
 
+class HashCache:
+    """Every stored photo's hashes in memory, refreshed incrementally from the database.
+
+    New rows are fetched by id on every lookup; a full reload every ``full_reload_s``
+    picks up rows that committed out of id order. An exhaustive scan is fine at this
+    scale (10,000 photos: about 1 ms); the scalable index replaces this class later.
+    """
+
+    def __init__(self, *, full_reload_s: float = 60.0) -> None:
+        self._lock = threading.Lock()
+        self._table = HashTable.empty()
+        self._loaded_at = -math.inf
+        self._full_reload_s = full_reload_s
+
+    def table(self, session: Session) -> HashTable:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._loaded_at > self._full_reload_s:
+                self._table, self._loaded_at = load_table(session), now
+            else:
+                last = int(self._table.ids[-1]) if len(self._table) else 0
+                self._table = self._table.concat(load_table(session, after_photo_id=last))
+            return self._table
+
+
 def find_earlier(
     session: Session,
     *,
@@ -47,9 +77,10 @@ def find_earlier(
     query: HashResult,
     sha256: str,
     thresholds: Thresholds,
+    cache: HashCache,
 ) -> tuple[list[DuplicateMatch], int]:
     """Matches among photos accepted before ``photo_id``, with who/where/when of each."""
-    table = load_table(session, before_photo_id=photo_id)
+    table = cache.table(session).before(photo_id)
     hits = find_matches(query, sha256, table, thresholds)
     if not hits:
         return [], len(table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from shelfaudit.analyse.pipeline import PIPELINE_VERSION, PipelineConfig, analys
 from shelfaudit.domain.checks import AnalysisResult, DuplicateMatch, HashResult
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import InvalidInput, NotFound
-from shelfaudit.results.hash_lookup import find_earlier, hash_row
+from shelfaudit.results.hash_lookup import HashCache, find_earlier, hash_row
 from shelfaudit.store.objects import ObjectStore
 from shelfaudit.store.tables import Analysis, Photo, PhotoHash, utcnow
 from shelfaudit.store.upsert import upsert
@@ -30,6 +30,7 @@ class Processor:
     objects: ObjectStore
     config: PipelineConfig
     debug_delay_s: float = 0.0
+    hash_cache: HashCache = field(default_factory=HashCache)
 
     def process(self, photo_id: int) -> PhotoStatus:
         """Analyse ``photo_id`` unless results for this pipeline version already exist.
@@ -71,6 +72,7 @@ class Processor:
                     query=query,
                     sha256=digest,
                     thresholds=self.config.duplicates,
+                    cache=self.hash_cache,
                 )
 
             return analyse(data, sha256=sha256, config=self.config, lookup=lookup)
