@@ -168,9 +168,8 @@ def main() -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(
-        f"{len(photos)} real shelf photos at 12 MP, {args.rounds} rounds, {args.history} earlier photos"
-    )
+    print(f"{len(photos)} real shelf photos at 12 MP, {args.rounds} rounds, ", end="")
+    print(f"{args.history} earlier photos")
     print(f"{'stage':<16}{'median ms':>10}{'p90 ms':>10}")
     for name, row in report["stages_ms"].items():  # type: ignore[union-attr]
         print(f"{name:<16}{row['median']:>10.1f}{row['p90']:>10.1f}")
