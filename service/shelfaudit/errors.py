@@ -58,3 +58,19 @@ class TransientError(ShelfAuditError):
     """A dependency (database, object store, broker) failed in a way a retry may fix."""
 
     code = "transient"
+
+
+class ModelError(ShelfAuditError):
+    """A trained model cannot be used."""
+
+    code = "model_error"
+
+
+class ModelNotFound(ModelError):
+    code = "model_not_found"
+
+
+class ModelIntegrityError(ModelError):
+    """The artifact is missing, corrupt or differs from the registry's sha256."""
+
+    code = "model_integrity"

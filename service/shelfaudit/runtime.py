@@ -8,6 +8,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit.analyse.pipeline import PipelineConfig
+from shelfaudit.ml.cache import ModelCache
+from shelfaudit.ml.registry import Registry
+from shelfaudit.ml.sessions import SessionOptions
 from shelfaudit.results.process import Processor
 from shelfaudit.settings import Settings
 from shelfaudit.store import migrate
@@ -22,6 +25,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     objects: ObjectStore
     processor: Processor
+    models: ModelCache
 
     def close(self) -> None:
         self.engine.dispose()
@@ -41,6 +45,19 @@ def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
         config=PipelineConfig.from_settings(settings),
         debug_delay_s=settings.debug_task_delay_s,
     )
+    models = ModelCache(
+        Registry.load(settings.models_dir),
+        SessionOptions(
+            providers=settings.onnx_providers,
+            intra_op_threads=settings.onnx_intra_op_threads,
+            inter_op_threads=settings.onnx_inter_op_threads,
+        ),
+    )
     return Runtime(
-        settings=settings, engine=engine, sessions=sessions, objects=objects, processor=processor
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        objects=objects,
+        processor=processor,
+        models=models,
     )

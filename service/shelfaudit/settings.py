@@ -29,6 +29,11 @@ def _default_data_dir() -> Path:
     return Path(base) / "shelfaudit"
 
 
+def _default_models_dir() -> Path:
+    # The repository's models/ folder (service/shelfaudit/settings.py -> repo root).
+    return Path(__file__).resolve().parents[2] / "models"
+
+
 _DEFAULT_S3_SECRET = "minioadmin"  # noqa: S105 - the MinIO development default, refused in production
 
 
@@ -90,6 +95,13 @@ class Settings(BaseSettings):
 
     # Fault injection for the worker-crash test: seconds to sleep inside the task.
     debug_task_delay_s: float = Field(default=0.0, ge=0)
+
+    # Models: the registry folder and how ONNX Runtime runs them.
+    models_dir: Path = Field(default_factory=_default_models_dir)
+    onnx_providers: tuple[str, ...] = ("CUDAExecutionProvider", "CPUExecutionProvider")
+    onnx_intra_op_threads: int = Field(default=2, ge=1)
+    onnx_inter_op_threads: int = Field(default=1, ge=1)
+    preload_models: bool = True
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

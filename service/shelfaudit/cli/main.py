@@ -12,12 +12,14 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from shelfaudit.cli.evaluate import eval_app
 from shelfaudit.errors import InvalidInput
 from shelfaudit.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, help="ShelfAudit: AI audit of retail display photos.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
+app.add_typer(eval_app, name="eval")
 
 err = Console(stderr=True)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

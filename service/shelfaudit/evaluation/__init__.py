@@ -1,0 +1,1 @@
+"""Evaluation of models and checks: typed results, one module per task."""

@@ -1,0 +1,86 @@
+"""The model registry: ``models/registry.json`` names every shipped model and its sha256.
+
+Each entry::
+
+    "recapture": {"file": "recapture/recapture-v1.onnx", "sha256": "…", "version": "v1",
+                  "task": "recapture", "card": "recapture/CARD.md", "meta": {…}}
+
+A model is loaded only after its file's sha256 matches the manifest, so a half-copied or
+swapped artifact is refused with a clear error instead of producing quiet nonsense.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shelfaudit.errors import ModelIntegrityError, ModelNotFound
+
+REGISTRY_FILE = "registry.json"
+
+
+class ModelEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    file: str = Field(description="path relative to the models folder")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    version: str
+    task: str
+    card: str | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Registry:
+    def __init__(self, root: Path, entries: dict[str, ModelEntry]) -> None:
+        self.root = root
+        self.entries = entries
+
+    @classmethod
+    def load(cls, root: Path) -> Registry:
+        manifest = root / REGISTRY_FILE
+        if not manifest.is_file():
+            return cls(root, {})
+        try:
+            raw = json.loads(manifest.read_text(encoding="utf-8"))
+            entries = {
+                name: ModelEntry(name=name, **body) for name, body in raw.get("models", {}).items()
+            }
+        except (json.JSONDecodeError, ValidationError, TypeError) as exc:
+            raise ModelIntegrityError(f"model registry {manifest} is invalid: {exc}") from exc
+        return cls(root, entries)
+
+    def entry(self, name: str) -> ModelEntry:
+        try:
+            return self.entries[name]
+        except KeyError:
+            known = ", ".join(sorted(self.entries)) or "none"
+            raise ModelNotFound(
+                f"model {name!r} is not in {self.root / REGISTRY_FILE} (known: {known})"
+            ) from None
+
+    def verified_path(self, name: str) -> Path:
+        """The model file, after checking that its sha256 matches the manifest."""
+        entry = self.entry(name)
+        path = self.root / entry.file
+        if not path.is_file():
+            raise ModelNotFound(f"model {name!r}: file {path} is missing")
+        actual = file_sha256(path)
+        if actual != entry.sha256:
+            raise ModelIntegrityError(
+                f"model {name!r}: {path} has sha256 {actual}, the registry expects "
+                f"{entry.sha256}; refusing to load it"
+            )
+        return path
