@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from PIL import Image
+
 from shelfaudit.results.hash_lookup import to_signed64
 from shelfaudit.runtime import build_runtime
 from shelfaudit.settings import Settings

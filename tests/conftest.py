@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from shelfaudit.api.app import create_app
 from shelfaudit.runtime import Runtime, build_runtime
 from shelfaudit.settings import Settings

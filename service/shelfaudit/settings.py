@@ -93,6 +93,17 @@ class Settings(BaseSettings):
     phash_max_distance: int = Field(default=10, ge=0, le=64)
     dhash_max_distance: int = Field(default=12, ge=0, le=64)
 
+    # Metadata checks and the fraud verdict (scores are noisy-OR of signal weights, 0-1).
+    capture_time_tolerance_s: float = Field(default=600.0, ge=0)
+    late_upload_h: float = Field(default=48.0, gt=0)
+    gps_poor_accuracy_m: float = Field(default=500.0, gt=0)
+    gps_exif_mismatch_m: float = Field(default=1000.0, gt=0)
+    max_travel_kmh: float = Field(default=200.0, gt=0)
+    burst_window_s: float = Field(default=600.0, gt=0)
+    burst_min_stores: int = Field(default=3, ge=2)
+    fraud_review_at: float = Field(default=0.35, gt=0, le=1)
+    fraud_fraud_at: float = Field(default=0.85, gt=0, le=1)
+
     # Fault injection for the worker-crash test: seconds to sleep inside the task.
     debug_task_delay_s: float = Field(default=0.0, ge=0)
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from shelfaudit.settings import Settings
 
+from shelfaudit.settings import Settings
 from tests.api.helpers import create_rep, create_store, upload, wait_analysed
 from tests.factories import jpeg_bytes, real_photos
 
@@ -74,7 +74,6 @@ def test_bad_file_is_refused_and_nothing_is_stored(
 
 def test_upload_over_the_size_limit_is_413(tmp_path: Path) -> None:
     from shelfaudit.api.app import create_app
-
     from tests.conftest import embedded_settings
 
     settings = embedded_settings(tmp_path / "data", max_upload_bytes=300_000)
@@ -90,7 +89,6 @@ def test_upload_over_the_size_limit_is_413(tmp_path: Path) -> None:
 
 def test_file_just_over_the_limit_inside_the_envelope_is_413(tmp_path: Path) -> None:
     from shelfaudit.api.app import create_app
-
     from tests.conftest import embedded_settings
 
     settings = embedded_settings(tmp_path / "data", max_upload_bytes=100_000)

@@ -27,10 +27,23 @@ def test_upload_is_accepted_stored_and_analysed(client: TestClient, tmp_path: Pa
     assert photo["store_id"] == "S1"
     assert photo["rep_id"] == "R1"
     checks = photo["results"][0]["checks"]
-    assert set(checks) == {"decode", "quality", "exif", "hashes", "duplicates"}
+    assert set(checks) == {
+        "decode",
+        "quality",
+        "exif",
+        "hashes",
+        "duplicates",
+        "metadata",
+        "fraud",
+    }
     assert checks["exif"]["make"] == "SAMSUNG"
     assert checks["quality"]["passed"]
     assert all(check["ms"] >= 0 and check["version"] for check in checks.values())
+    # A 2017 photo sent as taken 5 minutes ago, from a different phone than the app's.
+    fraud = checks["fraud"]
+    assert fraud["verdict"] == "review"
+    assert {r["code"] for r in fraud["reasons"]} == {"capture_time_mismatch", "device_mismatch"}
+    assert checks["metadata"]["facts"]["distance_to_store_m"] < 50
     original = client.get(f"/v1/photos/{body['photo_id']}/original")
     assert original.content == data
 

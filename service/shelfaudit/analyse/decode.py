@@ -15,6 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
+from shelfaudit.analyse.jpeg_forensics import exif_thumbnail, quant_fingerprint
+from shelfaudit.analyse.orientation import TRANSPOSE
 from shelfaudit.domain.checks import DecodeResult
 from shelfaudit.errors import CorruptImage, EmptyFile, TooManyPixels, UnsupportedMediaType
 
@@ -51,18 +53,6 @@ def describe_unsupported(head: bytes) -> str:
     if head[:5] == b"%PDF-":
         return "PDF"
     return "not an image"
-
-
-# EXIF orientation -> the transpose that makes the image upright (as ImageOps.exif_transpose).
-_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
 
 
 @dataclass(frozen=True)
@@ -123,6 +113,8 @@ class DecodedImage:
     rgb: NDArray[np.uint8]
     exif: Image.Exif
     result: DecodeResult
+    quant_fp: str | None = None  # JPEG quantisation tables, fingerprinted
+    thumbnail: bytes | None = None  # the EXIF (IFD1) JPEG thumbnail
 
 
 def decode(data: bytes, *, target_long_side: int, max_pixels: int) -> DecodedImage:
@@ -139,6 +131,8 @@ def decode(data: bytes, *, target_long_side: int, max_pixels: int) -> DecodedIma
             image = Image.open(io.BytesIO(data), formats=[header.format])
         with image:
             exif = image.getexif()
+            quant_fp = quant_fingerprint(image)
+            thumbnail = exif_thumbnail(image)
             orientation = int(exif.get(0x0112, 1) or 1)
             reduction = 1
             if header.format == "JPEG":
@@ -147,8 +141,8 @@ def decode(data: bytes, *, target_long_side: int, max_pixels: int) -> DecodedIma
                     image.draft("RGB", (header.width // reduction, header.height // reduction))
             image.load()
             upright = image.convert("RGB")
-            if orientation in _TRANSPOSE:
-                upright = upright.transpose(_TRANSPOSE[orientation])
+            if orientation in TRANSPOSE:
+                upright = upright.transpose(TRANSPOSE[orientation])
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise CorruptImage(f"cannot decode the {header.format} image: {exc}") from exc
     if max(upright.size) > target_long_side:
@@ -170,4 +164,4 @@ def decode(data: bytes, *, target_long_side: int, max_pixels: int) -> DecodedIma
         analysis_height=int(rgb.shape[0]),
         reduction=reduction,
     )
-    return DecodedImage(rgb=rgb, exif=exif, result=result)
+    return DecodedImage(rgb=rgb, exif=exif, result=result, quant_fp=quant_fp, thumbnail=thumbnail)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from shelfaudit.domain.checks import DuplicatesResult, ExifResult, Flag, QualityResult
-from shelfaudit.domain.enums import FlagCode, MatchKind, Severity
+from shelfaudit.domain.checks import Flag, QualityResult
+from shelfaudit.domain.enums import FlagCode, Severity
+from shelfaudit.domain.fraud import FraudResult
 
 # Substrings of EXIF Software values written by photo editors, not by camera firmware.
 EDITOR_SOFTWARE = (
@@ -38,54 +39,21 @@ def quality_flags(quality: QualityResult) -> list[Flag]:
     ]
 
 
-def exif_flags(exif: ExifResult) -> list[Flag]:
-    flags = []
-    if not exif.has_camera_exif:
-        # Messenger-forwarded photos carry no EXIF either: a weak signal, never a verdict.
-        flags.append(
-            Flag(
-                code=FlagCode.no_camera_exif,
-                severity=Severity.info,
-                message="No camera EXIF (make and model): forwarded, edited or generated.",
-            )
-        )
-    software = (exif.software or "").lower()
-    editor = next((name for name in EDITOR_SOFTWARE if name in software), None)
-    if editor:
-        flags.append(
-            Flag(
-                code=FlagCode.edited_software,
-                severity=Severity.warning,
-                message=f"EXIF Software says the photo was saved by an editor: {exif.software}.",
-            )
-        )
-    return flags
+def editor_of(software: str | None) -> str | None:
+    """The photo editor named in an EXIF Software value, if any."""
+    text = (software or "").lower()
+    return next((name for name in EDITOR_SOFTWARE if name in text), None)
 
 
-def duplicate_flags(duplicates: DuplicatesResult) -> list[Flag]:
-    exact = [m for m in duplicates.matches if m.kind is MatchKind.exact]
-    near = [m for m in duplicates.matches if m.kind is MatchKind.near]
+def signal_flags(fraud: FraudResult) -> list[Flag]:
+    """Every fraud signal as a flag; severity follows its weight."""
     flags = []
-    if exact:
-        ids = ", ".join(str(m.photo_id) for m in exact[:5])
-        flags.append(
-            Flag(
-                code=FlagCode.exact_duplicate,
-                severity=Severity.critical,
-                message=f"Identical file already submitted as photo {ids}.",
-            )
-        )
-    if near:
-        best = near[0]
-        flags.append(
-            Flag(
-                code=FlagCode.near_duplicate,
-                severity=Severity.critical,
-                message=(
-                    f"Looks like photo {best.photo_id} submitted earlier "
-                    f"(PDQ distance {best.pdq_distance}/256, pHash {best.phash_distance}/64)"
-                    + (f" and {len(near) - 1} more." if len(near) > 1 else ".")
-                ),
-            )
-        )
+    for signal in fraud.reasons:
+        if signal.weight >= 0.5:
+            severity = Severity.critical
+        elif signal.weight >= 0.2:
+            severity = Severity.warning
+        else:
+            severity = Severity.info
+        flags.append(Flag(code=signal.code, severity=severity, message=signal.message))
     return flags

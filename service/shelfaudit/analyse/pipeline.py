@@ -1,23 +1,30 @@
 """The analysis pipeline: bytes in, typed ``AnalysisResult`` out.
 
-Earlier photos are reached only through the ``lookup`` callable the caller provides, so the
-pipeline runs the same in a worker, a test or a notebook.
+Earlier photos are reached only through the ``History`` the caller provides, and the visit
+(store, activity, the rep's other photos) comes in as plain facts, so the pipeline runs the
+same in a worker, a test or a notebook.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from shelfaudit.analyse import decode, duplicates, exif, hashes, quality
-from shelfaudit.analyse.flags import duplicate_flags, exif_flags, quality_flags
+import numpy as np
+from numpy.typing import NDArray
+
+from shelfaudit.analyse import decode, duplicates, exif, hashes, metadata, quality, verdict
+from shelfaudit.analyse.flags import editor_of, quality_flags, signal_flags
+from shelfaudit.analyse.jpeg_forensics import compare_thumbnail
 from shelfaudit.domain.checks import (
     AnalysisResult,
     Checks,
     DuplicateMatch,
     DuplicatesResult,
+    ExifResult,
     HashResult,
 )
 from shelfaudit.settings import Settings
@@ -29,12 +36,24 @@ PIPELINE_VERSION = "+".join(
         exif.VERSION,
         hashes.VERSION,
         duplicates.VERSION,
+        metadata.VERSION,
+        verdict.VERSION,
     )
 )
 
-# (hashes of this photo, its sha256) -> (earlier photos that match, nearest first;
-#                                        how many earlier photos were searched)
-Lookup = Callable[[HashResult, str], tuple[list[DuplicateMatch], int]]
+
+class History(Protocol):
+    """What the pipeline may ask about earlier photos."""
+
+    def duplicates(
+        self, hashes: HashResult, sha256: str, rgb: NDArray[np.uint8]
+    ) -> tuple[list[DuplicateMatch], int]:
+        """Earlier photos that match (nearest first) and how many were searched."""
+        ...
+
+    def camera_tables(self, camera: str) -> dict[str, int]:
+        """Quantisation-table fingerprint -> count, over earlier photos of ``camera``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,8 @@ class PipelineConfig:
     max_pixels: int
     quality: quality.QualityThresholds
     duplicates: duplicates.Thresholds
+    metadata: metadata.MetadataThresholds
+    verdict: verdict.VerdictThresholds
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineConfig:
@@ -62,14 +83,42 @@ class PipelineConfig:
                 phash=settings.phash_max_distance,
                 dhash=settings.dhash_max_distance,
             ),
+            metadata=metadata.MetadataThresholds(
+                capture_tolerance_s=settings.capture_time_tolerance_s,
+                late_upload_h=settings.late_upload_h,
+                gps_poor_accuracy_m=settings.gps_poor_accuracy_m,
+                gps_exif_mismatch_m=settings.gps_exif_mismatch_m,
+                max_travel_kmh=settings.max_travel_kmh,
+                burst_window_s=settings.burst_window_s,
+                burst_min_stores=settings.burst_min_stores,
+            ),
+            verdict=verdict.VerdictThresholds(
+                review_at=settings.fraud_review_at, fraud_at=settings.fraud_fraud_at
+            ),
         )
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Who, where and when, as far as the pipeline needs it."""
+
+    identity: verdict.PhotoIdentity
+    facts: metadata.VisitFacts
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def analyse(data: bytes, *, sha256: str, config: PipelineConfig, lookup: Lookup) -> AnalysisResult:
+def camera_key(facts: ExifResult) -> str | None:
+    if not facts.make or not facts.model:
+        return None
+    return f"{facts.make.strip()}|{facts.model.strip()}".lower()[:200]
+
+
+def analyse(
+    data: bytes, *, sha256: str, config: PipelineConfig, history: History, visit: Visit
+) -> AnalysisResult:
     """Run every check on one photo. Raises ``CorruptImage`` & co. for undecodable bytes."""
     started = time.perf_counter()
     decoded = decode.decode(
@@ -83,12 +132,38 @@ def analyse(data: bytes, *, sha256: str, config: PipelineConfig, lookup: Lookup)
     hash_result = hashes.compute(decoded.rgb)
 
     lookup_started = time.perf_counter()
-    matches, searched = lookup(hash_result, sha256)
+    matches, searched = history.duplicates(hash_result, sha256, decoded.rgb)
     duplicates_result = DuplicatesResult(
         version=duplicates.VERSION,
         ms=(time.perf_counter() - lookup_started) * 1000,
         searched=searched,
         matches=matches,
+    )
+
+    camera = camera_key(exif_result)
+    facts = dataclasses.replace(
+        visit.facts,
+        quant_fp=decoded.quant_fp,
+        quant_history=history.camera_tables(camera) if camera and decoded.quant_fp else {},
+    )
+    thumbnail = (
+        compare_thumbnail(decoded.thumbnail, decoded.rgb, size.orientation)
+        if decoded.thumbnail
+        else None
+    )
+    metadata_result = metadata.check_metadata(
+        facts,
+        exif_result,
+        thumbnail=thumbnail,
+        editor=editor_of(exif_result.software),
+        limits=config.metadata,
+    )
+    fraud_result = verdict.combine(
+        [
+            *verdict.duplicate_signals(matches, visit.identity),
+            *metadata_result.signals,
+        ],
+        config.verdict,
     )
     checks = Checks(
         decode=size,
@@ -96,15 +171,12 @@ def analyse(data: bytes, *, sha256: str, config: PipelineConfig, lookup: Lookup)
         exif=exif_result,
         hashes=hash_result,
         duplicates=duplicates_result,
+        metadata=metadata_result,
+        fraud=fraud_result,
     )
-    flags = [
-        *duplicate_flags(duplicates_result),
-        *quality_flags(quality_result),
-        *exif_flags(exif_result),
-    ]
     return AnalysisResult(
         pipeline_version=PIPELINE_VERSION,
         checks=checks,
-        flags=flags,
+        flags=[*signal_flags(fraud_result), *quality_flags(quality_result)],
         ms=(time.perf_counter() - started) * 1000,
     )

@@ -6,16 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shelfaudit.domain.check_result import CheckResult
 from shelfaudit.domain.enums import FlagCode, MatchKind, Severity
-
-
-class CheckResult(BaseModel):
-    """Base of every check result: which code produced it and how long it took."""
-
-    model_config = ConfigDict(frozen=True)
-
-    version: str
-    ms: float = Field(description="wall time of the check in milliseconds")
+from shelfaudit.domain.fraud import FraudResult, MetadataResult, SignalCode
 
 
 class DecodeResult(CheckResult):
@@ -86,7 +79,7 @@ class DuplicatesResult(CheckResult):
 class Flag(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    code: FlagCode
+    code: FlagCode | SignalCode
     severity: Severity
     message: str
 
@@ -99,6 +92,8 @@ class Checks(BaseModel):
     exif: ExifResult
     hashes: HashResult
     duplicates: DuplicatesResult
+    metadata: MetadataResult
+    fraud: FraudResult
 
 
 class AnalysisResult(BaseModel):

@@ -10,13 +10,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shelfaudit.analyse.pipeline import PIPELINE_VERSION, PipelineConfig, analyse
-from shelfaudit.domain.checks import AnalysisResult, DuplicateMatch, HashResult
+from shelfaudit.analyse.pipeline import PIPELINE_VERSION, PipelineConfig, analyse, camera_key
+from shelfaudit.domain.checks import AnalysisResult
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import InvalidInput, NotFound
-from shelfaudit.results.hash_lookup import HashCache, find_earlier, hash_row
+from shelfaudit.results.hash_lookup import HashCache, hash_row
+from shelfaudit.results.history import DbHistory, load_visit
 from shelfaudit.store.objects import ObjectStore
-from shelfaudit.store.tables import Analysis, Photo, PhotoHash, utcnow
+from shelfaudit.store.tables import Analysis, CameraFingerprint, Photo, PhotoHash, utcnow
 from shelfaudit.store.upsert import upsert
 
 log = logging.getLogger(__name__)
@@ -64,18 +65,22 @@ class Processor:
 
     def _analyse(self, photo_id: int, data: bytes, sha256: str) -> AnalysisResult:
         with self.sessions() as session:
-
-            def lookup(query: HashResult, digest: str) -> tuple[list[DuplicateMatch], int]:
-                return find_earlier(
-                    session,
-                    photo_id=photo_id,
-                    query=query,
-                    sha256=digest,
-                    thresholds=self.config.duplicates,
-                    cache=self.hash_cache,
-                )
-
-            return analyse(data, sha256=sha256, config=self.config, lookup=lookup)
+            photo = session.get(Photo, photo_id)
+            if photo is None:
+                raise NotFound(f"photo {photo_id} does not exist")
+            history = DbHistory(
+                session=session,
+                photo_id=photo_id,
+                thresholds=self.config.duplicates,
+                cache=self.hash_cache,
+            )
+            return analyse(
+                data,
+                sha256=sha256,
+                config=self.config,
+                history=history,
+                visit=load_visit(session, photo),
+            )
 
     def _save(self, photo_id: int, sha256: str, result: AnalysisResult) -> None:
         now = utcnow()
@@ -102,6 +107,16 @@ class Processor:
                 keys=["photo_id", "pipeline_version"],
                 update=["checks", "flags", "ms", "updated_at"],
             )
+            camera = camera_key(result.checks.exif)
+            quant_fp = result.checks.metadata.facts.get("quant_fp")
+            if camera and quant_fp:
+                upsert(
+                    session,
+                    CameraFingerprint.__table__,  # type: ignore[arg-type]
+                    {"photo_id": photo_id, "camera": camera, "quant_fp": quant_fp},
+                    keys=["photo_id"],
+                    update=["camera", "quant_fp"],
+                )
             photo = session.get(Photo, photo_id)
             assert photo is not None
             photo.status = PhotoStatus.analysed

@@ -156,3 +156,16 @@ class Analysis(Base):
     ms: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CameraFingerprint(Base):
+    """Per photo: which camera EXIF claims, and the JPEG quantisation tables it carries."""
+
+    __tablename__ = "camera_fingerprints"
+    __table_args__ = (Index("ix_camera_fingerprints_camera", "camera"),)
+
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True
+    )
+    camera: Mapped[str] = mapped_column(String(200))  # "make|model", lower case
+    quant_fp: Mapped[str] = mapped_column(String(32))

@@ -5,9 +5,9 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+
 from shelfaudit.analyse import decode
 from shelfaudit.errors import CorruptImage, EmptyFile, TooManyPixels, UnsupportedMediaType
-
 from tests.factories import encode, jpeg_bytes, real_photos, textured_rgb
 
 MAX_PIXELS = 100_000_000

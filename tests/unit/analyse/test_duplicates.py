@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from shelfaudit.analyse.duplicates import HashTable, Thresholds, find_matches, pdq_words
 from shelfaudit.domain.checks import HashResult
 

@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 from PIL import ExifTags, Image
+
 from shelfaudit.analyse import exif
 from shelfaudit.analyse.decode import decode
-from shelfaudit.analyse.flags import exif_flags
-from shelfaudit.domain.enums import FlagCode
-
+from shelfaudit.analyse.flags import editor_of
+from shelfaudit.analyse.metadata import exif_signals
+from shelfaudit.domain.fraud import SignalCode
 from tests.factories import real_photos, textured_rgb
 
 
@@ -53,7 +54,8 @@ def test_real_phone_photo_gps_is_read_in_degrees() -> None:
 
 def test_genuine_phone_photos_raise_no_exif_flag() -> None:
     for path in real_photos():
-        assert exif_flags(facts_of(path.read_bytes())) == [], path.name
+        facts = facts_of(path.read_bytes())
+        assert exif_signals(facts, editor=editor_of(facts.software)) == [], path.name
 
 
 def test_original_time_with_offset_becomes_utc() -> None:
@@ -82,15 +84,16 @@ def test_southern_western_gps_is_negative() -> None:
 
 
 def test_missing_exif_is_an_info_flag_only() -> None:
-    flags = exif_flags(facts_of(jpeg_with_exif()))
-    assert [(f.code, f.severity.value) for f in flags] == [(FlagCode.no_camera_exif, "info")]
+    signals = exif_signals(facts_of(jpeg_with_exif()), editor=None)
+    assert [(s.code, s.weight) for s in signals] == [(SignalCode.no_camera_exif, 0.1)]
 
 
 def test_editor_in_software_tag_is_flagged() -> None:
-    flags = exif_flags(
+    facts = (
         facts_of(jpeg_with_exif(Make="Apple", Model="iPhone 13", Software="Adobe Photoshop 25.1"))
     )
-    assert [f.code for f in flags] == [FlagCode.edited_software]
+    signals = exif_signals(facts, editor=editor_of(facts.software))
+    assert [s.code for s in signals] == [SignalCode.edited_software]
 
 
 @pytest.mark.parametrize(

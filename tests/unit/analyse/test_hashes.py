@@ -4,10 +4,10 @@ import io
 
 import numpy as np
 from PIL import Image
+
 from shelfaudit.analyse import hashes
 from shelfaudit.analyse.decode import decode
 from shelfaudit.analyse.duplicates import hex_to_u64, pdq_words
-
 from tests.factories import real_photos, reencoded_resized, shelf_photos
 
 

@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
+
 from shelfaudit.analyse import quality
 from shelfaudit.domain.enums import FlagCode
-
 from tests.factories import real_photos, textured_rgb
 
 THRESHOLDS = quality.QualityThresholds(

@@ -8,6 +8,7 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper
+
 from shelfaudit.errors import ModelIntegrityError, ModelNotFound
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.registry import Registry, file_sha256

@@ -9,7 +9,6 @@ from shelfaudit.runtime import Runtime
 from shelfaudit.store.tables import Photo, utcnow
 from shelfaudit.upload.intake import accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
-
 from tests.factories import jpeg_bytes
 
 

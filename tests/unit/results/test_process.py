@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
+
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import NotFound
 from shelfaudit.runtime import Runtime
@@ -10,8 +12,6 @@ from shelfaudit.store.objects import original_key
 from shelfaudit.store.tables import Analysis, Photo, PhotoHash, utcnow
 from shelfaudit.upload.intake import accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
-from sqlalchemy import func, select
-
 from tests.factories import jpeg_bytes, real_photos, reencoded_resized
 
 

@@ -1,0 +1,119 @@
+"""One fraud verdict from every signal: clean, review or fraud, with the reasons weighted.
+
+The score is a noisy-OR of the signal weights, so independent weak signals add up while
+no single weak one (missing EXIF, poor GPS) can reach a verdict alone. Uncertain cases go
+to a person (``review``); ``fraud`` needs strong evidence.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shelfaudit.domain.checks import DuplicateMatch
+from shelfaudit.domain.enums import MatchKind
+from shelfaudit.domain.fraud import FraudResult, Signal, SignalCode, Verdict
+
+VERSION = "verdict-1"
+
+# Two shots of one display in one visit are normal; the same picture again for another
+# store, another rep or another day is the most common fraud there is.
+SAME_VISIT = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class PhotoIdentity:
+    store_id: str | None
+    rep_id: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class VerdictThresholds:
+    review_at: float = 0.35
+    fraud_at: float = 0.85
+
+
+def duplicate_signals(matches: list[DuplicateMatch], photo: PhotoIdentity) -> list[Signal]:
+    signals: list[Signal] = []
+    for kind in (MatchKind.exact, MatchKind.near):
+        found = [m for m in matches if m.kind is kind]
+        if not found:
+            continue
+        reused = [m for m in found if not _same_visit(m, photo)]
+        best = (reused or found)[0]
+        exact = kind is MatchKind.exact
+        if reused:
+            weight = 0.9 if exact else 0.7
+            where = _difference(best, photo)
+            message = (
+                f"{'Identical to' if exact else 'Same picture as'} photo {best.photo_id} ({where})."
+            )
+        else:
+            weight = 0.3 if exact else 0.05
+            message = (
+                f"{'Identical to' if exact else 'Very similar to'} photo {best.photo_id} "
+                "from the same visit."
+            )
+        signals.append(
+            Signal(
+                code=SignalCode.exact_duplicate if exact else SignalCode.near_duplicate,
+                weight=weight,
+                message=message,
+                evidence={
+                    "photo_id": best.photo_id,
+                    "store_id": best.store_id,
+                    "rep_id": best.rep_id,
+                    "received_at": best.received_at.isoformat() if best.received_at else None,
+                    "pdq_distance": best.pdq_distance,
+                    "phash_distance": best.phash_distance,
+                    "matches": len(found),
+                },
+            )
+        )
+    return signals
+
+
+def _same_visit(match: DuplicateMatch, photo: PhotoIdentity) -> bool:
+    return (
+        match.store_id == photo.store_id
+        and match.rep_id == photo.rep_id
+        and match.received_at is not None
+        and abs(photo.received_at - match.received_at) <= SAME_VISIT
+    )
+
+
+def _difference(match: DuplicateMatch, photo: PhotoIdentity) -> str:
+    parts = []
+    if match.store_id != photo.store_id:
+        parts.append(f"store {match.store_id or '?'}")
+    if match.rep_id != photo.rep_id:
+        parts.append(f"rep {match.rep_id or '?'}")
+    if match.received_at is not None:
+        parts.append(f"received {match.received_at:%Y-%m-%d %H:%M} UTC")
+    return ", ".join(parts)
+
+
+def combine(signals: list[Signal], thresholds: VerdictThresholds) -> FraudResult:
+    started = time.perf_counter()
+    ordered = sorted(signals, key=lambda s: s.weight, reverse=True)
+    keep = 1.0
+    for signal in ordered:
+        keep *= 1.0 - signal.weight
+    score = round(1.0 - keep, 4)
+    if score >= thresholds.fraud_at:
+        verdict = Verdict.fraud
+    elif score >= thresholds.review_at:
+        verdict = Verdict.review
+    else:
+        verdict = Verdict.clean
+    return FraudResult(
+        version=VERSION,
+        ms=(time.perf_counter() - started) * 1000,
+        verdict=verdict,
+        score=score,
+        reasons=ordered,
+        review_at=thresholds.review_at,
+        fraud_at=thresholds.fraud_at,
+    )

@@ -1,0 +1,108 @@
+"""What the pipeline learns from the database: the visit's facts and earlier photos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shelfaudit.analyse.duplicates import Thresholds
+from shelfaudit.analyse.metadata import NeighbourPhoto, Place, StoreFacts, VisitFacts
+from shelfaudit.analyse.pipeline import Visit
+from shelfaudit.analyse.verdict import PhotoIdentity
+from shelfaudit.domain.checks import DuplicateMatch, HashResult
+from shelfaudit.results.hash_lookup import HashCache, find_earlier
+from shelfaudit.store.tables import Activity, CameraFingerprint, Photo, Store
+
+# How far around a photo the rep's other photos are read for travel and burst checks.
+NEIGHBOUR_WINDOW = timedelta(hours=24)
+
+
+@dataclass
+class DbHistory:
+    """The pipeline's ``History``, answered from the database for one photo."""
+
+    session: Session
+    photo_id: int
+    thresholds: Thresholds
+    cache: HashCache
+
+    def duplicates(
+        self, hashes: HashResult, sha256: str, rgb: NDArray[np.uint8]
+    ) -> tuple[list[DuplicateMatch], int]:
+        return find_earlier(
+            self.session,
+            photo_id=self.photo_id,
+            query=hashes,
+            sha256=sha256,
+            thresholds=self.thresholds,
+            cache=self.cache,
+        )
+
+    def camera_tables(self, camera: str) -> dict[str, int]:
+        rows = self.session.execute(
+            select(CameraFingerprint.quant_fp, func.count())
+            .where(CameraFingerprint.camera == camera, CameraFingerprint.photo_id < self.photo_id)
+            .group_by(CameraFingerprint.quant_fp)
+        ).all()
+        return {fp: int(n) for fp, n in rows}
+
+
+def _place(lat: float | None, lon: float | None) -> Place | None:
+    return Place(lat, lon) if lat is not None and lon is not None else None
+
+
+def load_visit(session: Session, photo: Photo) -> Visit:
+    store = session.get(Store, photo.store_id) if photo.store_id else None
+    activity = session.get(Activity, photo.activity_id) if photo.activity_id else None
+    return Visit(
+        identity=PhotoIdentity(
+            store_id=photo.store_id, rep_id=photo.rep_id, received_at=photo.received_at
+        ),
+        facts=VisitFacts(
+            captured_at=photo.captured_at,
+            received_at=photo.received_at,
+            place=_place(photo.lat, photo.lon),
+            accuracy_m=photo.accuracy_m,
+            device_model=photo.device_model,
+            store=StoreFacts(
+                store_id=store.id, place=_place(store.lat, store.lon), geofence_m=store.geofence_m
+            )
+            if store
+            else None,
+            activity_window=(activity.valid_from, activity.valid_to) if activity else None,
+            neighbours=_neighbours(session, photo),
+        ),
+    )
+
+
+def _neighbours(session: Session, photo: Photo) -> list[NeighbourPhoto]:
+    if not photo.rep_id:
+        return []
+    when = photo.captured_at or photo.received_at
+    at = func.coalesce(Photo.captured_at, Photo.received_at)
+    rows = session.execute(
+        select(Photo, Store.lat, Store.lon)
+        .outerjoin(Store, Store.id == Photo.store_id)
+        .where(
+            Photo.rep_id == photo.rep_id,
+            Photo.id != photo.id,
+            at >= when - NEIGHBOUR_WINDOW,
+            at <= when + NEIGHBOUR_WINDOW,
+        )
+        .order_by(Photo.id)
+        .limit(500)
+    ).all()
+    return [
+        NeighbourPhoto(
+            photo_id=other.id,
+            store_id=other.store_id,
+            at=other.captured_at or other.received_at,
+            place=_place(other.lat, other.lon) or _place(store_lat, store_lon),
+        )
+        for other, store_lat, store_lon in rows
+    ]
