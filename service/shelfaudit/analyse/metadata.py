@@ -21,6 +21,15 @@ VERSION = "metadata-1"
 
 EARTH_RADIUS_M = 6_371_000.0
 
+# Every UTC offset in use: whole hours from -12 to +14 and the half and three-quarter ones.
+UTC_OFFSETS_S = sorted(
+    {h * 3600 for h in range(-12, 15)}
+    | {
+        round(m * 60)
+        for m in (-570, -210, -150, 210, 270, 330, 345, 390, 525, 570, 630, 765, 825)
+    }
+)
+
 
 @dataclass(frozen=True)
 class Place:
@@ -87,7 +96,7 @@ def _exif_time_gap_s(exif: ExifResult, app_time: datetime) -> float | None:
     """Seconds between the camera's and the app's capture time, allowing any time zone.
 
     With OffsetTimeOriginal the camera time is exact UTC. Without it only local time is
-    known, so the gap is measured up to a whole time-zone offset (15-minute steps, ±14 h).
+    known, so the gap is measured up to the nearest real UTC offset.
     """
     if exif.captured_at is not None:
         return abs((exif.captured_at - app_time).total_seconds())
@@ -98,9 +107,7 @@ def _exif_time_gap_s(exif: ExifResult, app_time: datetime) -> float | None:
     except ValueError:
         return None
     raw = (local - app_time.replace(tzinfo=None)).total_seconds()
-    quarter = 15 * 60
-    steps = max(-56, min(56, round(raw / quarter)))
-    return abs(raw - steps * quarter)
+    return min(abs(raw - offset) for offset in UTC_OFFSETS_S)
 
 
 def time_signals(

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shelfaudit.analyse.jpeg_forensics import ThumbnailComparison
+from shelfaudit.analyse.metadata import (
+    MetadataThresholds,
+    NeighbourPhoto,
+    Place,
+    StoreFacts,
+    VisitFacts,
+    check_metadata,
+    distance_m,
+)
+from shelfaudit.domain.checks import ExifResult
+from shelfaudit.domain.fraud import SignalCode
+
+NOW = datetime(2026, 5, 12, 9, 30, tzinfo=UTC)
+STORE = StoreFacts(store_id="S1", place=Place(10.7769, 106.7009), geofence_m=150)
+LIMITS = MetadataThresholds()
+
+
+def exif(**fields: Any) -> ExifResult:
+    base: dict[str, Any] = {
+        "version": "t",
+        "ms": 0,
+        "present": True,
+        "make": "samsung",
+        "model": "SM-A515F",
+        "datetime_original": "2026:05:12 16:25:00",  # local time in UTC+7
+        "has_camera_exif": True,
+    }
+    return ExifResult(**{**base, **fields})
+
+
+def visit(**fields: Any) -> VisitFacts:
+    base = VisitFacts(
+        captured_at=NOW - timedelta(minutes=5),
+        received_at=NOW,
+        place=Place(10.7770, 106.7010),
+        accuracy_m=10,
+        device_model="SM-A515F",
+        store=STORE,
+    )
+    return dataclasses.replace(base, **fields)
+
+
+def codes(facts: VisitFacts, exif_facts: ExifResult | None = None, **kw: Any) -> set[SignalCode]:
+    result = check_metadata(
+        facts,
+        exif_facts or exif(),
+        thumbnail=kw.get("thumbnail"),
+        editor=kw.get("editor"),
+        limits=LIMITS,
+    )
+    return {s.code for s in result.signals}
+
+
+def test_an_honest_visit_raises_nothing() -> None:
+    assert codes(visit()) == set()
+
+
+def test_distance_is_haversine() -> None:
+    # One degree of latitude is about 111.2 km.
+    assert distance_m(Place(0, 0), Place(1, 0)) == pytest.approx(111_195, rel=1e-3)
+
+
+CASES: list[tuple[str, dict[str, Any], dict[str, Any], SignalCode]] = [
+    (
+        "camera_time_hours_off",
+        {},
+        {"datetime_original": "2026:05:12 11:00:00"},
+        SignalCode.capture_time_mismatch,
+    ),
+    (
+        "camera_time_with_offset_off",
+        {},
+        {"captured_at": NOW - timedelta(days=3), "datetime_original": "2026:05:09 09:25:00"},
+        SignalCode.capture_time_mismatch,
+    ),
+    (
+        "uploaded_days_later",
+        {"captured_at": NOW - timedelta(days=4)},
+        {"datetime_original": None},
+        SignalCode.late_upload,
+    ),
+    ("outside_geofence", {"place": Place(10.7900, 106.7009)}, {}, SignalCode.outside_geofence),
+    ("poor_accuracy", {"accuracy_m": 2000}, {}, SignalCode.gps_inaccurate),
+    ("no_gps", {"place": None, "accuracy_m": None}, {}, SignalCode.no_gps),
+    (
+        "exif_gps_far_away",
+        {},
+        {"gps_lat": 21.0278, "gps_lon": 105.8342},
+        SignalCode.gps_exif_mismatch,
+    ),
+    ("other_phone", {"device_model": "iPhone14,2"}, {}, SignalCode.device_mismatch),
+    (
+        "outside_activity",
+        {"activity_window": (NOW + timedelta(days=1), NOW + timedelta(days=30))},
+        {},
+        SignalCode.outside_activity_period,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "facts", "exif_fields", "expected"), CASES, ids=[c[0] for c in CASES]
+)
+def test_each_metadata_signal(
+    name: str, facts: dict[str, Any], exif_fields: dict[str, Any], expected: SignalCode
+) -> None:
+    assert expected in codes(visit(**facts), exif(**exif_fields))
+
+
+@pytest.mark.parametrize(
+    ("device_model", "make", "model"),
+    [
+        ("iPhone14,2", "Apple", "iPhone 13 Pro"),
+        ("SM-A515F", "samsung", "SM-A515F"),
+        ("Redmi Note 8", "Xiaomi", "Redmi Note 8"),
+    ],
+)
+def test_device_names_that_agree_are_not_flagged(device_model: str, make: str, model: str) -> None:
+    assert SignalCode.device_mismatch not in codes(
+        visit(device_model=device_model), exif(make=make, model=model)
+    )
+
+
+def test_time_zone_difference_alone_is_not_a_mismatch() -> None:
+    # Camera local time 16:25 in UTC+7 is the app's 09:25 UTC.
+    assert SignalCode.capture_time_mismatch not in codes(visit(), exif())
+
+
+def test_geofence_allows_for_gps_accuracy() -> None:
+    near = Place(10.7769 + 0.0025, 106.7009)  # about 280 m north
+    assert SignalCode.outside_geofence in codes(visit(place=near, accuracy_m=10))
+    assert SignalCode.outside_geofence not in codes(visit(place=near, accuracy_m=200))
+
+
+def test_impossible_travel_between_consecutive_photos() -> None:
+    hanoi = NeighbourPhoto(
+        photo_id=9, store_id="S9", at=NOW - timedelta(minutes=30), place=Place(21.0278, 105.8342)
+    )
+    signals = check_metadata(
+        visit(neighbours=[hanoi]), exif(), thumbnail=None, editor=None, limits=LIMITS
+    ).signals
+    travel = [s for s in signals if s.code is SignalCode.impossible_travel]
+    assert travel
+    assert travel[0].evidence["photo_id"] == 9
+    assert travel[0].evidence["speed_kmh"] > 1000
+
+
+def test_travel_at_city_speed_is_fine() -> None:
+    nearby = NeighbourPhoto(
+        photo_id=8, store_id="S8", at=NOW - timedelta(minutes=30), place=Place(10.80, 106.70)
+    )
+    assert SignalCode.impossible_travel not in codes(visit(neighbours=[nearby]))
+
+
+def test_burst_of_stores_in_minutes() -> None:
+    others = [
+        NeighbourPhoto(photo_id=i, store_id=f"S{i + 1}", at=NOW - timedelta(minutes=i), place=None)
+        for i in (1, 2)
+    ]
+    assert SignalCode.burst in codes(visit(neighbours=others))
+    assert SignalCode.burst not in codes(visit(neighbours=others[:1]))
+
+
+def test_unseen_quant_tables_for_a_well_known_camera() -> None:
+    history = {"aaaa": 40}
+    assert SignalCode.quant_table_unseen in codes(visit(quant_fp="bbbb", quant_history=history))
+    assert SignalCode.quant_table_unseen not in codes(visit(quant_fp="aaaa", quant_history=history))
+    assert SignalCode.quant_table_unseen not in codes(
+        visit(quant_fp="bbbb", quant_history={"aaaa": 2})
+    )
+
+
+@pytest.mark.parametrize(
+    ("correlation", "worst", "flagged"),
+    [(0.9, 0.4, False), (0.85, 0.9, True), (0.3, 1.5, False)],
+)
+def test_thumbnail_signal(correlation: float, worst: float, flagged: bool) -> None:
+    comparison = ThumbnailComparison(correlation=correlation, worst_cell=worst, scale=1.0)
+    assert (SignalCode.thumbnail_mismatch in codes(visit(), thumbnail=comparison)) is flagged
+
+
+def test_missing_exif_is_weak() -> None:
+    bare = exif(make=None, model=None, datetime_original=None, has_camera_exif=False)
+    signals = check_metadata(visit(), bare, thumbnail=None, editor=None, limits=LIMITS).signals
+    assert [(s.code, s.weight) for s in signals] == [(SignalCode.no_camera_exif, 0.1)]

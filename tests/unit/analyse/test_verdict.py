@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shelfaudit.analyse.verdict import PhotoIdentity, VerdictThresholds, combine, duplicate_signals
+from shelfaudit.domain.checks import DuplicateMatch
+from shelfaudit.domain.enums import MatchKind
+from shelfaudit.domain.fraud import Signal, SignalCode, Verdict
+
+NOW = datetime(2026, 5, 12, 9, 30, tzinfo=UTC)
+ME = PhotoIdentity(store_id="S1", rep_id="R1", received_at=NOW)
+THRESHOLDS = VerdictThresholds(review_at=0.35, fraud_at=0.85)
+
+
+def match(
+    kind: MatchKind, *, store: str = "S1", rep: str = "R1", ago: timedelta = timedelta(minutes=5)
+) -> DuplicateMatch:
+    return DuplicateMatch(
+        photo_id=5531,
+        kind=kind,
+        store_id=store,
+        rep_id=rep,
+        received_at=NOW - ago,
+        pdq_distance=0 if kind is MatchKind.exact else 20,
+        phash_distance=2,
+        dhash_distance=3,
+    )
+
+
+def signal(code: SignalCode, weight: float) -> Signal:
+    return Signal(code=code, weight=weight, message=code.value)
+
+
+@pytest.mark.parametrize(
+    ("matches", "verdict"),
+    [
+        ([match(MatchKind.exact, store="S2")], Verdict.fraud),
+        ([match(MatchKind.exact, ago=timedelta(days=3))], Verdict.fraud),
+        ([match(MatchKind.near, rep="R7")], Verdict.review),
+        ([match(MatchKind.near)], Verdict.clean),  # a second shot in the same visit
+        ([match(MatchKind.exact)], Verdict.clean),  # the same file twice in one visit
+        ([], Verdict.clean),
+    ],
+)
+def test_duplicates_weigh_by_reuse(matches: list[DuplicateMatch], verdict: Verdict) -> None:
+    assert combine(duplicate_signals(matches, ME), THRESHOLDS).verdict is verdict
+
+
+def test_reused_photo_message_names_the_earlier_photo_and_store() -> None:
+    (found,) = duplicate_signals([match(MatchKind.near, store="S2", ago=timedelta(days=2))], ME)
+    assert "5531" in found.message
+    assert "store S2" in found.message
+    assert found.evidence["pdq_distance"] == 20
+
+
+@pytest.mark.parametrize(
+    ("weights", "score", "verdict"),
+    [
+        ([], 0.0, Verdict.clean),
+        ([0.1], 0.1, Verdict.clean),  # missing EXIF alone never accuses anyone
+        ([0.35], 0.35, Verdict.review),  # at the review threshold exactly
+        ([0.3, 0.1], 0.37, Verdict.review),
+        ([0.7, 0.5], 0.85, Verdict.fraud),  # at the fraud threshold exactly
+        ([0.9], 0.9, Verdict.fraud),
+    ],
+)
+def test_noisy_or_score_and_thresholds(
+    weights: list[float], score: float, verdict: Verdict
+) -> None:
+    result = combine([signal(SignalCode.outside_geofence, w) for w in weights], THRESHOLDS)
+    assert result.score == pytest.approx(score, abs=1e-4)
+    assert result.verdict is verdict
+
+
+def test_reasons_are_sorted_strongest_first() -> None:
+    result = combine(
+        [signal(SignalCode.no_gps, 0.1), signal(SignalCode.recapture, 0.8)], THRESHOLDS
+    )
+    assert [r.code for r in result.reasons] == [SignalCode.recapture, SignalCode.no_gps]
