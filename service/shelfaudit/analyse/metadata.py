@@ -24,10 +24,7 @@ EARTH_RADIUS_M = 6_371_000.0
 # Every UTC offset in use: whole hours from -12 to +14 and the half and three-quarter ones.
 UTC_OFFSETS_S = sorted(
     {h * 3600 for h in range(-12, 15)}
-    | {
-        round(m * 60)
-        for m in (-570, -210, -150, 210, 270, 330, 345, 390, 525, 570, 630, 765, 825)
-    }
+    | {round(m * 60) for m in (-570, -210, -150, 210, 270, 330, 345, 390, 525, 570, 630, 765, 825)}
 )
 
 
