@@ -89,8 +89,8 @@ def test_missing_exif_is_an_info_flag_only() -> None:
 
 
 def test_editor_in_software_tag_is_flagged() -> None:
-    facts = (
-        facts_of(jpeg_with_exif(Make="Apple", Model="iPhone 13", Software="Adobe Photoshop 25.1"))
+    facts = facts_of(
+        jpeg_with_exif(Make="Apple", Model="iPhone 13", Software="Adobe Photoshop 25.1")
     )
     signals = exif_signals(facts, editor=editor_of(facts.software))
     assert [s.code for s in signals] == [SignalCode.edited_software]
