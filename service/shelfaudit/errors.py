@@ -74,3 +74,30 @@ class ModelIntegrityError(ModelError):
     """The artifact is missing, corrupt or differs from the registry's sha256."""
 
     code = "model_integrity"
+
+
+# Commission (shelfaudit.commission): a rule set that fails validation, or rule sets that
+# cannot be applied to the photos given. Both are the caller's to fix; nothing is paid.
+
+
+class InvalidRuleSet(InvalidInput):
+    """A rule set, or the set of versions of one, fails validation; the message says where."""
+
+    code = "invalid_rule_set"
+
+
+class CommissionError(InvalidInput):
+    """Rule sets cannot be applied to the photos and payouts given."""
+
+    code = "commission_error"
+
+
+class MissingField(CommissionError):
+    """A rule reads a field the photo lacks, and the rule does not say ``missing: skip``."""
+
+    code = "missing_field"
+
+    def __init__(self, message: str, *, field: str, rule: str, photo_id: int) -> None:
+        super().__init__(message, field=field)
+        self.rule = rule
+        self.photo_id = photo_id

@@ -1,0 +1,146 @@
+"""Rule sets from and to YAML or JSON, with errors a commission admin can act on.
+
+YAML numbers become ``Decimal`` straight from their text (``0.1`` stays exactly 0.1), a key
+written twice in one mapping is an error (YAML would silently keep the last), and every
+validation problem is reported with where it is: ``rules[2] (id bands).bands: bands 80–89
+and 85–95 overlap``. JSON is written with amounts as strings, YAML with amounts as numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from shelfaudit.commission.rules import RuleSet
+from shelfaudit.errors import InvalidRuleSet
+
+Syntax = Literal["yaml", "json"]
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML with exact decimals and no silently repeated keys."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    return Decimal(text)
+
+
+def _mapping(loader: yaml.SafeLoader, node: yaml.Node, deep: bool = False) -> dict[Hashable, Any]:
+    if not isinstance(node, yaml.MappingNode):
+        raise InvalidRuleSet(f"line {node.start_mark.line + 1}: expected a mapping")
+    seen: set[Hashable] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            line = key_node.start_mark.line + 1
+            raise InvalidRuleSet(f"line {line}: key {key!r} is written twice", field=str(key))
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    text = format(value, "f")
+    tag = "int" if value == value.to_integral_value() and "." not in text else "float"
+    return dumper.represent_scalar(f"tag:yaml.org,2002:{tag}", text)
+
+
+_Dumper.add_representer(Decimal, _represent_decimal)
+
+
+def load_rule_set(text: str | bytes, *, syntax: Syntax = "yaml") -> RuleSet:
+    """Parse and validate one rule set; ``InvalidRuleSet`` says what is wrong and where."""
+    try:
+        data = (
+            yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+            if syntax == "yaml"
+            else json.loads(text, parse_float=Decimal)
+        )
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise InvalidRuleSet(f"not valid {syntax.upper()}: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise InvalidRuleSet("a rule set is a mapping with id, version, currency, rules, …")
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(error, data) for error in exc.errors()]
+        first = exc.errors()[0]["loc"] if exc.errors() else ()
+        raise InvalidRuleSet(
+            f"rule set {data.get('id', '?')}: " + "; ".join(problems),
+            field=".".join(str(p) for p in first) or None,
+        ) from exc
+
+
+def read_rule_set(path: Path) -> RuleSet:
+    """Load a ``.yaml``, ``.yml`` or ``.json`` file."""
+    syntax: Syntax = "json" if path.suffix.lower() == ".json" else "yaml"
+    return load_rule_set(path.read_text(encoding="utf-8"), syntax=syntax)
+
+
+def dump_rule_set(rule_set: RuleSet, *, syntax: Syntax = "yaml") -> str:
+    """The rule set as text that ``load_rule_set`` reads back equal; defaults left out."""
+    if syntax == "json":
+        data = _kind_first(rule_set.model_dump(mode="json", exclude_defaults=True))
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    plain = _plain(_kind_first(rule_set.model_dump(exclude_defaults=True)))
+    return yaml.dump(plain, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+
+
+def _kind_first(data: dict[str, Any]) -> dict[str, Any]:
+    """Write each rule as ``id``, ``kind``, then the rest, as people read them."""
+    rules = [{"id": r["id"], "kind": r["kind"], **r} for r in data["rules"]]
+    return {**data, "rules": rules}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal | date | int | str | bool) or value is None:
+        return value
+    raise TypeError(f"cannot write {type(value).__name__} to YAML")
+
+
+def _problem(error: ErrorDetails, data: Mapping[str, Any]) -> str:
+    where: list[str] = []
+    loc = list(error["loc"])
+    rules = data.get("rules")
+    index = 0
+    while index < len(loc):
+        part = loc[index]
+        if isinstance(part, int):
+            where.append(f"[{part}]")
+            if where[:-1] == ["rules"] and isinstance(rules, list) and part < len(rules):
+                rule = rules[part]
+                if isinstance(rule, Mapping) and "id" in rule:
+                    where.append(f" (id {rule['id']})")
+                    # pydantic names the tagged union's member next; the id says more.
+                    if index + 1 < len(loc) and loc[index + 1] == rule.get("kind"):
+                        index += 1
+        else:
+            where.append(("." if where else "") + str(part))
+        index += 1
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown field"
+    return f"{''.join(where) or 'rule set'}: {message}"
