@@ -1,0 +1,114 @@
+"""YOLO detectors exported from ultralytics, run with ONNX Runtime alone.
+
+preprocess (letterbox, RGB float CHW) -> inference -> postprocess (decode, class-aware NMS,
+scale back to the original photo), each stage timed. The ONNX graph's output is
+ultralytics' ``(1, 4 + C, A)``: per anchor ``cx, cy, w, h`` in letterboxed pixels, then one
+sigmoid score per class.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import onnxruntime as ort
+from numpy.typing import NDArray
+
+from shelfaudit.domain.detections import Detections
+from shelfaudit.ml.boxes import Letterbox, letterbox, nms, unletterbox, xywh_to_xyxy
+from shelfaudit.ml.registry import ModelEntry
+
+
+@dataclass(frozen=True)
+class DetectOptions:
+    confidence: float = 0.25
+    iou: float = 0.6
+    max_det: int = 300
+
+
+@dataclass
+class Timings:
+    preprocess_ms: float = 0.0
+    inference_ms: float = 0.0
+    postprocess_ms: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def to_input(image: NDArray[np.uint8], size: int) -> tuple[NDArray[np.float32], Letterbox]:
+    """(H, W, 3) RGB uint8 -> (1, 3, size, size) float32 in [0, 1], and the letterbox."""
+    padded, box = letterbox(image, size)
+    tensor = padded.transpose(2, 0, 1)[None].astype(np.float32) / 255.0
+    return np.ascontiguousarray(tensor), box
+
+
+def decode_output(
+    output: NDArray[np.float32],
+    box: Letterbox,
+    *,
+    width: int,
+    height: int,
+    class_names: tuple[str, ...],
+    options: DetectOptions,
+) -> Detections:
+    """Turn the raw ``(1, 4 + C, A)`` output into detections in original-photo pixels."""
+    predictions = output[0].T  # (A, 4 + C)
+    if predictions.shape[1] != 4 + len(class_names):
+        raise ValueError(
+            f"model output has {predictions.shape[1] - 4} classes, "
+            f"the registry names {len(class_names)}"
+        )
+    scores = predictions[:, 4:]
+    class_id = scores.argmax(axis=1)
+    confidence = scores[np.arange(len(scores)), class_id]
+    keep = confidence >= options.confidence
+    if not keep.any():
+        return Detections.empty(class_names)
+    xyxy = xywh_to_xyxy(predictions[keep, :4])
+    confidence, class_id = confidence[keep], class_id[keep]
+    kept = nms(xyxy, confidence, class_id, iou_threshold=options.iou, max_det=options.max_det)
+    return Detections(
+        xyxy=unletterbox(xyxy[kept], box, width=width, height=height),
+        confidence=confidence[kept].astype(np.float32),
+        class_id=class_id[kept].astype(np.int64),
+        class_names=class_names,
+    )
+
+
+class YoloDetector:
+    """A loaded detector: its session, classes and input size from the registry entry."""
+
+    def __init__(self, entry: ModelEntry, session: ort.InferenceSession) -> None:
+        self.entry = entry
+        self.session = session
+        self.class_names = tuple(str(c) for c in entry.meta["classes"])
+        self.imgsz = int(entry.meta["imgsz"])
+        self.input_name = session.get_inputs()[0].name
+
+    @property
+    def version(self) -> str:
+        return f"{self.entry.name}-{self.entry.version}"
+
+    def detect(
+        self, image: NDArray[np.uint8], options: DetectOptions, timings: Timings | None = None
+    ) -> Detections:
+        """Detect on an upright RGB image; boxes come back in its pixel coordinates."""
+        timings = timings or Timings()
+        started = time.perf_counter()
+        tensor, box = to_input(image, self.imgsz)
+        inferred = time.perf_counter()
+        (output,) = self.session.run(None, {self.input_name: tensor})[:1]
+        decoded = time.perf_counter()
+        detections = decode_output(
+            np.asarray(output, dtype=np.float32),
+            box,
+            width=image.shape[1],
+            height=image.shape[0],
+            class_names=self.class_names,
+            options=options,
+        )
+        finished = time.perf_counter()
+        timings.preprocess_ms += (inferred - started) * 1000
+        timings.inference_ms += (decoded - inferred) * 1000
+        timings.postprocess_ms += (finished - decoded) * 1000
+        return detections
