@@ -1,0 +1,79 @@
+"""From boxes to a shelf: rows top to bottom, each product's row, facings and share of shelf.
+
+Pure functions over ``Detections``. Rows come from the shelf-row detector (one box per shelf
+row); products are assigned to the row that holds their centre.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from shelfaudit.domain.detections import Detections
+
+UNASSIGNED = -1
+
+
+@dataclass(frozen=True)
+class BrandShare:
+    facings: int
+    count_share: float  # own facings / all brand facings
+    width_share: float  # own summed box width / all brand box widths (linear share of shelf)
+
+
+def order_rows(rows: Detections) -> Detections:
+    """Shelf rows sorted top to bottom (by box centre)."""
+    return rows[np.argsort(rows.centers[:, 1], kind="stable")] if len(rows) else rows
+
+
+def assign_rows(products: Detections, rows: Detections) -> NDArray[np.int64]:
+    """Row index (0 = top) of every product, ``UNASSIGNED`` when it sits on no row.
+
+    A product belongs to the row whose box contains its centre; if several do (rows
+    overlap), the one whose centre is vertically nearest; if none, the nearest row within
+    half that row's height.
+    """
+    if len(products) == 0 or len(rows) == 0:
+        return np.full(len(products), UNASSIGNED, np.int64)
+    rows = order_rows(rows)
+    centers = products.centers  # (P, 2)
+    x, y = centers[:, 0:1], centers[:, 1:2]
+    x1, y1, x2, y2 = (rows.xyxy[:, i][None, :] for i in range(4))
+    row_cy = (y1 + y2) / 2
+    half_height = (y2 - y1) / 2
+    inside = (x >= x1) & (x <= x2) & (y >= y1) & (y <= y2)
+    distance = np.abs(y - row_cy)
+    near = (x >= x1) & (x <= x2) & (distance <= 2 * half_height)
+    cost = np.where(inside, distance, np.where(near, distance + 1e6, np.inf))
+    best = cost.argmin(axis=1)
+    found = np.isfinite(cost[np.arange(len(products)), best])
+    return np.where(found, best, UNASSIGNED).astype(np.int64)
+
+
+def facings(detections: Detections, classes: set[str] | None = None) -> dict[str, int]:
+    """Count of boxes per class name (optionally only ``classes``), most frequent first."""
+    names = [n for n in detections.names if classes is None or n in classes]
+    return dict(Counter(names).most_common())
+
+
+def brand_shares(detections: Detections, brands: set[str]) -> dict[str, BrandShare]:
+    """Share of shelf per brand by facings and by summed box width."""
+    mask = np.array([n in brands for n in detections.names], bool)
+    own = detections[mask] if len(detections) else detections
+    if len(own) == 0:
+        return {}
+    widths = own.widths
+    total_width = float(widths.sum()) or 1.0
+    counts = Counter(own.names)
+    shares = {}
+    for brand, count in counts.most_common():
+        brand_mask = np.array([n == brand for n in own.names], bool)
+        shares[brand] = BrandShare(
+            facings=count,
+            count_share=round(count / len(own), 4),
+            width_share=round(float(widths[brand_mask].sum()) / total_width, 4),
+        )
+    return shares
