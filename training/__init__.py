@@ -1,0 +1,1 @@
+"""Offline model training for ShelfAudit (kept out of the inference service)."""

@@ -1,0 +1,1 @@
+"""YOLO detector training: dataset builders, training entry point and ONNX export."""
