@@ -53,6 +53,10 @@ class TrainConfig:
         if not model.endswith((".yaml", ".yml")):
             raise ValueError(f"model must be an architecture yaml, got {model!r}")
         dataset = dict(data["dataset"])
+        for key in ("source", "coco", "images_root"):
+            # Relative data paths are relative to the repository (../shared/datasets/...).
+            if key in dataset and not Path(str(dataset[key])).is_absolute():
+                dataset[key] = str((REPO_ROOT / str(dataset[key])).resolve())
         if dataset.get("builder") not in {"coco", "shelves"}:
             raise ValueError(
                 f"dataset.builder must be 'coco' or 'shelves', got {dataset.get('builder')!r}"

@@ -1,0 +1,240 @@
+"""Publish a trained detector: ONNX export, val metrics with the service's own code, model
+card and registry entry.
+
+Usage (in an environment with the ``training`` extra, i.e. torch + ultralytics + the service)::
+
+    python -m training.detect.publish --config training/configs/shelves_yolo11n.yaml \
+        --model shelves --version v1 [--weights runs/shelves_yolo11n/weights/best.pt]
+
+Metrics are computed by ``shelfaudit.evaluation.detect`` through ONNX Runtime on the val
+split, exactly as ``shelfaudit eval detect`` does, so the card states what the service does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import shutil
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from training.detect.export import default_weights, export_onnx
+from training.detect.shelves_dataset import read_class_names, split_names
+from training.detect.train import DEFAULT_RUNS_DIR, REPO_ROOT, TrainConfig, load_config
+
+MODELS_DIR = REPO_ROOT / "models"
+# What each outlet class is, for the scoring rules (brand shares, display elements).
+OUTLET_GROUPS = {
+    "brand": ["heineken", "tiger", "larue", "bia_viet", "bivina", "edelweiss", "strongbow"],
+    "packaging": ["beer_can", "beer_bottle", "beer_carton", "beer_crate"],
+    "display": ["billboard", "display_stand", "fridge", "ice_bucket"],
+    "people": ["promoter", "drinker"],
+}
+
+LICENCES = {
+    "coco": "heineken_displays: declared CC BY 4.0 / Public Domain by the uploaders; photos' "
+    "origin unclear. Internal use.",
+    "shelves": "sku110k_shelves: SKU-110K terms, academic and non-commercial research.",
+}
+
+
+def shelves_val_coco(source: Path, val_fraction: float, seed: int) -> tuple[dict[str, Any], Path]:
+    """The shelf-row val split as a COCO dict (from YOLO labels), and its images root."""
+    from PIL import Image
+
+    names = sorted(p.name for p in (source / "images").glob("*.jpg"))
+    _, val = split_names(names, val_fraction, seed)
+    coco: dict[str, Any] = {
+        "images": [],
+        "annotations": [],
+        "categories": [{"id": 0, "name": name} for name in read_class_names(source)],
+    }
+    for image_id, name in enumerate(sorted(val), start=1):
+        stem = Path(name).stem
+        path = source / "images" / name
+        with Image.open(path) as image:
+            width, height = image.size
+        coco["images"].append(
+            {"id": image_id, "file_name": f"images/{stem}.jpg", "width": width, "height": height}
+        )
+        for line in (source / "labels" / f"{stem}.txt").read_text().splitlines():
+            if not line.strip():
+                continue
+            cls, cx, cy, w, h = (float(v) for v in line.split())
+            coco["annotations"].append(
+                {
+                    "id": len(coco["annotations"]) + 1,
+                    "image_id": image_id,
+                    "category_id": int(cls),
+                    "bbox": [(cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height],
+                    "area": w * width * h * height,
+                    "iscrowd": 0,
+                }
+            )
+    return coco, source
+
+
+def val_set(cfg: TrainConfig) -> tuple[dict[str, Any], Path, str]:
+    if cfg.dataset["builder"] == "shelves":
+        coco, root = shelves_val_coco(
+            Path(cfg.dataset["source"]),
+            float(cfg.dataset.get("val_fraction", 0.15)),
+            int(cfg.dataset.get("split_seed", 0)),
+        )
+        return coco, root, "val split: seeded 15 % hash split of sku110k_shelves (28 photos)"
+    coco_path = Path(cfg.dataset["coco"])
+    coco = json.loads(coco_path.read_text())
+    # COCO file_name is relative to the annotation file's folder ("images/...").
+    return coco, coco_path.parent, "val split: `split == val` in the COCO file (60 photos)"
+
+
+def training_summary(run: Path) -> dict[str, Any]:
+    rows = list(csv.DictReader((run / "results.csv").open()))
+    args = yaml.safe_load((run / "args.yaml").read_text())
+    return {
+        "epochs_done": len(rows),
+        "epochs_planned": args.get("epochs"),
+        "train_time_s": round(float(rows[-1].get("time", 0) or 0)) if rows else 0,
+        "imgsz": args.get("imgsz"),
+        "batch": args.get("batch"),
+        "seed": args.get("seed"),
+        "last_ultralytics_map50": float(rows[-1].get("metrics/mAP50(B)", 0) or 0) if rows else 0,
+    }
+
+
+def write_card(path: Path, **facts: Any) -> None:
+    per_class = "\n".join(
+        f"| {name} | {ap:.3f} |"
+        for name, ap in sorted(facts["per_class"].items(), key=lambda kv: -kv[1])
+    )
+    path.write_text(
+        f"""# {facts["name"]} {facts["version"]}
+
+{facts["purpose"]}
+
+| | |
+|---|---|
+| file | `{facts["file"]}` |
+| sha256 | `{facts["sha256"]}` |
+| architecture | {facts["architecture"]} from scratch (no pretrained weights exist offline) |
+| input | 1x3x{facts["imgsz"]}x{facts["imgsz"]} RGB float in [0, 1], letterboxed (grey 114) |
+| output | `(1, 4 + {len(facts["classes"])}, anchors)`: cx, cy, w, h in input pixels, class scores |
+| classes | {", ".join(facts["classes"])} |
+| published | {facts["published"]} |
+
+## Data and split
+{facts["data"]}
+
+{facts["split"]}
+
+Licence: {facts["licence"]}
+
+## Training
+`{facts["command"]}`
+
+{facts["summary"]["epochs_done"]} of {facts["summary"]["epochs_planned"]} planned epochs,
+{facts["summary"]["train_time_s"]} s of training, image size {facts["summary"]["imgsz"]}, batch
+{facts["summary"]["batch"]}, seed {facts["summary"]["seed"]}, on {facts["hardware"]}.
+
+## Metrics on val (ONNX Runtime, the service's own decode and NMS, COCO-style AP)
+`shelfaudit eval detect --coco <val> --model {facts["name"]}` gives:
+
+- images: {facts["metrics"]["n_images"]}
+- mAP50: **{facts["metrics"]["map50"]:.3f}**
+- mAP50-95: {facts["metrics"]["map50_95"]:.3f}
+
+| class | AP50 |
+|---|---|
+{per_class}
+
+## Known weaknesses
+{facts["weaknesses"]}
+"""
+    )
+
+
+def publish(args: argparse.Namespace) -> dict[str, Any]:
+    from shelfaudit.evaluation.detect import evaluate_detector
+    from shelfaudit.ml.registry import ModelEntry, file_sha256
+    from shelfaudit.ml.sessions import SessionOptions, create_session
+    from shelfaudit.ml.yolo import YoloDetector
+
+    cfg = load_config(args.config)
+    run = args.runs_dir / cfg.name
+    weights = args.weights or default_weights(cfg, args.runs_dir)
+    imgsz = int(cfg.train.get("imgsz", 640))
+    exported = export_onnx(weights, imgsz, args.runs_dir)
+    folder = MODELS_DIR / args.model
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{args.model}-{args.version}.onnx"
+    shutil.copyfile(exported, target)
+    sha256 = file_sha256(target)
+
+    coco, images_root, split_text = val_set(cfg)
+    classes = [c["name"] for c in sorted(coco["categories"], key=lambda c: c["id"])]
+    meta: dict[str, Any] = {"classes": classes, "imgsz": imgsz}
+    if args.model == "outlet":
+        meta["groups"] = OUTLET_GROUPS
+    entry = ModelEntry(
+        name=args.model,
+        file=str(target.relative_to(MODELS_DIR)),
+        sha256=sha256,
+        version=args.version,
+        task="detect",
+        card=f"{args.model}/CARD.md",
+        meta=meta,
+    )
+    detector = YoloDetector(entry, create_session(target, SessionOptions()))
+    report = evaluate_detector(detector, coco, images_root=images_root, split="val")
+
+    registry_path = MODELS_DIR / "registry.json"
+    registry = json.loads(registry_path.read_text()) if registry_path.exists() else {"models": {}}
+    registry["models"][args.model] = entry.model_dump(exclude={"name"})
+    registry_path.write_text(json.dumps(registry, indent=2) + "\n")
+
+    write_card(
+        folder / "CARD.md",
+        name=args.model,
+        version=args.version,
+        purpose=args.purpose,
+        file=entry.file,
+        sha256=sha256,
+        architecture=cfg.model.removesuffix(".yaml"),
+        imgsz=imgsz,
+        classes=classes,
+        published=datetime.now(UTC).strftime("%Y-%m-%d"),
+        data=args.data,
+        split=split_text,
+        licence=LICENCES[cfg.dataset["builder"]],
+        command=f"python -m training.detect.train --config {args.config} --resume",
+        summary=training_summary(run),
+        hardware=args.hardware or f"{platform.processor() or platform.machine()} CPU",
+        metrics=report.model_dump(),
+        per_class=report.per_class,
+        weaknesses=args.weaknesses,
+    )
+    return report.model_dump()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--model", required=True, choices=["outlet", "shelves"])
+    parser.add_argument("--version", required=True)
+    parser.add_argument("--weights", type=Path)
+    parser.add_argument("--runs-dir", type=Path, default=DEFAULT_RUNS_DIR)
+    parser.add_argument("--purpose", default="Detector.")
+    parser.add_argument("--data", default="")
+    parser.add_argument("--hardware", default="")
+    parser.add_argument("--weaknesses", default="- not yet measured on photos outside val")
+    print(json.dumps(publish(parser.parse_args(argv)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
