@@ -41,6 +41,10 @@ def process_with_retries(processor: Processor, photo_id: int, *, attempts: int) 
             if give_up:
                 raise
             time.sleep(min(5.0, 0.2 * 2**attempt))
+        except Exception as exc:
+            # A bug: mark the photo failed instead of leaving it for the sweep forever.
+            processor.record_error(photo_id, f"{type(exc).__name__}: {exc}", give_up=True)
+            raise
     raise AssertionError("unreachable")
 
 

@@ -58,3 +58,9 @@ def analyse_photo(self: Task, photo_id: int) -> str:
         if give_up:
             raise
         raise self.retry(exc=exc, countdown=min(300, 2 ** (retries + 1))) from exc
+    except Exception as exc:
+        # A bug, not a passing outage: retrying cannot help, and leaving the photo
+        # `processing` would make the sweep re-queue it forever. Mark it failed, loudly.
+        log.exception("analysing photo %s failed", photo_id)
+        runtime.processor.record_error(photo_id, f"{type(exc).__name__}: {exc}", give_up=True)
+        raise
