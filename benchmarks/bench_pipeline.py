@@ -25,7 +25,7 @@ from PIL import Image
 from shelfaudit.results.hash_lookup import to_signed64
 from shelfaudit.runtime import build_runtime
 from shelfaudit.settings import Settings
-from shelfaudit.store.tables import Photo, PhotoHash, utcnow
+from shelfaudit.store.tables import Photo, PhotoHash, PhotoHashFeed, utcnow
 from shelfaudit.upload.intake import accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
 
@@ -79,6 +79,8 @@ def seed_history(runtime_sessions: object, n: int) -> None:
             )
             for p in photos
         )
+        # The duplicate index catches up from this feed, as it does for analysed photos.
+        session.add_all(PhotoHashFeed(photo_id=p.id) for p in photos)
 
 
 def pct(values: list[float], q: float) -> float:

@@ -32,8 +32,11 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
+    """The API as an SFA app calls it: every request carries a valid API key."""
+    from tests.api.helpers import authorise
+
     with TestClient(create_app(settings)) as test_client:
-        yield test_client
+        yield authorise(test_client)
 
 
 @pytest.fixture(autouse=True)

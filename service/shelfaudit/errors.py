@@ -101,3 +101,30 @@ class MissingField(CommissionError):
         super().__init__(message, field=field)
         self.rule = rule
         self.photo_id = photo_id
+
+
+# Access (shelfaudit.auth): who is asking, and whether their role may do this.
+
+
+class Unauthenticated(ShelfAuditError):
+    """No valid session or API key came with the request (or the session has expired)."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(ShelfAuditError):
+    """The caller is known but their role may not do this."""
+
+    code = "forbidden"
+
+
+class CsrfRejected(Forbidden):
+    """A form or state-changing request from a browser session lacks its CSRF token."""
+
+    code = "csrf_rejected"
+
+
+class Conflict(InvalidInput):
+    """The request collides with what exists: a taken username, a rule-set version twice."""
+
+    code = "conflict"

@@ -11,7 +11,10 @@ from shelfaudit.analyse.pipeline import PipelineConfig
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.registry import Registry
 from shelfaudit.ml.sessions import SessionOptions
+from shelfaudit.ml.yolo import DetectOptions
+from shelfaudit.results.hash_lookup import HashCache
 from shelfaudit.results.process import Processor
+from shelfaudit.review.triage import ReviewTriage, TriageConfig
 from shelfaudit.settings import Settings
 from shelfaudit.store import migrate
 from shelfaudit.store.database import make_engine, make_sessionmaker
@@ -39,18 +42,25 @@ def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
         migrate.upgrade(engine)
     sessions = make_sessionmaker(engine)
     objects = make_object_store(settings)
-    processor = Processor(
-        sessions=sessions,
-        objects=objects,
-        config=PipelineConfig.from_settings(settings),
-        debug_delay_s=settings.debug_task_delay_s,
-    )
     models = ModelCache(
         Registry.load(settings.models_dir),
         SessionOptions(
             providers=settings.onnx_providers,
             intra_op_threads=settings.onnx_intra_op_threads,
             inter_op_threads=settings.onnx_inter_op_threads,
+        ),
+    )
+    processor = Processor(
+        sessions=sessions,
+        objects=objects,
+        config=PipelineConfig.from_settings(settings),
+        debug_delay_s=settings.debug_task_delay_s,
+        max_attempts=settings.max_attempts,
+        hash_cache=HashCache.from_settings(settings),
+        on_analysed=ReviewTriage(TriageConfig.from_settings(settings)),
+        models=models,
+        detect_options=DetectOptions(
+            confidence=settings.detect_confidence, iou=settings.detect_iou
         ),
     )
     return Runtime(

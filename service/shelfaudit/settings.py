@@ -106,8 +106,34 @@ class Settings(BaseSettings):
     fraud_review_at: float = Field(default=0.35, gt=0, le=1)
     fraud_fraud_at: float = Field(default=0.85, gt=0, le=1)
 
+    # Duplicate index. PDQ goes into a multi-index hash (kept under data_dir/index/, rebuilt
+    # from the database when missing) that finds every photo within dup_index_radius bits of
+    # the upright photo, and within 21-23 bits of its rotations and mirrors at 10 M photos
+    # (benchmarks/bench_dedup_index.py). A match needs pdq_max_distance, or dup_vote_pdq with
+    # pHash and dHash within theirs. Local features (ORB + RANSAC: dup_min_inliers, then the
+    # aligned pictures must correlate, dup_min_similarity) verify the nearest unmatched
+    # candidates, a store's and a rep's latest photos, and the latest photos of anyone.
+    dup_index_radius: int = Field(default=31, ge=0, le=64)
+    dup_vote_pdq: int = Field(default=40, ge=0, le=256)
+    dup_index_save_every: int = Field(default=50_000, ge=1)
+    dup_index_gap_timeout_s: float = Field(default=600.0, gt=0)
+    dup_verify_nearest: int = Field(default=8, ge=0)
+    dup_verify_recent: int = Field(default=12, ge=0)
+    dup_verify_latest: int = Field(default=8, ge=0)
+    dup_verify_recent_days: float = Field(default=90.0, gt=0)
+    dup_verify_max: int = Field(default=40, ge=0)
+    dup_min_inliers: int = Field(default=20, ge=4)
+    dup_min_similarity: float = Field(default=0.93, ge=-1, le=1)
+
     # Fault injection for the worker-crash test: seconds to sleep inside the task.
     debug_task_delay_s: float = Field(default=0.0, ge=0)
+
+    # Recapture classifier. The model gives a calibrated probability that the photo shows a
+    # screen or a print (models/recapture/CARD.md); at or above recapture_uncertain_at the
+    # verdict is uncertain (a person looks), at or above recapture_flag_at it is recapture.
+    # Defaults: about 10 % and 1 % of held-out genuine photos reach them (LOSO).
+    recapture_uncertain_at: float = Field(default=0.67, gt=0, le=1)
+    recapture_flag_at: float = Field(default=0.93, gt=0, le=1)
 
     # Models: the registry folder and how ONNX Runtime runs them.
     models_dir: Path = Field(default_factory=_default_models_dir)
@@ -115,6 +141,13 @@ class Settings(BaseSettings):
     onnx_intra_op_threads: int = Field(default=2, ge=1)
     onnx_inter_op_threads: int = Field(default=1, ge=1)
     preload_models: bool = True
+    detect_confidence: float = Field(default=0.25, gt=0, lt=1)
+    detect_iou: float = Field(default=0.6, gt=0, lt=1)
+
+    # Review queue and the web UI: who lands in the queue, and how long a login lasts.
+    review_confidence_below: float = Field(default=0.6, ge=0, le=1)
+    review_threshold_margin: float = Field(default=3.0, ge=0, le=100)
+    session_ttl_h: float = Field(default=12.0, gt=0)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from shelfaudit.settings import Settings
-from tests.api.helpers import create_rep, create_store, upload, wait_analysed
+from tests.api.helpers import authorise, create_rep, create_store, upload, wait_analysed
 from tests.factories import jpeg_bytes, real_photos
 
 
@@ -78,6 +78,7 @@ def test_upload_over_the_size_limit_is_413(tmp_path: Path) -> None:
 
     settings = embedded_settings(tmp_path / "data", max_upload_bytes=300_000)
     with TestClient(create_app(settings)) as client:
+        authorise(client)
         create_store(client)
         create_rep(client)
         response = upload(client, b"\xff\xd8\xff" + b"\x00" * 2_000_000)
@@ -93,6 +94,7 @@ def test_file_just_over_the_limit_inside_the_envelope_is_413(tmp_path: Path) -> 
 
     settings = embedded_settings(tmp_path / "data", max_upload_bytes=100_000)
     with TestClient(create_app(settings)) as client:
+        authorise(client)
         create_store(client)
         create_rep(client)
         response = upload(client, jpeg_bytes(64, 64) + b"\x00" * 120_000)

@@ -1,7 +1,8 @@
 """Exact and near-duplicate matching against earlier photos by exhaustive Hamming search.
 
-The caller hands in every earlier photo's hashes as arrays; a scalable index replaces the
-exhaustive scan later without changing this module's contract.
+The caller hands in every earlier photo's hashes as arrays. The service searches with the
+scalable index in ``shelfaudit.index`` instead (same thresholds, plus rotations, mirrors
+and local features); this scan stays as the reference for small tables and tests.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from numpy.typing import NDArray
 
 from shelfaudit.domain.checks import HashResult
 
-VERSION = "duplicates-1"
+VERSION = "duplicates-2"  # hash index with dihedral variants, local features
 
 
 @dataclass(frozen=True)

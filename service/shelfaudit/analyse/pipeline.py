@@ -16,7 +16,16 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from shelfaudit.analyse import decode, duplicates, exif, hashes, metadata, quality, verdict
+from shelfaudit.analyse import (
+    decode,
+    detect,
+    duplicates,
+    exif,
+    hashes,
+    metadata,
+    quality,
+    verdict,
+)
 from shelfaudit.analyse.flags import editor_of, quality_flags, signal_flags
 from shelfaudit.analyse.jpeg_forensics import compare_thumbnail
 from shelfaudit.domain.checks import (
@@ -106,6 +115,12 @@ class Visit:
     facts: metadata.VisitFacts
 
 
+def pipeline_version(detectors: detect.Detectors | None) -> str:
+    """The version results are stored under: every check's and every model's version."""
+    extra = detect.versions(detectors)
+    return f"{PIPELINE_VERSION}+{extra}" if extra else PIPELINE_VERSION
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -117,7 +132,13 @@ def camera_key(facts: ExifResult) -> str | None:
 
 
 def analyse(
-    data: bytes, *, sha256: str, config: PipelineConfig, history: History, visit: Visit
+    data: bytes,
+    *,
+    sha256: str,
+    config: PipelineConfig,
+    history: History,
+    visit: Visit,
+    detectors: detect.Detectors | None = None,
 ) -> AnalysisResult:
     """Run every check on one photo. Raises ``CorruptImage`` & co. for undecodable bytes."""
     started = time.perf_counter()
@@ -165,7 +186,13 @@ def analyse(
         ],
         config.verdict,
     )
+    detections = (
+        detect.run(decoded.rgb, original_width=size.width, detectors=detectors)
+        if detectors is not None
+        else None
+    )
     checks = Checks(
+        detections=detections,
         decode=size,
         quality=quality_result,
         exif=exif_result,
@@ -175,7 +202,7 @@ def analyse(
         fraud=fraud_result,
     )
     return AnalysisResult(
-        pipeline_version=PIPELINE_VERSION,
+        pipeline_version=pipeline_version(detectors),
         checks=checks,
         flags=[*signal_flags(fraud_result), *quality_flags(quality_result)],
         ms=(time.perf_counter() - started) * 1000,

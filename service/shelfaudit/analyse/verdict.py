@@ -66,13 +66,27 @@ def duplicate_signals(matches: list[DuplicateMatch], photo: PhotoIdentity) -> li
                     "store_id": best.store_id,
                     "rep_id": best.rep_id,
                     "received_at": best.received_at.isoformat() if best.received_at else None,
+                    "stage": best.stage,
+                    "variant": best.variant,
                     "pdq_distance": best.pdq_distance,
                     "phash_distance": best.phash_distance,
+                    "inliers": best.inliers,
+                    "similarity": best.similarity,
                     "matches": len(found),
                 },
             )
         )
     return signals
+
+
+def _how(match: DuplicateMatch) -> str:
+    """How the copy differs, when it is more than a re-save: the reviewer's first question."""
+    parts = []
+    if match.variant != "identity":
+        parts.append(match.variant.replace("_", " "))
+    if match.stage == "local_features" and match.inliers is not None:
+        parts.append(f"found by {match.inliers} matching keypoints: cropped, tilted or re-shot")
+    return f", {'; '.join(parts)}" if parts else ""
 
 
 def _same_visit(match: DuplicateMatch, photo: PhotoIdentity) -> bool:

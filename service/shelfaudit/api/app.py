@@ -7,15 +7,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from shelfaudit import __version__
 from shelfaudit.api import errors
 from shelfaudit.api.body_limit import BodyLimitMiddleware
-from shelfaudit.api.routes import health, master_data, photos
+from shelfaudit.api.routes import (
+    health,
+    labels,
+    master_data,
+    pages_auth,
+    pages_payouts,
+    pages_review,
+    payouts,
+    photos,
+    review,
+    rule_sets,
+)
 from shelfaudit.queue.dispatch import CeleryDispatcher, Dispatcher, ThreadDispatcher
 from shelfaudit.queue.sweep import PeriodicSweep, sweep
 from shelfaudit.runtime import Runtime, build_runtime
 from shelfaudit.settings import Settings, get_settings
+from shelfaudit.web.render import STATIC_DIR
 
 log = logging.getLogger(__name__)
 
@@ -76,4 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(photos.router)
     app.include_router(master_data.router)
+    for router in (review, payouts, rule_sets, labels):
+        app.include_router(router.router)
+    for pages in (pages_auth, pages_review, pages_payouts):
+        app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

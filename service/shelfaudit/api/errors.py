@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from shelfaudit import errors
+from shelfaudit.web.render import page_error
 
 STATUS: dict[type[errors.ShelfAuditError], int] = {
     errors.EmptyFile: 400,
@@ -18,7 +19,12 @@ STATUS: dict[type[errors.ShelfAuditError], int] = {
     errors.CorruptImage: 422,
     errors.InvalidMetadata: 422,
     errors.UnknownReference: 422,
+    errors.InvalidRuleSet: 422,
+    errors.CommissionError: 422,  # MissingField too
+    errors.Conflict: 409,
     errors.InvalidInput: 400,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,  # CsrfRejected too
     errors.NotFound: 404,
     errors.TransientError: 503,
 }
@@ -35,8 +41,16 @@ def error_body(code: str, message: str, field: str | None = None, **extra: Any) 
     return {"error": {"code": code, "message": message, "field": field, **extra}}
 
 
-async def _shelfaudit_error(_: Request, exc: Exception) -> JSONResponse:
+def is_page(request: Request) -> bool:
+    """The review UI answers errors in HTML (a login redirect for 401); the API in JSON."""
+    path = request.url.path
+    return not (path.startswith(("/v1/", "/static/")) or path == "/healthz")
+
+
+async def _shelfaudit_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.ShelfAuditError)
+    if is_page(request):
+        return page_error(request, exc, status_for(exc))
     return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=status_for(exc))
 
 

@@ -36,3 +36,82 @@ def genuine(
     )
     for code, count in report.flags.items():
         typer.echo(f"  {code:<24}{count}")
+
+
+@eval_app.command("duplicates")
+def duplicates(
+    images: Annotated[
+        list[Path], typer.Option("--images", help="photos to copy and find again (repeatable)")
+    ],
+    distractors: Annotated[
+        list[Path] | None,
+        typer.Option("--distractors", help="more distinct photos for the index (repeatable)"),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="at most this many photos to copy")] = 200,
+    distractor_limit: Annotated[int, typer.Option(help="at most this many distractors")] = 1000,
+    context: Annotated[int, typer.Option(help="recent photos of the rep verified")] = 12,
+    layout: Annotated[str, typer.Option(help="index layout (11x23: as at 10 M photos)")] = "11x23",
+    seed: Annotated[int, typer.Option(help="random seed for sampling and transforms")] = 7,
+    all_pairs: Annotated[
+        bool, typer.Option("--all-pairs", help="also verify every distinct pair (slow)")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Recall of the duplicate search per transform, and false matches among distinct photos."""
+    from shelfaudit.evaluation.duplicates import (
+        evaluate_duplicates,
+        images_in,
+        report_lines,
+        sample,
+    )
+    from shelfaudit.index.lookup import config_from_settings
+    from shelfaudit.settings import get_settings
+
+    originals = sample(images_in(images), limit, seed)
+    others = sample(images_in(distractors or []), distractor_limit, seed + 1)
+    if not originals:
+        typer.echo("no images found", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    report = evaluate_duplicates(
+        originals,
+        distractors=others,
+        config=config_from_settings(settings).search,
+        radius=settings.dup_index_radius,
+        context=context,
+        layout=layout,
+        seed=seed,
+        all_pairs=all_pairs,
+    )
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    for line in report_lines(report):
+        typer.echo(line)
+
+
+@eval_app.command("recapture")
+def recapture(
+    manifest: Annotated[Path, typer.Option("--manifest", help="CSV with path,label[,source]")],
+    root: Annotated[
+        Path | None, typer.Option("--root", help="folder the paths are relative to")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """AUC, TPR at 1 % / 5 % FPR and accuracy of the recapture model (recapture, print: +)."""
+    from shelfaudit.evaluation.recapture import (
+        evaluate_with_settings,
+        read_manifest,
+        report_summary,
+    )
+    from shelfaudit.settings import get_settings
+
+    if not manifest.is_file():
+        typer.echo(f"no manifest at {manifest}", err=True)
+        raise typer.Exit(2)
+    report = evaluate_with_settings(read_manifest(manifest, root), get_settings())
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    for line in report_summary(report):
+        typer.echo(line)

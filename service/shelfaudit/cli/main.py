@@ -1,4 +1,5 @@
-"""Entry point: ``shelfaudit serve | worker | audit | sweep | db upgrade``."""
+"""Entry point: ``shelfaudit serve | worker | audit | sweep | db upgrade | users | apikeys |
+export``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from shelfaudit.cli.accounts import apikeys_app, users_app
+from shelfaudit.cli.detect import detect
 from shelfaudit.cli.evaluate import eval_app
+from shelfaudit.cli.export import export_app
 from shelfaudit.errors import InvalidInput
 from shelfaudit.settings import Settings, get_settings
 
@@ -20,6 +24,10 @@ app = typer.Typer(no_args_is_help=True, help="ShelfAudit: AI audit of retail dis
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
+app.add_typer(users_app, name="users")
+app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(export_app, name="export")
+app.command("detect")(detect)
 
 err = Console(stderr=True)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shelfaudit.domain.check_result import CheckResult
-from shelfaudit.domain.enums import FlagCode, MatchKind, Severity
+from shelfaudit.domain.enums import FlagCode, MatchKind, RecaptureVerdict, Severity
 from shelfaudit.domain.fraud import FraudResult, MetadataResult, SignalCode
 
 
@@ -55,9 +56,16 @@ class HashResult(CheckResult):
     dhash: str = Field(description="64-bit difference hash, 16 hex digits")
     pdq: str = Field(description="256-bit PDQ hash, 64 hex digits")
     pdq_quality: int = Field(description="PDQ quality 0-100; below 50 the hash is unreliable")
+    # The photo with each of the eight rotations and flips undone (hashes.DIHEDRAL order),
+    # for the duplicate search; not kept with the results.
+    pdq_variants: tuple[str, ...] = Field(default=(), exclude=True)
+    phash_variants: tuple[str, ...] = Field(default=(), exclude=True)
+    dhash_variants: tuple[str, ...] = Field(default=(), exclude=True)
 
 
 class DuplicateMatch(BaseModel):
+    """An earlier photo this one repeats, with the evidence a reviewer sees side by side."""
+
     model_config = ConfigDict(frozen=True)
 
     photo_id: int
@@ -66,14 +74,76 @@ class DuplicateMatch(BaseModel):
     store_id: str | None = None
     rep_id: str | None = None
     received_at: datetime | None = None
-    pdq_distance: int
-    phash_distance: int
-    dhash_distance: int
+    captured_at: datetime | None = Field(default=None, description="EXIF capture time, UTC")
+    pdq_distance: int = Field(description="PDQ bits (of 256) from the nearest variant; -1: none")
+    phash_distance: int = Field(description="pHash bits (of 64), same variant; -1: none")
+    dhash_distance: int = Field(description="dHash bits (of 64), same variant; -1: none")
+    stage: Literal["sha256", "hash", "local_features"] = Field(
+        default="hash", description="what found it: identical bytes, hashes, or local features"
+    )
+    variant: str = Field(
+        default="identity",
+        description="how this photo differs from the earlier one (rotate_90: turned 90° "
+        "counter-clockwise, flip_horizontal: mirrored, ...)",
+    )
+    inliers: int | None = Field(
+        default=None, description="keypoint matches consistent with one homography (stage 2)"
+    )
+    similarity: float | None = Field(
+        default=None, description="correlation of the two pictures once aligned (stage 2)"
+    )
 
 
 class DuplicatesResult(CheckResult):
-    searched: int = Field(description="earlier photos compared against")
+    searched: int = Field(description="earlier photos in the hash index")
     matches: list[DuplicateMatch]
+
+
+class DetectionBox(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    class_name: str
+    confidence: float
+    xyxy: list[float] = Field(description="x1, y1, x2, y2 in original-photo pixels")
+    row: int | None = Field(description="shelf row from the top (0), None when on no row")
+
+
+class ShelfRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    xyxy: list[float]
+    confidence: float
+
+
+class ShareResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    facings: int
+    count_share: float
+    width_share: float
+
+
+class DetectionsResult(CheckResult):
+    models: dict[str, str] = Field(description="model name -> version that produced the boxes")
+    boxes: list[DetectionBox]
+    counts: dict[str, int] = Field(description="boxes per class")
+    rows: list[ShelfRow] = Field(description="shelf rows, top to bottom")
+    shares: dict[str, ShareResult] = Field(description="share of shelf per brand")
+    groups: dict[str, list[str]] = Field(description="class groups: brand, packaging, ...")
+    timings_ms: dict[str, float]
+
+
+class RecaptureResult(CheckResult):
+    """Whether the photo shows a screen or a print rather than the scene itself."""
+
+    model: str = Field(description="recapture model version that scored the photo")
+    probability: float = Field(description="calibrated probability of a recapture, 0-1")
+    verdict: RecaptureVerdict
+    evidence: dict[str, float] = Field(
+        description="the features that pushed the score most, as measured on this photo"
+    )
+    timings_ms: dict[str, float] = Field(description="features, model: milliseconds each")
 
 
 class Flag(BaseModel):
@@ -94,6 +164,7 @@ class Checks(BaseModel):
     duplicates: DuplicatesResult
     metadata: MetadataResult
     fraud: FraudResult
+    detections: DetectionsResult | None = None
 
 
 class AnalysisResult(BaseModel):

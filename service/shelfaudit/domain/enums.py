@@ -27,6 +27,12 @@ class FlagCode(StrEnum):
     edited_software = "edited_software"
 
 
+class RecaptureVerdict(StrEnum):
+    genuine = "genuine"  # probability below the uncertain threshold
+    uncertain = "uncertain"  # between the thresholds: a person should look
+    recapture = "recapture"  # a photo of a screen or a print
+
+
 class MatchKind(StrEnum):
     exact = "exact"  # identical bytes (SHA-256)
     near = "near"  # perceptual hashes within thresholds

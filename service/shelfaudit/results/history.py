@@ -41,6 +41,7 @@ class DbHistory:
             sha256=sha256,
             thresholds=self.thresholds,
             cache=self.cache,
+            rgb=rgb,
         )
 
     def camera_tables(self, camera: str) -> dict[str, int]:

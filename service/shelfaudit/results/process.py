@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shelfaudit.analyse.pipeline import PIPELINE_VERSION, PipelineConfig, analyse, camera_key
+from shelfaudit.analyse.detect import Detectors, load_detectors
+from shelfaudit.analyse.pipeline import PipelineConfig, analyse, camera_key, pipeline_version
 from shelfaudit.domain.checks import AnalysisResult
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.ml.cache import ModelCache
+from shelfaudit.ml.yolo import DetectOptions
 from shelfaudit.results.hash_lookup import HashCache, hash_row
 from shelfaudit.results.history import DbHistory, load_visit
 from shelfaudit.store.objects import ObjectStore
-from shelfaudit.store.tables import Analysis, CameraFingerprint, Photo, PhotoHash, utcnow
+from shelfaudit.store.tables import (
+    Analysis,
+    CameraFingerprint,
+    Photo,
+    PhotoHash,
+    PhotoHashFeed,
+    utcnow,
+)
 from shelfaudit.store.upsert import upsert
 
 log = logging.getLogger(__name__)
@@ -31,7 +42,22 @@ class Processor:
     objects: ObjectStore
     config: PipelineConfig
     debug_delay_s: float = 0.0
+    max_attempts: int = 5
     hash_cache: HashCache = field(default_factory=HashCache)
+    # Called in the saving transaction after a result is stored (the review triage).
+    on_analysed: Callable[[Session, int], None] | None = None
+    models: ModelCache | None = None
+    detect_options: DetectOptions = field(default_factory=DetectOptions)
+
+    def __post_init__(self) -> None:
+        self.hash_cache.bind(self.objects)  # local features live next to the originals
+
+    def detectors(self) -> Detectors | None:
+        return load_detectors(self.models, self.detect_options) if self.models else None
+
+    @property
+    def version(self) -> str:
+        return pipeline_version(self.detectors())
 
     def process(self, photo_id: int) -> PhotoStatus:
         """Analyse ``photo_id`` unless results for this pipeline version already exist.
@@ -44,8 +70,17 @@ class Processor:
             photo = session.get(Photo, photo_id)
             if photo is None:
                 raise NotFound(f"photo {photo_id} does not exist")
-            if photo.status == PhotoStatus.analysed and _has_result(session, photo_id):
+            if photo.status == PhotoStatus.analysed and _has_result(
+                session, photo_id, self.version
+            ):
                 return PhotoStatus.analysed
+            if photo.status == PhotoStatus.processing and photo.attempts >= self.max_attempts:
+                # Every earlier attempt died mid-way (a crash, an out-of-memory kill): this
+                # photo kills workers, so stop handing it out. The original stays stored.
+                photo.status = PhotoStatus.failed
+                photo.last_error = f"gave up after {photo.attempts} attempts that never finished"
+                photo.updated_at = utcnow()
+                return PhotoStatus.failed
             photo.status = PhotoStatus.processing
             photo.attempts += 1
             photo.updated_at = utcnow()
@@ -80,6 +115,7 @@ class Processor:
                 config=self.config,
                 history=history,
                 visit=load_visit(session, photo),
+                detectors=self.detectors(),
             )
 
     def _save(self, photo_id: int, sha256: str, result: AnalysisResult) -> None:
@@ -92,6 +128,8 @@ class Processor:
                 keys=["photo_id"],
                 update=["sha256", "phash", "dhash", "pdq", "pdq_quality"],
             )
+            # Hash indexes in every process catch up from this feed (see index/catalog.py).
+            session.add(PhotoHashFeed(photo_id=photo_id))
             upsert(
                 session,
                 Analysis.__table__,  # type: ignore[arg-type]
@@ -122,6 +160,8 @@ class Processor:
             photo.status = PhotoStatus.analysed
             photo.last_error = None
             photo.updated_at = now
+            if self.on_analysed is not None:
+                self.on_analysed(session, photo_id)
 
     def _mark_failed(self, photo_id: int, error: str) -> None:
         with self.sessions.begin() as session:
@@ -142,10 +182,10 @@ class Processor:
             photo.updated_at = utcnow()
 
 
-def _has_result(session: Session, photo_id: int) -> bool:
+def _has_result(session: Session, photo_id: int, version: str) -> bool:
     found = session.scalar(
         select(Analysis.id).where(
-            Analysis.photo_id == photo_id, Analysis.pipeline_version == PIPELINE_VERSION
+            Analysis.photo_id == photo_id, Analysis.pipeline_version == version
         )
     )
     return found is not None

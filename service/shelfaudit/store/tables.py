@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -55,6 +58,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class DecimalText(TypeDecorator[Decimal]):
+    """Money as exact decimal text, on SQLite as on PostgreSQL (SQLite has no decimal type)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -98,6 +114,9 @@ class Photo(Base):
     __table_args__ = (
         Index("ix_photos_status_updated", "status", "updated_at"),
         Index("ix_photos_sha256", "sha256"),
+        # The duplicate search verifies a store's and a rep's latest photos.
+        Index("ix_photos_store_id_id", "store_id", "id"),
+        Index("ix_photos_rep_id_id", "rep_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -169,3 +188,228 @@ class CameraFingerprint(Base):
     )
     camera: Mapped[str] = mapped_column(String(200))  # "make|model", lower case
     quant_fp: Mapped[str] = mapped_column(String(32))
+
+
+class PhotoHashFeed(Base):
+    """One row each time a photo's hashes are saved, in commit-independent ``seq`` order.
+
+    Hash indexes in every analysing process catch up by ``seq``; a number missing below the
+    highest seen is an uncommitted (or rolled back) save, re-checked for a while.
+    """
+
+    __tablename__ = "photo_hash_feed"
+    __table_args__ = (
+        Index("ix_photo_hash_feed_photo_id", "photo_id"),
+        {"sqlite_autoincrement": True},  # never reuse a seq, even after deletes
+    )
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+
+
+# Access: people log in with a password (roles admin, approver, ml_engineer); SFA apps send
+# an API key. Only hashes are stored: scrypt for passwords, SHA-256 for keys and session ids.
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LoginSession(Base):
+    """A browser session; ``id`` is the SHA-256 of the cookie value, never the value."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_expires_at", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # to recognise a key in logs and lists
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# Review: the queue (one row per photo that needs a person), decisions, label corrections
+# and the append-only audit trail.
+
+
+class ReviewItem(Base):
+    """A photo in the review queue, with what the queue sorts and filters on copied in.
+
+    ``risk`` is the fraud score in basis points (0-10000) and ``at_stake_milli`` the amount
+    the photo's payout depends on in thousandths of ``currency``: integers, so that keyset
+    pages compare exactly.
+    """
+
+    __tablename__ = "review_items"
+    __table_args__ = (
+        Index("ix_review_items_order", "state", "risk", "at_stake_milli", "photo_id"),
+        Index("ix_review_items_rep", "state", "rep_id"),
+        Index("ix_review_items_store", "state", "store_id"),
+        Index("ix_review_items_activity", "state", "activity_id"),
+        Index("ix_review_items_region", "state", "region"),
+        Index("ix_review_items_captured", "state", "captured_at"),
+    )
+
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    verdict: Mapped[str] = mapped_column(String(16))
+    risk: Mapped[int] = mapped_column(Integer)
+    at_stake_milli: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)
+    rep_id: Mapped[str | None] = mapped_column(String(64))
+    store_id: Mapped[str | None] = mapped_column(String(64))
+    activity_id: Mapped[str | None] = mapped_column(String(64))
+    region: Mapped[str | None] = mapped_column(String(100))
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PhotoReview(Base):
+    """The decision in force on a photo; every decision ever taken is in ``audit_events``."""
+
+    __tablename__ = "photo_reviews"
+    __table_args__ = (Index("ix_photo_reviews_decided_at", "decided_at"),)
+
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True
+    )
+    decision: Mapped[str] = mapped_column(String(16))
+    reason_code: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str] = mapped_column(String(100))
+
+
+class LabelCorrection(Base):
+    """A reviewer's correction of one detection box: a new class, or the box is wrong."""
+
+    __tablename__ = "label_corrections"
+    __table_args__ = (Index("ix_label_corrections_photo", "photo_id", "box_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    box_index: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    class_name: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what, when, with the state before and after. Rows are only ever inserted
+    (the migration adds triggers that refuse UPDATE and DELETE); no foreign key, so the
+    trail outlives what it talks about."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_photo", "photo_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    photo_id: Mapped[int | None] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# Payouts: commission rule sets as data, and the statements and lines they produced.
+
+
+class RuleSetVersion(Base):
+    """One version of a rule set, as uploaded (``source``); ``status`` draft or active."""
+
+    __tablename__ = "rule_set_versions"
+    __table_args__ = (UniqueConstraint("rule_set_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_set_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    syntax: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PayoutStatement(Base):
+    __tablename__ = "payout_statements"
+    __table_args__ = (UniqueConstraint("rep_id", "currency", "period_start", "period_end"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rep_id: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    period_label: Mapped[str] = mapped_column(String(64))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    total: Mapped[Decimal] = mapped_column(DecimalText())
+    held: Mapped[Decimal] = mapped_column(DecimalText())
+    on_hold: Mapped[Decimal] = mapped_column(DecimalText())
+    rule_sets: Mapped[list[str]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PayoutLineRow(Base):
+    """One ``commission.PayoutLine`` as paid: the rule-set version and rule behind it."""
+
+    __tablename__ = "payout_lines"
+    __table_args__ = (
+        Index("ix_payout_lines_photo", "photo_id"),
+        Index("ix_payout_lines_period", "period_end", "rep_id"),
+    )
+
+    line_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("payout_statements.id", ondelete="CASCADE")
+    )
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    rep_id: Mapped[str] = mapped_column(String(64))
+    store_id: Mapped[str] = mapped_column(String(64))
+    activity_id: Mapped[str] = mapped_column(String(64))
+    photo_id: Mapped[int] = mapped_column(Integer)
+    photo_ids: Mapped[list[int]] = mapped_column(JSON)
+    visit_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rule_set_id: Mapped[str] = mapped_column(String(64))
+    rule_set_version: Mapped[int] = mapped_column(Integer)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(DecimalText())
+    held: Mapped[Decimal] = mapped_column(DecimalText())
+    refers_to: Mapped[list[str]] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text)

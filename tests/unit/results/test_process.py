@@ -125,3 +125,18 @@ def test_received_at_and_updated_at_are_utc(runtime: Runtime) -> None:
         assert photo is not None
         assert photo.received_at.utcoffset() == timedelta(0)
         assert abs(photo.received_at - utcnow()) < timedelta(minutes=1)
+
+
+def test_a_photo_whose_attempts_all_died_is_given_up(runtime: Runtime) -> None:
+    photo_id = accept(runtime, jpeg_bytes(seed=8))
+    with runtime.sessions.begin() as session:
+        photo = session.get(Photo, photo_id)
+        assert photo is not None
+        photo.status = PhotoStatus.processing  # held by workers that were killed
+        photo.attempts = runtime.settings.max_attempts
+    assert runtime.processor.process(photo_id) is PhotoStatus.failed
+    with runtime.sessions() as session:
+        photo = session.get(Photo, photo_id)
+        assert photo is not None
+        assert photo.last_error is not None
+        assert "gave up" in photo.last_error

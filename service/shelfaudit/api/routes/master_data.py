@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
 from shelfaudit.api.deps import SessionDep
+from shelfaudit.api.security import sfa_or_admin
 from shelfaudit.store.master_data import (
     Activity,
     ActivityIn,
@@ -22,7 +23,7 @@ from shelfaudit.store.master_data import (
     put_row,
 )
 
-router = APIRouter(prefix="/v1", tags=["master data"])
+router = APIRouter(prefix="/v1", tags=["master data"], dependencies=[Depends(sfa_or_admin)])
 
 RowId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
 

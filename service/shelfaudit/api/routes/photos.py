@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
 from pydantic import BaseModel, ValidationError
 
 from shelfaudit.api.deps import DispatcherDep, RuntimeDep, SessionDep
+from shelfaudit.api.security import sfa_or_admin
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import InvalidMetadata, NotFound
 from shelfaudit.results.read import list_photos, read_photo
@@ -16,7 +17,10 @@ from shelfaudit.store.tables import Photo
 from shelfaudit.upload.intake import CONTENT_TYPES, accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
 
-router = APIRouter(prefix="/v1/photos", tags=["photos"])
+# SFA apps (API key) and admins; people reach photos through the review pages.
+router = APIRouter(
+    prefix="/v1/photos", tags=["photos"], dependencies=[Depends(sfa_or_admin)]
+)
 
 
 class PhotoAccepted(BaseModel):

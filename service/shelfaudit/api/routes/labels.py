@@ -1,0 +1,42 @@
+"""Label export for ML engineers: reviewed photos with corrected boxes, as a zip."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from shelfaudit.api.deps import RuntimeDep, SessionDep
+from shelfaudit.api.security import LabelExporter
+from shelfaudit.review.label_export import LabelFormat, ZipSink, export_labels
+
+router = APIRouter(prefix="/v1/labels", tags=["labels"])
+
+
+@router.get("/export", response_class=Response)
+def get_label_export(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    _: LabelExporter,
+    since: Annotated[date, Query(description="decisions taken on or after this day (UTC)")],
+    format_: Annotated[LabelFormat, Query(alias="format")] = LabelFormat.coco,
+) -> Response:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        summary = export_labels(
+            session, runtime.objects, fmt=format_, since=since, sink=ZipSink(archive)
+        )
+    name = f"labels-{format_}-since-{since.isoformat()}.zip"
+    return Response(
+        content=buffer.getvalue(),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Images": str(summary.images),
+            "X-Boxes": str(summary.boxes),
+        },
+    )

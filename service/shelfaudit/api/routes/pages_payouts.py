@@ -1,0 +1,87 @@
+"""Pages for statements (approvers), rule sets with simulation (admins) and label export
+(ML engineers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from shelfaudit.api.deps import SessionDep
+from shelfaudit.api.security import AdminOnly, Approver, LabelExporter
+from shelfaudit.commission import Cadence, Period
+from shelfaudit.payouts.period_text import parse_period
+from shelfaudit.payouts.rule_store import list_versions
+from shelfaudit.payouts.simulation import simulate_draft
+from shelfaudit.payouts.statements import read_statements, run_statements
+from shelfaudit.web.render import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def _this_month() -> str:
+    return Period.containing(datetime.now(UTC), Cadence.month).label
+
+
+@router.get("/payouts", response_class=HTMLResponse)
+def statements_page(
+    request: Request,
+    session: SessionDep,
+    principal: Approver,
+    period: Annotated[str | None, Query(max_length=64)] = None,
+    rep_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> HTMLResponse:
+    text = period or _this_month()
+    statements = read_statements(session, period=parse_period(text), rep_id=rep_id or None)
+    return render(
+        request,
+        "statements.html",
+        {"period": text, "rep_id": rep_id or "", "statements": statements},
+        principal=principal,
+    )
+
+
+@router.post("/payouts/run", response_class=RedirectResponse)
+def run_page(
+    session: SessionDep, principal: Approver, period: Annotated[str, Form(max_length=64)]
+) -> RedirectResponse:
+    run_statements(session, period=parse_period(period), actor=principal)
+    session.commit()
+    return RedirectResponse(f"/payouts?period={period}", status_code=303)
+
+
+@router.get("/rule-sets", response_class=HTMLResponse)
+def rule_sets_page(
+    request: Request,
+    session: SessionDep,
+    principal: AdminOnly,
+    simulate: Annotated[str | None, Query(max_length=80, description="id@version")] = None,
+    period: Annotated[str | None, Query(max_length=64)] = None,
+) -> HTMLResponse:
+    diffs = None
+    if simulate and period:
+        set_id, _, version = simulate.partition("@")
+        diffs = simulate_draft(
+            session,
+            rule_set_id=set_id,
+            version=int(version) if version.isdigit() else 0,
+            period=parse_period(period),
+        )
+    return render(
+        request,
+        "rule_sets.html",
+        {
+            "versions": list_versions(session),
+            "simulate": simulate or "",
+            "period": period or _this_month(),
+            "diffs": diffs,
+        },
+        principal=principal,
+    )
+
+
+@router.get("/labels", response_class=HTMLResponse)
+def labels_page(request: Request, principal: LabelExporter) -> HTMLResponse:
+    return render(request, "labels.html", {}, principal=principal)

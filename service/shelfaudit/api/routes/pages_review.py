@@ -1,0 +1,181 @@
+"""Review pages: the queue, a photo with its evidence, decisions and box corrections."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from shelfaudit.api.deps import RuntimeDep, SessionDep
+from shelfaudit.api.routes.review import Filters
+from shelfaudit.api.security import Approver, PhotoReader
+from shelfaudit.auth.roles import Role
+from shelfaudit.commission import Decision
+from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.review.decisions import bulk_approve, decide
+from shelfaudit.review.detections import correct_box
+from shelfaudit.review.images import PREVIEW_SIDES, preview_jpeg
+from shelfaudit.review.photo_view import photo_view
+from shelfaudit.review.queue import Cursor, neighbours, queue_page
+from shelfaudit.review.vocabulary import APPROVE_REASONS, REJECT_REASONS, BoxAction, ReasonCode
+from shelfaudit.store.master_data import Activity, Rep, Store, list_rows
+from shelfaudit.store.tables import Photo
+from shelfaudit.web.render import render
+
+router = APIRouter(prefix="/review", tags=["pages"], include_in_schema=False)
+
+
+def _see_other(path: str, params: dict[str, str] | None = None) -> RedirectResponse:
+    query = f"?{urlencode(params)}" if params else ""
+    return RedirectResponse(path + query, status_code=303)
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    session: SessionDep,
+    principal: Approver,
+    filters: Filters,
+    after: Annotated[str | None, Query(max_length=64)] = None,
+    before: Annotated[str | None, Query(max_length=64)] = None,
+    notice: Annotated[str | None, Query(max_length=300)] = None,
+) -> HTMLResponse:
+    page = queue_page(
+        session,
+        filters=filters,
+        after=Cursor.decode(after) if after else None,
+        before=Cursor.decode(before) if before else None,
+    )
+    stores = list_rows(session, Store)
+    return render(
+        request,
+        "queue.html",
+        {
+            "page": page,
+            "filters": filters,
+            "params": filters.params(),
+            "notice": notice,
+            "activities": list_rows(session, Activity),
+            "reps": list_rows(session, Rep),
+            "stores": stores,
+            "regions": sorted({s.region for s in stores if s.region}),
+        },
+        principal=principal,
+    )
+
+
+@router.post("/bulk-approve", response_class=RedirectResponse)
+def bulk(
+    session: SessionDep,
+    principal: Approver,
+    photo_ids: Annotated[list[int], Form(max_length=500)] = [],  # noqa: B006 - FastAPI copies it
+) -> RedirectResponse:
+    if not photo_ids:
+        return _see_other("/review", {"notice": "Select clean items to approve first"})
+    result = bulk_approve(session, photo_ids=photo_ids, actor=principal)
+    session.commit()
+    notice = f"Approved {len(result.approved)} clean item(s)"
+    if result.skipped:
+        notice += f"; {len(result.skipped)} need a look of their own"
+    return _see_other("/review", {"notice": notice})
+
+
+@router.get("/photos/{photo_id}", response_class=HTMLResponse)
+def photo_page(
+    request: Request,
+    session: SessionDep,
+    principal: PhotoReader,
+    photo_id: int,
+    filters: Filters,
+) -> HTMLResponse:
+    view = photo_view(session, photo_id)
+    previous, following = neighbours(session, photo_id, filters=filters)
+    return render(
+        request,
+        "photo.html",
+        {
+            "view": view,
+            "previous": previous,
+            "following": following,
+            "params": filters.params(),
+            "can_decide": principal.role in (Role.approver, Role.admin),
+            "approve_reasons": APPROVE_REASONS,
+            "reject_reasons": REJECT_REASONS,
+        },
+        principal=principal,
+    )
+
+
+@router.get("/photos/{photo_id}/image", response_class=Response)
+def photo_image(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    _: PhotoReader,
+    photo_id: int,
+    size: Annotated[int, Query()] = PREVIEW_SIDES[1],
+) -> Response:
+    """The photo upright, at most ``size`` pixels on its long side (320 or 1600)."""
+    if size not in PREVIEW_SIDES:
+        raise InvalidInput(f"size is one of {PREVIEW_SIDES}", field="size")
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound(f"photo {photo_id} does not exist")
+    data = preview_jpeg(runtime.objects.get(photo.object_key), long_side=size)
+    return Response(
+        content=data,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, max-age=86400", "ETag": f'"{photo.sha256}-{size}"'},
+    )
+
+
+@router.post("/photos/{photo_id}/decision", response_class=RedirectResponse)
+def decision(
+    session: SessionDep,
+    principal: Approver,
+    photo_id: int,
+    filters: Filters,
+    decision: Annotated[Decision, Form()],
+    reason_code: Annotated[str, Form(max_length=32)] = "",
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    """Decide, then go straight to the next item of the queue (or back to the queue)."""
+    code = ReasonCode(reason_code) if reason_code in ReasonCode.__members__ else None
+    if reason_code and code is None:
+        raise InvalidInput(f"unknown reason code {reason_code!r}", field="reason_code")
+    _, following = neighbours(session, photo_id, filters=filters)
+    decide(
+        session,
+        photo_id=photo_id,
+        decision=decision,
+        reason_code=code,
+        comment=comment,
+        actor=principal,
+    )
+    session.commit()
+    params = filters.params()
+    if following is None:
+        return _see_other("/review", {**params, "notice": f"Photo {photo_id}: {decision}"})
+    return _see_other(f"/review/photos/{following}", params)
+
+
+@router.post("/photos/{photo_id}/boxes/{box_index}", response_class=RedirectResponse)
+def box_correction(
+    session: SessionDep,
+    principal: Approver,
+    photo_id: int,
+    box_index: int,
+    action: Annotated[BoxAction, Form()],
+    class_name: Annotated[str, Form(max_length=100)] = "",
+) -> RedirectResponse:
+    correct_box(
+        session,
+        photo_id=photo_id,
+        box_index=box_index,
+        action=action,
+        class_name=class_name,
+        actor=principal,
+    )
+    session.commit()
+    return _see_other(f"/review/photos/{photo_id}")

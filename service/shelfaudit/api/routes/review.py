@@ -1,0 +1,182 @@
+"""The review queue and decisions as JSON (the pages in ``pages_review.py`` share the logic)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from shelfaudit.api.deps import SessionDep
+from shelfaudit.api.security import Approver
+from shelfaudit.commission import Decision
+from shelfaudit.errors import InvalidInput
+from shelfaudit.review.decisions import bulk_approve, decide
+from shelfaudit.review.detections import correct_box
+from shelfaudit.review.queue import Cursor, QueueFilters, queue_page
+from shelfaudit.review.vocabulary import BoxAction, ReasonCode
+
+router = APIRouter(prefix="/v1/review", tags=["review"])
+
+FilterText = Annotated[str | None, Query(max_length=100)]
+
+
+def _day(text: str | None, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{field} must be a date like 2026-05-12", field=field) from exc
+
+
+def queue_filters(
+    activity_id: FilterText = None,
+    region: FilterText = None,
+    rep_id: FilterText = None,
+    store_id: FilterText = None,
+    date_from: FilterText = None,
+    date_to: FilterText = None,
+) -> QueueFilters:
+    """Filters from the query string; empty fields (as a GET form sends them) are no filter."""
+    return QueueFilters(
+        activity_id=activity_id or None,
+        region=region or None,
+        rep_id=rep_id or None,
+        store_id=store_id or None,
+        date_from=_day(date_from, "date_from"),
+        date_to=_day(date_to, "date_to"),
+    )
+
+
+Filters = Annotated[QueueFilters, Depends(queue_filters)]
+
+
+class QueueItemPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    photo_id: int
+    reasons: list[str]
+    verdict: str
+    risk: int = Field(description="fraud score in basis points, 0-10000")
+    at_stake_milli: int = Field(description="amount at stake in thousandths of currency")
+    currency: str | None
+    confidence: float | None
+    score: float | None
+    rep_id: str | None
+    store_id: str | None
+    activity_id: str | None
+    region: str | None
+    captured_at: datetime | None
+
+
+class QueuePagePublic(BaseModel):
+    items: list[QueueItemPublic]
+    total: int
+    next: str | None = Field(description="pass as `after` for the following page")
+    previous: str | None = Field(description="pass as `before` for the preceding page")
+
+
+@router.get("/queue", response_model=QueuePagePublic)
+def get_queue(
+    session: SessionDep,
+    _: Approver,
+    filters: Filters,
+    after: Annotated[str | None, Query(max_length=64)] = None,
+    before: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> QueuePagePublic:
+    """Open items, riskiest and costliest first."""
+    page = queue_page(
+        session,
+        filters=filters,
+        after=Cursor.decode(after) if after else None,
+        before=Cursor.decode(before) if before else None,
+        limit=limit,
+    )
+    return QueuePagePublic(
+        items=[QueueItemPublic.model_validate(item) for item in page.items],
+        total=page.total,
+        next=page.next.encode() if page.next else None,
+        previous=page.previous.encode() if page.previous else None,
+    )
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Decision
+    reason_code: ReasonCode | None = None
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class DecisionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    photo_id: int
+    decision: Decision
+    reason_code: str | None
+    comment: str | None
+    decided_at: datetime
+    decided_by: str
+
+
+@router.post("/photos/{photo_id}/decision", response_model=DecisionPublic)
+def post_decision(
+    session: SessionDep, principal: Approver, photo_id: int, body: DecisionIn
+) -> DecisionPublic:
+    """Approve or reject a photo; written to the audit trail, counted by the next payout run."""
+    row = decide(
+        session,
+        photo_id=photo_id,
+        decision=body.decision,
+        reason_code=body.reason_code,
+        comment=body.comment,
+        actor=principal,
+    )
+    session.commit()
+    return DecisionPublic.model_validate(row)
+
+
+class BulkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    photo_ids: list[int] = Field(min_length=1, max_length=500)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class BulkPublic(BaseModel):
+    approved: list[int]
+    skipped: dict[int, str]
+
+
+@router.post("/bulk-approve", response_model=BulkPublic)
+def post_bulk_approve(session: SessionDep, principal: Approver, body: BulkIn) -> BulkPublic:
+    """Approve clean items (queued for low confidence or a near threshold) in one go."""
+    result = bulk_approve(session, photo_ids=body.photo_ids, comment=body.comment, actor=principal)
+    session.commit()
+    return BulkPublic(approved=result.approved, skipped=result.skipped)
+
+
+class BoxCorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: BoxAction
+    class_name: str | None = Field(default=None, max_length=100)
+
+
+@router.post("/photos/{photo_id}/boxes/{box_index}", status_code=204)
+def post_box_correction(
+    session: SessionDep, principal: Approver, photo_id: int, box_index: int, body: BoxCorrectionIn
+) -> None:
+    """Relabel a detection box or mark it wrong: saved as a label correction."""
+    correct_box(
+        session,
+        photo_id=photo_id,
+        box_index=box_index,
+        action=body.action,
+        class_name=body.class_name,
+        actor=principal,
+    )
+    session.commit()

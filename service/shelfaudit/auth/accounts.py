@@ -1,0 +1,81 @@
+"""Users and API keys: create them, and find who a password or a key belongs to."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shelfaudit.auth.passwords import DUMMY_HASH, MIN_LENGTH, hash_password, verify_password
+from shelfaudit.auth.principal import Principal
+from shelfaudit.auth.roles import PERSON_ROLES, Role
+from shelfaudit.errors import Conflict, InvalidInput, Unauthenticated
+from shelfaudit.store.tables import ApiKey, User, utcnow
+
+KEY_PREFIX = "sa_"
+
+
+def create_user(session: Session, *, username: str, password: str, role: Role) -> User:
+    """A person who logs in to the UI. Raises ``Conflict`` when the username is taken."""
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise InvalidInput("a username has 1 to 64 characters", field="username")
+    if role not in PERSON_ROLES:
+        raise InvalidInput(
+            f"people are {', '.join(PERSON_ROLES)}; SFA apps get an API key", field="role"
+        )
+    if len(password) < MIN_LENGTH:
+        raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", field="password")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} exists", field="username")
+    user = User(username=username, password_hash=hash_password(password), role=role.value)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_password(session: Session, *, username: str, password: str) -> User:
+    """The active user with this password; ``Unauthenticated`` otherwise (one message for
+    an unknown name and a wrong password, and the same work, so neither can be probed)."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    stored = user.password_hash if user is not None and user.active else DUMMY_HASH
+    if not verify_password(password, stored) or user is None or not user.active:
+        raise Unauthenticated("wrong username or password")
+    return user
+
+
+def key_hash(key: str) -> str:
+    # Keys are 256 random bits: a fast hash is enough, no KDF needed.
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_api_key(session: Session, *, name: str, role: Role = Role.sfa) -> tuple[ApiKey, str]:
+    """A new key for an app; returns the row and the key, which is shown once, never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("a key name has 1 to 100 characters", field="name")
+    if session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
+        raise Conflict(f"API key {name!r} exists", field="name")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(name=name, key_hash=key_hash(key), prefix=key[:10], role=role.value)
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def principal_for_key(session: Session, key: str) -> Principal:
+    """Who holds ``key``; ``Unauthenticated`` for an unknown or revoked key."""
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash(key)))
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("unknown or revoked API key")
+    return Principal(name=row.name, role=Role(row.role))
+
+
+def revoke_api_key(session: Session, *, name: str) -> ApiKey:
+    row = session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if row is None:
+        raise InvalidInput(f"no API key {name!r}", field="name")
+    row.revoked_at = row.revoked_at or utcnow()
+    return row

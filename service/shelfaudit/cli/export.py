@@ -1,0 +1,46 @@
+"""``shelfaudit export labels``: reviewed photos with corrected boxes, for retraining."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+export_app = typer.Typer(no_args_is_help=True, help="Export data for other tools.")
+
+
+@export_app.command("labels")
+def export_labels_command(
+    since: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="decisions on or after this day (UTC)")
+    ],
+    format_: Annotated[str, typer.Option("--format", help="coco or yolo")] = "coco",
+    out: Annotated[Path, typer.Option(help="folder to write (created)")] = Path("labels"),
+) -> None:
+    """Write reviewed photos and their boxes as corrected by reviewers, as COCO or YOLO."""
+    from shelfaudit.review.label_export import FolderSink, LabelFormat, export_labels
+    from shelfaudit.runtime import build_runtime
+    from shelfaudit.settings import get_settings
+
+    if format_ not in LabelFormat.__members__:
+        typer.echo("error: --format is coco or yolo", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    runtime = build_runtime(settings, upgrade_db=settings.database_url is None)
+    try:
+        with runtime.sessions() as session:
+            summary = export_labels(
+                session,
+                runtime.objects,
+                fmt=LabelFormat(format_),
+                since=since.date(),
+                sink=FolderSink(out),
+            )
+    finally:
+        runtime.close()
+    typer.echo(
+        f"{summary.images} photos, {summary.boxes} boxes, {len(summary.classes)} classes "
+        f"({format_}) in {out}"
+    )

@@ -1,0 +1,496 @@
+"""Duplicate search on real photos: recall per transform, false matches among distinct photos.
+
+Every image is fingerprinted as the pipeline does it (decode at the analysis size, hashes
+with their dihedral variants, ORB features), the distinct ones (``--images`` and
+``--distractors``, byte-identical files counted once) go into a hash index, and
+transformed copies of ``--images`` are searched with the production rules
+(``index.search``). Two settings of the second stage are measured:
+
+* ``global``: only the hash index's nearest unmatched candidates are verified, as for a
+  copy submitted by another rep for another store;
+* ``context``: the copy's rep has ``context`` recent photos, the source among them (the
+  common case: a rep re-submits from their own gallery), and those are verified too.
+
+A false match is a distinct photo that matches any other photo under the ``context``
+setting (each gets ``context`` random other photos as its recent history), or a copy that
+matches a photo other than its source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageOps
+from pydantic import BaseModel
+
+from shelfaudit.analyse import hashes
+from shelfaudit.analyse.decode import decode
+from shelfaudit.domain.checks import HashResult
+from shelfaudit.errors import InvalidInput
+from shelfaudit.index import features as local
+from shelfaudit.index.hash_index import HashIndex, HashRows
+from shelfaudit.index.mih import LAYOUTS
+from shelfaudit.index.search import (
+    SearchConfig,
+    local_matches,
+    nearest_unmatched,
+    query_of,
+    search_hashes,
+)
+from shelfaudit.index.verify import verify
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+ANALYSIS_LONG_SIDE = 1024  # Settings.quality_long_side
+COPY_QUALITY = 92  # JPEG quality of copies whose transform is not itself a re-encode
+
+Rng = np.random.Generator
+Transform = Callable[[Image.Image, Rng], tuple[Image.Image, int]]
+
+
+# --------------------------------------------------------------------------- transforms
+
+
+def _scaled(image: Image.Image, factor: float) -> Image.Image:
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
+
+
+def _jpeg(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
+    return image, int(rng.integers(30, 91))
+
+
+def _resize(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
+    return _scaled(image, float(rng.uniform(0.4, 0.9))), int(rng.integers(70, 96))
+
+
+def _colour(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
+    for kind in (ImageEnhance.Brightness, ImageEnhance.Contrast, ImageEnhance.Color):
+        image = kind(image).enhance(float(rng.uniform(0.85, 1.15)))
+    return image, COPY_QUALITY
+
+
+def _rotate_90(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
+    turn = Image.Transpose.ROTATE_90 if rng.random() < 0.5 else Image.Transpose.ROTATE_270
+    return image.transpose(turn), COPY_QUALITY
+
+
+def _flip(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
+    return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT), COPY_QUALITY
+
+
+def _crop(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
+    """Remove 10-20 % of each dimension, split at random between the two borders."""
+    w, h = image.size
+    fx, fy = rng.uniform(0.10, 0.20, size=2)
+    sx, sy = rng.uniform(0.0, 1.0, size=2)
+    left, top = round(w * fx * sx), round(h * fy * sy)
+    right, bottom = w - round(w * fx * (1 - sx)), h - round(h * fy * (1 - sy))
+    return image.crop((left, top, right, bottom)), COPY_QUALITY
+
+
+def _rotate_small(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
+    """Straighten by 1-5 degrees either way, cropped to the largest upright rectangle."""
+    angle = float(rng.uniform(1.0, 5.0)) * (1 if rng.random() < 0.5 else -1)
+    rotated = image.rotate(angle, Image.Resampling.BICUBIC, expand=False)
+    a = np.deg2rad(abs(angle))
+    w, h = image.size
+    scale = min(w, h) / (min(w, h) * np.cos(a) + max(w, h) * np.sin(a))
+    cw, ch = round(w * scale), round(h * scale)
+    left, top = (w - cw) // 2, (h - ch) // 2
+    return rotated.crop((left, top, left + cw, top + ch)), COPY_QUALITY
+
+
+def _screenshot(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
+    """The photo shown full-width on a phone screen (9:19.5), black or white around it,
+    with a status bar, saved as the screenshot's JPEG."""
+    width = image.width
+    height = round(width * 19.5 / 9) if image.height < width * 19.5 / 9 else image.height
+    dark = rng.random() < 0.5
+    canvas = Image.new("RGB", (width, height), (0, 0, 0) if dark else (255, 255, 255))
+    top = (height - image.height) // 2 + int(rng.integers(-height // 20, height // 20 + 1))
+    canvas.paste(image, (0, max(0, min(top, height - image.height))))
+    bar = np.asarray(canvas).copy()
+    ink = 200 if dark else 40
+    for x in range(width // 20, width // 5, max(1, width // 60)):  # clock-like glyphs
+        bar[height // 80 : height // 40, x : x + max(1, width // 120)] = ink
+    return Image.fromarray(bar), int(rng.integers(80, 96))
+
+
+# name -> (target recall, transform)
+TRANSFORMS: dict[str, tuple[float, Transform]] = {
+    "recompress": (0.99, _jpeg),
+    "resize": (0.99, _resize),
+    "colour": (0.99, _colour),
+    "rotate_90": (0.99, _rotate_90),
+    "flip": (0.99, _flip),
+    "crop_10_20": (0.95, _crop),
+    "rotate_small": (0.95, _rotate_small),
+    "screenshot": (0.95, _screenshot),
+}
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    hashes: HashResult
+    features: local.LocalFeatures
+
+
+def fingerprint(data: bytes) -> Fingerprint:
+    """What the pipeline computes for a photo: hashes, then local features."""
+    rgb = decode(data, target_long_side=ANALYSIS_LONG_SIDE, max_pixels=100_000_000).rgb
+    return Fingerprint(hashes.compute(rgb), local.extract(rgb).features)
+
+
+def _encode(image: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def fingerprint_file(path: Path) -> Fingerprint | None:
+    try:
+        return fingerprint(path.read_bytes())
+    except InvalidInput:
+        return None
+
+
+def copies_of(path: Path, seed: int, names: tuple[str, ...]) -> list[Fingerprint]:
+    """Fingerprints of one transformed copy per transform, in ``names`` order (none when
+    the file cannot be read)."""
+    try:
+        with Image.open(path) as opened:
+            image = ImageOps.exif_transpose(opened).convert("RGB")
+    except OSError:
+        return []
+    rng = np.random.default_rng(seed)
+    out = []
+    for name in names:
+        copy, quality = TRANSFORMS[name][1](image, rng)
+        out.append(fingerprint(_encode(copy, quality)))
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+class TransformRecall(BaseModel):
+    n: int
+    target: float
+    recall: float  # with the rep's recent photos verified (``context``)
+    recall_global: float  # hash index candidates only
+    by_hash: float  # found by the hash stage alone
+    pdq_median: float  # distance of the copy's nearest variant to its source
+    wrong_matches: int  # copies matching a photo other than their source
+
+
+class DuplicatesReport(BaseModel):
+    images: int
+    distractors: int
+    distinct: int
+    context: int
+    layout: str
+    thresholds: dict[str, int]
+    transforms: dict[str, TransformRecall]
+    false_match_photos: int
+    false_match_rate: float
+    false_match_pairs: list[list[str]]
+    # Every distinct pair verified by local features (``all_pairs``): as if every photo
+    # were among every other's recent photos (one store, one rep).
+    all_pairs_checked: int = 0
+    all_pairs_matched: int = 0
+    all_pairs_photo_rate: float = 0.0
+    all_pairs_matches: list[list[str]] = []
+    verify_ms_median: float
+    verified_per_query: float
+    seconds: float
+
+
+def images_in(folders: Iterable[Path]) -> list[Path]:
+    return sorted(
+        p
+        for folder in folders
+        for p in (folder.rglob("*") if folder.is_dir() else [folder])
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    )
+
+
+def _distinct(paths: list[Path]) -> list[Path]:
+    seen: set[str] = set()
+    out = []
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            out.append(path)
+    return out
+
+
+@dataclass
+class _History:
+    index: HashIndex
+    features: dict[int, local.LocalFeatures]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    hashed: set[int]  # matched by hashes
+    nearest: set[int]  # verified because they were the nearest hash candidates
+    verified: set[int]  # matched by local features
+    count: int
+    ms: float
+
+    def matched(self, *, context: bool) -> set[int]:
+        by_local = self.verified if context else self.verified & self.nearest
+        return self.hashed | by_local
+
+
+def _search(
+    history: _History, probe: Fingerprint, recent: list[int], exclude: int, cfg: SearchConfig
+) -> _Outcome:
+    """Both settings at once: the nearest candidates first, then the rep's recent photos."""
+    by_hash, candidates = search_hashes(history.index, probe.hashes, before_id=None, config=cfg)
+    hashed = {m.photo_id for m in by_hash if m.photo_id != exclude}
+    nearest = nearest_unmatched(candidates, hashed | {exclude}, cfg.verify_nearest)
+    pool = nearest + [p for p in recent if p not in hashed and p != exclude and p not in nearest]
+    outcome = local_matches(probe.features, pool, history.features.get, candidates, cfg)
+    return _Outcome(
+        hashed, set(nearest), {m.photo_id for m in outcome.matches}, outcome.verified, outcome.ms
+    )
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    path: Path
+    photo_id: int
+    fingerprint: Fingerprint
+
+
+def _index(photos: list[_Indexed], radius: int, layout: str) -> _History:
+    rows = _stack([_row(p.photo_id, p.fingerprint) for p in photos])
+    index = HashIndex(radius=radius, layout=LAYOUTS[layout], rows=rows)
+    return _History(index, {p.photo_id: p.fingerprint.features for p in photos})
+
+
+def evaluate_duplicates(
+    images: list[Path],
+    *,
+    distractors: list[Path] | None = None,
+    config: SearchConfig | None = None,
+    context: int = 12,
+    layout: str = "11x23",
+    radius: int = 31,
+    workers: int = 0,
+    seed: int = 20240611,
+    transforms: tuple[str, ...] = tuple(TRANSFORMS),
+    all_pairs: bool = False,
+) -> DuplicatesReport:
+    """Fingerprint, index, copy and search (see the module's description)."""
+    started = time.perf_counter()
+    cfg = config or SearchConfig()
+    originals = _distinct(images)
+    others = [p for p in _distinct(distractors or []) if p not in set(originals)]
+    everything = originals + others
+    with ProcessPoolExecutor(max_workers=workers or min(2, os.cpu_count() or 1)) as pool:
+        prints = list(pool.map(fingerprint_file, everything, chunksize=4))
+        copies = list(
+            pool.map(
+                copies_of,
+                originals,
+                range(seed, seed + len(originals)),
+                [transforms] * len(originals),
+            )
+        )
+    rng = np.random.default_rng(seed)
+    ids = rng.permutation(len(everything)) + 1  # arrival order: random
+    photos = [
+        _Indexed(path, int(photo_id), f)
+        for path, photo_id, f in zip(everything, ids, prints, strict=True)
+        if f is not None
+    ]
+    history = _index(photos, radius, layout)
+    all_ids = np.asarray([p.photo_id for p in photos], np.int64)
+
+    def recent(source: int) -> list[int]:
+        """A rep's ``context`` latest photos: the source (when there is one) and others."""
+        picks = rng.choice(all_ids, size=min(context, len(all_ids)), replace=False).tolist()
+        return [source, *(p for p in picks if p != source)][:context] if source else picks
+
+    costs: list[tuple[float, int]] = []
+    results = {
+        name: _recall(
+            history,
+            [(int(ids[k]), c[t]) for k, c in enumerate(copies) if prints[k] is not None and c],
+            recent,
+            cfg,
+            costs,
+            TRANSFORMS[name][0],
+        )
+        for t, name in enumerate(transforms)
+    }
+    flagged, false_pairs = _false_matches(history, photos, recent, cfg, costs)
+    pair_matches = _all_pairs(photos, cfg) if all_pairs else []
+    in_pairs = {p for pair in pair_matches for p in pair}
+    n = len(photos)
+    return DuplicatesReport(
+        images=len(originals),
+        distractors=len(others),
+        distinct=n,
+        context=context,
+        layout=layout,
+        thresholds={
+            "pdq_match": cfg.pdq_match,
+            "vote_pdq": cfg.vote_pdq,
+            "vote_phash": cfg.vote_phash,
+            "vote_dhash": cfg.vote_dhash,
+            "min_inliers": cfg.verify.min_inliers,
+            "min_similarity_pct": round(100 * cfg.verify.min_similarity),
+            "index_radius": radius,
+        },
+        transforms=results,
+        false_match_photos=flagged,
+        false_match_rate=round(flagged / n, 5) if n else 0.0,
+        false_match_pairs=false_pairs[:50],
+        all_pairs_checked=n * (n - 1) // 2 if all_pairs else 0,
+        all_pairs_matched=len(pair_matches),
+        all_pairs_photo_rate=round(len(in_pairs) / n, 5) if n and all_pairs else 0.0,
+        all_pairs_matches=pair_matches[:50],
+        verify_ms_median=round(float(np.median([c[0] for c in costs])), 2) if costs else 0.0,
+        verified_per_query=round(float(np.mean([c[1] for c in costs])), 2) if costs else 0.0,
+        seconds=round(time.perf_counter() - started, 1),
+    )
+
+
+def _recall(
+    history: _History,
+    probes: list[tuple[int, Fingerprint]],
+    recent: Callable[[int], list[int]],
+    cfg: SearchConfig,
+    costs: list[tuple[float, int]],
+    target: float,
+) -> TransformRecall:
+    """How many copies find their source, in both settings."""
+    found = found_global = by_hash = wrong = 0
+    pdqs = []
+    for source, probe in probes:
+        outcome = _search(history, probe, recent(source), 0, cfg)
+        costs.append((outcome.ms, outcome.count))
+        matched = outcome.matched(context=True)
+        found += source in matched
+        found_global += source in outcome.matched(context=False)
+        by_hash += source in outcome.hashed
+        wrong += bool(matched - {source})
+        distance = history.index.distances(query_of(probe.hashes), [source])
+        pdqs.append(int(distance.pdq[0]) if len(distance) else 256)
+    n = len(probes)
+    return TransformRecall(
+        n=n,
+        target=target,
+        recall=round(found / n, 4) if n else 0.0,
+        recall_global=round(found_global / n, 4) if n else 0.0,
+        by_hash=round(by_hash / n, 4) if n else 0.0,
+        pdq_median=float(np.median(pdqs)) if pdqs else 0.0,
+        wrong_matches=wrong,
+    )
+
+
+def _false_matches(
+    history: _History,
+    photos: list[_Indexed],
+    recent: Callable[[int], list[int]],
+    cfg: SearchConfig,
+    costs: list[tuple[float, int]],
+) -> tuple[int, list[list[str]]]:
+    """Distinct photos that match another one, and the pairs."""
+    names = {p.photo_id: str(p.path) for p in photos}
+    flagged, pairs = 0, list[list[str]]()
+    for photo in photos:
+        outcome = _search(history, photo.fingerprint, recent(0), photo.photo_id, cfg)
+        costs.append((outcome.ms, outcome.count))
+        others = sorted(outcome.matched(context=True) - {photo.photo_id})
+        flagged += bool(others)
+        pairs.extend([str(photo.path), names[o]] for o in others)
+    return flagged, pairs
+
+
+def _all_pairs(photos: list[_Indexed], cfg: SearchConfig) -> list[list[str]]:
+    """Distinct pairs that local features match (each pair verified once)."""
+    out = []
+    for earlier, later in itertools.combinations(photos, 2):
+        result = verify(later.fingerprint.features, earlier.fingerprint.features, cfg.verify)
+        if result.verified(cfg.verify):
+            out.append([str(earlier.path), str(later.path)])
+    return out
+
+
+def _row(photo_id: int, f: Fingerprint) -> HashRows:
+    q = query_of(f.hashes)
+    return HashRows(
+        ids=np.array([photo_id], np.int64), pdq=q.pdq[:1], phash=q.phash[:1], dhash=q.dhash[:1]
+    )
+
+
+def _stack(rows: list[HashRows]) -> HashRows:
+    if not rows:
+        return HashRows.empty()
+    return HashRows(
+        ids=np.concatenate([r.ids for r in rows]),
+        pdq=np.concatenate([r.pdq for r in rows]),
+        phash=np.concatenate([r.phash for r in rows]),
+        dhash=np.concatenate([r.dhash for r in rows]),
+    )
+
+
+def sample(paths: list[Path], limit: int, seed: int) -> list[Path]:
+    """At most ``limit`` of ``paths``, drawn at random but reproducibly, in path order."""
+    if len(paths) <= limit:
+        return paths
+    picks = np.random.default_rng(seed).choice(len(paths), size=limit, replace=False)
+    return [paths[int(i)] for i in sorted(picks)]
+
+
+def report_lines(report: DuplicatesReport) -> list[str]:
+    t = report.thresholds
+    lines = [
+        f"{report.images} photos copied, {report.distractors} distractors, "
+        f"{report.distinct} distinct photos indexed (layout {report.layout}, "
+        f"{report.context} recent photos per rep)",
+        f"rules: PDQ <= {t['pdq_match']}, or PDQ <= {t['vote_pdq']} with pHash <= "
+        f"{t['vote_phash']} and dHash <= {t['vote_dhash']}; local features >= "
+        f"{t['min_inliers']} inliers and similarity >= {t['min_similarity_pct'] / 100:.2f}",
+        "",
+        f"{'transform':<14}{'n':>5}{'recall':>8}{'global':>8}{'hash':>7}{'target':>8}"
+        f"{'PDQ p50':>9}{'wrong':>7}",
+    ]
+    for name, r in report.transforms.items():
+        mark = "" if r.recall >= r.target else "  below target"
+        lines.append(
+            f"{name:<14}{r.n:>5}{r.recall:>8.3f}{r.recall_global:>8.3f}{r.by_hash:>7.3f}"
+            f"{r.target:>8.2f}{r.pdq_median:>9.0f}{r.wrong_matches:>7}{mark}"
+        )
+    lines += [
+        "",
+        f"false matches: {report.false_match_photos} of {report.distinct} distinct photos "
+        f"({report.false_match_rate:.3%})",
+        *(f"  {a}  ~  {b}" for a, b in report.false_match_pairs[:10]),
+        f"local features: {report.verified_per_query:.1f} photos verified per query, "
+        f"{report.verify_ms_median:.1f} ms (median); {report.seconds:.0f} s in all",
+    ]
+    if report.all_pairs_checked:
+        lines += [
+            f"all pairs: {report.all_pairs_matched} of {report.all_pairs_checked} distinct pairs "
+            f"match by local features; {report.all_pairs_photo_rate:.3%} of photos in one",
+            *(f"  {a}  ~  {b}" for a, b in report.all_pairs_matches[:20]),
+        ]
+    return lines

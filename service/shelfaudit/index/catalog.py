@@ -1,0 +1,210 @@
+"""Keep a process's hash index in step with the database.
+
+The first lookup in a process loads the newest snapshot (``snapshot.py``) and catches up
+from ``photo_hash_feed`` (rows with ``seq`` above the snapshot's watermark), or builds the
+index from the whole feed when there is no snapshot. Every later lookup catches up again:
+one indexed range query, usually empty.
+
+Saves can commit out of ``seq`` order (PostgreSQL hands out sequence numbers before
+commit), so a number missing below the highest one seen is a *gap*: asked for again on
+every catch-up until it shows up, or forgotten after ``gap_timeout_s`` (a rolled back
+save never will). Nothing committed is lost, whatever the order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from shelfaudit.index import snapshot
+from shelfaudit.index.hash_index import DEFAULT_TAIL_MAX, HashIndex, HashRows
+from shelfaudit.store.tables import PhotoHash, PhotoHashFeed
+
+log = logging.getLogger(__name__)
+
+MAX_GAPS = 10_000
+FETCH_BATCH = 100_000
+
+
+@dataclass(frozen=True)
+class CatalogConfig:
+    radius: int = 31
+    root: Path | None = None  # snapshot folder; None keeps the index in memory only
+    hashes_version: str = ""
+    tail_max: int = DEFAULT_TAIL_MAX
+    gap_timeout_s: float = 600.0
+    save_every: int = 50_000  # rows added since the last snapshot
+    save_from_rows: int = 10_000  # smaller indexes rebuild from the database in a blink
+
+
+def rows_from_db(
+    rows: Sequence[tuple[int, int, int, str]],
+) -> HashRows:
+    """(photo_id, phash, dhash, pdq hex) as stored -> index rows."""
+    if not rows:
+        return HashRows.empty()
+    ids, phashes, dhashes, pdqs = zip(*rows, strict=True)
+    pdq = np.frombuffer(bytes.fromhex("".join(pdqs)), dtype=">u8").astype(np.uint64)
+    return HashRows(
+        ids=np.asarray(ids, dtype=np.int64),
+        pdq=pdq.reshape(-1, 4),
+        phash=np.asarray(phashes, dtype=np.int64).view(np.uint64),
+        dhash=np.asarray(dhashes, dtype=np.int64).view(np.uint64),
+    )
+
+
+class IndexedHashes:
+    """The process-wide hash index and where it stands in the feed."""
+
+    def __init__(self, config: CatalogConfig) -> None:
+        self.config = config
+        self.lock = threading.RLock()
+        self._index: HashIndex | None = None
+        self._watermark = 0
+        self._gaps: dict[int, float] = {}
+        self._unsaved = 0
+        self._saving: threading.Thread | None = None
+
+    @property
+    def watermark(self) -> int:
+        return self._watermark
+
+    @property
+    def gaps(self) -> dict[int, float]:
+        return dict(self._gaps)
+
+    def index(self, session: Session) -> HashIndex:
+        """The index, caught up with every committed save (call under ``lock``)."""
+        with self.lock:
+            if self._index is None:
+                self._open()
+            added = self.catch_up(session)
+            assert self._index is not None
+            if (
+                added
+                and self._unsaved >= self.config.save_every
+                and len(self._index) >= self.config.save_from_rows
+            ):
+                self.save_in_background()
+            return self._index
+
+    def _open(self) -> None:
+        started = time.perf_counter()
+        loaded = None
+        if self.config.root is not None:
+            loaded = snapshot.load(
+                self.config.root, radius=self.config.radius, tail_max=self.config.tail_max
+            )
+        if loaded is not None and loaded[1].hashes_version == self.config.hashes_version:
+            self._index, meta = loaded
+            self._watermark, self._gaps = meta.watermark, dict(meta.gaps)
+            log.info(
+                "hash index: %d rows from snapshot (seq %d) in %.1f s",
+                len(self._index),
+                meta.watermark,
+                time.perf_counter() - started,
+            )
+        else:
+            self._index = HashIndex(radius=self.config.radius, tail_max=self.config.tail_max)
+            self._watermark, self._gaps = 0, {}
+            self._unsaved = self.config.save_every  # save once built
+
+    def catch_up(self, session: Session) -> int:
+        """Add every feed row committed since the last call; returns rows added."""
+        with self.lock:
+            assert self._index is not None
+            added = 0
+            while True:
+                batch = self._fetch(session)
+                if not batch:
+                    break
+                seqs = np.fromiter((r[0] for r in batch), np.int64, len(batch))
+                self._advance(seqs)
+                added += self._index.add(rows_from_db([r[1:] for r in batch]))
+                if len(batch) < FETCH_BATCH:
+                    break
+            self._expire_gaps()
+            self._unsaved += added
+            return added
+
+    def _fetch(self, session: Session) -> list[tuple[int, int, int, int, str]]:
+        wanted = PhotoHashFeed.seq > self._watermark
+        if self._gaps:
+            wanted = or_(wanted, PhotoHashFeed.seq.in_(sorted(self._gaps)))
+        rows = session.execute(
+            select(
+                PhotoHashFeed.seq,
+                PhotoHash.photo_id,
+                PhotoHash.phash,
+                PhotoHash.dhash,
+                PhotoHash.pdq,
+            )
+            .join(PhotoHash, PhotoHash.photo_id == PhotoHashFeed.photo_id)
+            .where(wanted)
+            .order_by(PhotoHashFeed.seq)
+            .limit(FETCH_BATCH)
+        ).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def _advance(self, seqs: NDArray[np.int64]) -> None:
+        for seq in seqs[seqs <= self._watermark].tolist():
+            self._gaps.pop(int(seq), None)
+        top = int(seqs.max())
+        if top > self._watermark:
+            expected = np.arange(self._watermark + 1, top + 1, dtype=np.int64)
+            now = time.time()
+            for seq in np.setdiff1d(expected, seqs, assume_unique=True).tolist():
+                self._gaps.setdefault(int(seq), now)
+            self._watermark = top
+
+    def _expire_gaps(self) -> None:
+        if not self._gaps:
+            return
+        cutoff = time.time() - self.config.gap_timeout_s
+        for seq, first_seen in list(self._gaps.items()):
+            if first_seen < cutoff:
+                del self._gaps[seq]
+        if len(self._gaps) > MAX_GAPS:  # a burst of rollbacks: keep the newest
+            for seq in sorted(self._gaps)[: len(self._gaps) - MAX_GAPS]:
+                del self._gaps[seq]
+
+    def save(self) -> Path | None:
+        """Write a snapshot now (in this thread); None without a folder or when another
+        process is saving."""
+        if self.config.root is None:
+            return None
+        with self.lock:
+            if self._index is None:
+                return None
+            if self._index.n_base < len(self._index):
+                self._index.fold_tail()
+            frozen = self._index.frozen()
+            meta = snapshot.SnapshotMeta(
+                hashes_version=self.config.hashes_version,
+                watermark=self._watermark,
+                gaps=dict(self._gaps),
+            )
+            self._unsaved = 0
+        return snapshot.save(frozen, self.config.root, meta)
+
+    def save_in_background(self) -> None:
+        # What is written is frozen under the lock; later adds only append beyond the row
+        # views (or reallocate, leaving them alive), so the writing needs no lock.
+        if self.config.root is None or (self._saving and self._saving.is_alive()):
+            return
+        self._saving = threading.Thread(target=self.save, name="hash-index-save", daemon=True)
+        self._saving.start()
+
+    def wait_for_save(self, timeout: float | None = None) -> None:
+        """Block until a background save (if any) has finished."""
+        if self._saving is not None:
+            self._saving.join(timeout)

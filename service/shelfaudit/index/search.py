@@ -1,0 +1,148 @@
+"""The matching rules of both stages, free of the database so tests and evaluations share them.
+
+Stage 1 (hashes): the new photo's eight dihedral variants are looked up in the PDQ index.
+A photo matches when its PDQ is within ``pdq_match`` of a variant or, a little further
+(``vote_pdq``), when pHash and dHash of the same variant agree too. A photo whose PDQ
+quality is low (flat, dark) needs all three.
+
+Stage 2 (local features): earlier photos the hashes did not match (the nearest PDQ
+candidates, plus whatever the caller adds: the same store's and rep's recent photos) are
+verified with ORB matches and a RANSAC homography; enough inliers make a match.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from shelfaudit.analyse.duplicates import hex_to_u64, pdq_words
+from shelfaudit.domain.checks import HashResult
+from shelfaudit.index.features import LocalFeatures
+from shelfaudit.index.hash_index import Candidates, HashIndex, Query
+from shelfaudit.index.verify import Verification, VerifyConfig, verify
+
+Stage = Literal["hash", "local_features"]
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    pdq_match: int = 31  # PDQ alone (Facebook's own threshold for PDQ matches is 31)
+    vote_pdq: int = 40  # PDQ up to here when pHash and dHash agree as well
+    vote_phash: int = 6
+    vote_dhash: int = 6
+    min_quality: int = 50  # below, PDQ alone is not trusted (pdqhash's own advice)
+    keep_within: int = 64  # hash candidates returned for the second stage, at most this far
+    verify_nearest: int = 8  # of them, the nearest unmatched ones are verified
+    max_verify: int = 40  # verifications per photo, all sources together
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+
+
+@dataclass(frozen=True)
+class Match:
+    photo_id: int
+    stage: Stage
+    variant: int  # index into hashes.DIHEDRAL: how the new photo differs from this one
+    pdq_distance: int
+    phash_distance: int
+    dhash_distance: int
+    inliers: int | None = None
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class LocalOutcome:
+    matches: list[Match]
+    verified: int  # candidates actually verified
+    missing: int  # candidates without features
+    ms: float
+
+
+def query_of(hashes: HashResult) -> Query:
+    """The index query for a photo's hashes (all eight variants when present)."""
+    pdqs = hashes.pdq_variants or (hashes.pdq,)
+    phashes = hashes.phash_variants or (hashes.phash,)
+    dhashes = hashes.dhash_variants or (hashes.dhash,)
+    return Query(
+        pdq=np.stack([pdq_words(p) for p in pdqs]),
+        phash=np.array([hex_to_u64(p) for p in phashes], np.uint64),
+        dhash=np.array([hex_to_u64(d) for d in dhashes], np.uint64),
+    )
+
+
+def hash_matches(candidates: Candidates, quality: int, config: SearchConfig) -> list[Match]:
+    """Candidates that match by hashes, nearest first."""
+    vote = (candidates.phash <= config.vote_phash) & (candidates.dhash <= config.vote_dhash)
+    if quality < config.min_quality:
+        ok = (candidates.pdq <= config.pdq_match) & vote
+    else:
+        ok = (candidates.pdq <= config.pdq_match) | ((candidates.pdq <= config.vote_pdq) & vote)
+    return [_match(candidates, int(i), "hash") for i in np.flatnonzero(ok)]
+
+
+def nearest_unmatched(candidates: Candidates, matched: Iterable[int], count: int) -> list[int]:
+    """Ids of the ``count`` nearest candidates (by PDQ) that did not match by hashes."""
+    skip = set(matched)
+    return [int(i) for i in candidates.ids.tolist() if int(i) not in skip][:count]
+
+
+def _match(
+    candidates: Candidates, i: int, stage: Stage, result: Verification | None = None
+) -> Match:
+    return Match(
+        photo_id=int(candidates.ids[i]),
+        stage=stage,
+        variant=int(candidates.variant[i]),
+        pdq_distance=int(candidates.pdq[i]),
+        phash_distance=int(candidates.phash[i]),
+        dhash_distance=int(candidates.dhash[i]),
+        inliers=result.inliers if result else None,
+        similarity=result.similarity if result else None,
+    )
+
+
+def local_matches(
+    query: LocalFeatures,
+    candidate_ids: list[int],
+    load: Callable[[int], LocalFeatures | None],
+    distances: Candidates,
+    config: SearchConfig,
+) -> LocalOutcome:
+    """Verify candidates in order (at most ``max_verify``); those with enough inliers match.
+
+    ``load`` returns a candidate's features (None when they cannot be had); ``distances``
+    holds the candidates' hash distances, reported with each match as evidence.
+    """
+    started = time.perf_counter()
+    where = {int(photo_id): i for i, photo_id in enumerate(distances.ids.tolist())}
+    out: list[Match] = []
+    verified = missing = 0
+    for photo_id in list(dict.fromkeys(candidate_ids))[: config.max_verify]:
+        features = load(photo_id)
+        if features is None:
+            missing += 1
+            continue
+        verified += 1
+        result: Verification = verify(query, features, config.verify)
+        if not result.verified(config.verify):
+            continue
+        i = where.get(photo_id)
+        if i is None:
+            out.append(
+                Match(photo_id, "local_features", 0, -1, -1, -1, result.inliers, result.similarity)
+            )
+        else:
+            out.append(_match(distances, i, "local_features", result))
+    out.sort(key=lambda m: -(m.inliers or 0))
+    return LocalOutcome(out, verified, missing, (time.perf_counter() - started) * 1000)
+
+
+def search_hashes(
+    index: HashIndex, hashes: HashResult, *, before_id: int | None, config: SearchConfig
+) -> tuple[list[Match], Candidates]:
+    """Stage 1: hash matches, and every candidate found (for stage 2 and evidence)."""
+    candidates = index.search(query_of(hashes), before_id=before_id, keep_within=config.keep_within)
+    return hash_matches(candidates, hashes.pdq_quality, config), candidates

@@ -1,0 +1,35 @@
+"""Periods as people type them: ``2026-05`` (a month), ``2026-W19`` (an ISO week) or
+``2026-05-01..2026-05-15`` (dates, the end exclusive), all in UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+
+from shelfaudit.commission import Period
+from shelfaudit.errors import InvalidInput
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+def _midnight(text: str) -> datetime:
+    return datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
+
+
+def parse_period(text: str) -> Period:
+    text = text.strip()
+    try:
+        if match := _MONTH.match(text):
+            return Period.month(int(match[1]), int(match[2]))
+        if match := _WEEK.match(text):
+            return Period.iso_week(int(match[1]), int(match[2]))
+        if match := _RANGE.match(text):
+            return Period.between(_midnight(match[1]), _midnight(match[2]))
+    except ValueError as exc:
+        raise InvalidInput(f"invalid period {text!r}: {exc}", field="period") from exc
+    raise InvalidInput(
+        f"invalid period {text!r}: write 2026-05, 2026-W19 or 2026-05-01..2026-05-16",
+        field="period",
+    )

@@ -1,0 +1,135 @@
+"""Rule sets as versioned data: uploaded as YAML or JSON, stored as written, activated.
+
+A version is immutable once stored: a change is a new version. Uploading stores a
+``draft`` (it can be simulated); activating checks it against the other active versions of
+its id (no overlap, no gap) and from then on it prices photos. Parsed rule sets are cached
+by their text, since versions never change.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shelfaudit.auth.principal import Principal
+from shelfaudit.commission import RuleSet, check_versions, load_rule_set
+from shelfaudit.commission.loader import Syntax
+from shelfaudit.errors import Conflict, InvalidRuleSet, NotFound
+from shelfaudit.review import audit
+from shelfaudit.store.tables import RuleSetVersion, utcnow
+
+
+class RuleSetStatus(StrEnum):
+    draft = "draft"  # stored and checked, can be simulated; pays nothing
+    active = "active"  # prices photos on the days it is effective
+
+
+@lru_cache(maxsize=256)
+def _parse(source: str, syntax: Syntax) -> RuleSet:
+    return load_rule_set(source, syntax=syntax)
+
+
+def parsed(row: RuleSetVersion) -> RuleSet:
+    return _parse(row.source, "json" if row.syntax == "json" else "yaml")
+
+
+def add_rule_set(
+    session: Session, *, text: str, syntax: Syntax, actor: Principal
+) -> RuleSetVersion:
+    """Validate and store a draft. ``InvalidRuleSet`` says what is wrong and where;
+    ``Conflict`` when this id and version exist (versions are immutable)."""
+    rule_set = _parse(text, syntax)
+    taken = session.scalar(
+        select(RuleSetVersion.id).where(
+            RuleSetVersion.rule_set_id == rule_set.id, RuleSetVersion.version == rule_set.version
+        )
+    )
+    if taken is not None:
+        raise Conflict(
+            f"{rule_set.key} exists and cannot change: upload it as version "
+            f"{_next_version(session, rule_set.id)}",
+            field="version",
+        )
+    row = RuleSetVersion(
+        rule_set_id=rule_set.id,
+        version=rule_set.version,
+        status=RuleSetStatus.draft.value,
+        name=rule_set.name,
+        currency=rule_set.currency,
+        effective_from=rule_set.effective_from,
+        effective_to=rule_set.effective_to,
+        syntax=syntax,
+        source=text,
+        created_by=actor.name,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="rule_set_upload",
+        subject=rule_set.key,
+        after={"status": row.status, "effective_from": str(rule_set.effective_from)},
+    )
+    return row
+
+
+def _next_version(session: Session, rule_set_id: str) -> int:
+    versions = session.scalars(
+        select(RuleSetVersion.version).where(RuleSetVersion.rule_set_id == rule_set_id)
+    )
+    return max(versions, default=0) + 1
+
+
+def get_version(session: Session, rule_set_id: str, version: int) -> RuleSetVersion:
+    row = session.scalar(
+        select(RuleSetVersion).where(
+            RuleSetVersion.rule_set_id == rule_set_id, RuleSetVersion.version == version
+        )
+    )
+    if row is None:
+        raise NotFound(f"rule set {rule_set_id}@{version} does not exist")
+    return row
+
+
+def list_versions(session: Session) -> list[RuleSetVersion]:
+    query = select(RuleSetVersion).order_by(RuleSetVersion.rule_set_id, RuleSetVersion.version)
+    return list(session.scalars(query))
+
+
+def active_rule_sets(session: Session) -> list[RuleSet]:
+    """Every active version of every rule set (old versions settle old payouts)."""
+    rows = session.scalars(
+        select(RuleSetVersion).where(RuleSetVersion.status == RuleSetStatus.active.value)
+    )
+    return [parsed(row) for row in rows]
+
+
+def activate(
+    session: Session, *, rule_set_id: str, version: int, actor: Principal
+) -> RuleSetVersion:
+    """Make a draft pay from its effective date; refused when it would overlap or leave a
+    gap with the active versions of its id."""
+    row = get_version(session, rule_set_id, version)
+    if row.status == RuleSetStatus.active:
+        return row
+    check_versions([*active_rule_sets(session), parsed(row)])
+    if version < max(
+        (r.version for r in active_rule_sets(session) if r.id == rule_set_id), default=0
+    ):
+        raise InvalidRuleSet(f"{rule_set_id}@{version} is older than an active version")
+    row.status = RuleSetStatus.active.value
+    row.activated_at = utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="rule_set_activate",
+        subject=f"{rule_set_id}@{version}",
+        before={"status": RuleSetStatus.draft.value},
+        after={"status": row.status},
+    )
+    return row

@@ -1,0 +1,183 @@
+"""Payout statements: run the engine over a period, store what it says, read it back.
+
+A run evaluates every payable photo captured in the period, plus every earlier photo that
+earlier lines paid or hold (so approvals release holds and rejections claw back), under
+every active rule-set version, with the lines of earlier periods as history. Running a
+period again replaces its statements: line ids are stable, so the same inputs give the same
+lines, and a decision taken since shows up as the difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from shelfaudit.auth.principal import Principal
+from shelfaudit.commission import LineKind, PayoutLine, Period, Statement, evaluate
+from shelfaudit.commission.lines import sort_key
+from shelfaudit.payouts.inputs import load_inputs
+from shelfaudit.payouts.rule_store import active_rule_sets
+from shelfaudit.review import audit
+from shelfaudit.store.tables import PayoutLineRow, PayoutStatement, utcnow
+
+
+@dataclass(frozen=True)
+class Run:
+    statements: list[Statement]
+    skipped: dict[int, str]  # photo id -> why it could not be paid
+
+
+def line_from_row(row: PayoutLineRow) -> PayoutLine:
+    return PayoutLine(
+        line_id=row.line_id,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        rep_id=row.rep_id,
+        store_id=row.store_id,
+        activity_id=row.activity_id,
+        photo_ids=tuple(row.photo_ids),
+        visit_at=row.visit_at,
+        rule_set_id=row.rule_set_id,
+        rule_set_version=row.rule_set_version,
+        rule_id=row.rule_id,
+        kind=LineKind(row.kind),
+        currency=row.currency,
+        amount=row.amount,
+        held=row.held,
+        refers_to=tuple(row.refers_to),
+        explanation=row.explanation,
+    )
+
+
+def prior_lines(session: Session, period: Period) -> list[PayoutLine]:
+    """Lines of statements that ended by the period's start: the engine's history."""
+    rows = session.scalars(select(PayoutLineRow).where(PayoutLineRow.period_end <= period.start))
+    return [line_from_row(row) for row in rows]
+
+
+def compute(session: Session, period: Period) -> Run:
+    """The statements of ``period`` without storing anything."""
+    prior = prior_lines(session, period)
+    inputs = load_inputs(
+        session,
+        captured_from=period.start,
+        captured_before=period.end,
+        photo_ids={pid for line in prior for pid in line.photo_ids},
+    )
+    statements = evaluate(inputs.photos, active_rule_sets(session), period, prior)
+    return Run(statements=statements, skipped=inputs.skipped)
+
+
+def run_statements(session: Session, *, period: Period, actor: Principal) -> Run:
+    """Compute and store the period's statements, replacing any earlier run of it."""
+    run = compute(session, period)
+    session.execute(
+        delete(PayoutStatement).where(
+            PayoutStatement.period_start == period.start, PayoutStatement.period_end == period.end
+        )
+    )
+    for statement in run.statements:
+        _store(session, statement, actor=actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="payout_run",
+        subject=f"period {period.label}",
+        after={
+            "statements": len(run.statements),
+            "totals": {f"{s.rep_id} {s.currency}": str(s.total) for s in run.statements},
+        },
+    )
+    return run
+
+
+def _store(session: Session, statement: Statement, *, actor: Principal) -> None:
+    row = PayoutStatement(
+        rep_id=statement.rep_id,
+        currency=statement.currency,
+        period_label=statement.period.label,
+        period_start=statement.period.start,
+        period_end=statement.period.end,
+        total=statement.total,
+        held=statement.held,
+        on_hold=statement.on_hold,
+        rule_sets=list(statement.rule_sets),
+        created_by=actor.name,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    # A line id names its period, so lines of a replaced run went with their statement.
+    session.add_all(
+        PayoutLineRow(
+            line_id=line.line_id,
+            statement_id=row.id,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            rep_id=line.rep_id,
+            store_id=line.store_id,
+            activity_id=line.activity_id,
+            photo_id=line.photo_id,
+            photo_ids=list(line.photo_ids),
+            visit_at=line.visit_at,
+            rule_set_id=line.rule_set_id,
+            rule_set_version=line.rule_set_version,
+            rule_id=line.rule_id,
+            kind=line.kind.value,
+            currency=line.currency,
+            amount=line.amount,
+            held=line.held,
+            refers_to=list(line.refers_to),
+            explanation=line.explanation,
+        )
+        for line in statement.lines
+    )
+    session.flush()
+
+
+def read_statements(
+    session: Session, *, period: Period | None = None, rep_id: str | None = None
+) -> list[Statement]:
+    """Stored statements, by period then rep and currency."""
+    query = select(PayoutStatement)
+    if period is not None:
+        query = query.where(
+            PayoutStatement.period_start == period.start, PayoutStatement.period_end == period.end
+        )
+    if rep_id is not None:
+        query = query.where(PayoutStatement.rep_id == rep_id)
+    rows = list(
+        session.scalars(
+            query.order_by(
+                PayoutStatement.period_start, PayoutStatement.rep_id, PayoutStatement.currency
+            )
+        )
+    )
+    return [_statement(session, row) for row in rows]
+
+
+def _statement(session: Session, row: PayoutStatement) -> Statement:
+    lines = session.scalars(select(PayoutLineRow).where(PayoutLineRow.statement_id == row.id))
+    return Statement(
+        rep_id=row.rep_id,
+        currency=row.currency,
+        period=Period(start=row.period_start, end=row.period_end),
+        lines=tuple(sorted((line_from_row(r) for r in lines), key=sort_key)),
+        total=row.total,
+        held=row.held,
+        on_hold=row.on_hold,
+        rule_sets=tuple(row.rule_sets),
+    )
+
+
+def lines_for_photo(session: Session, photo_id: int) -> Sequence[PayoutLine]:
+    """Every stored line attached to ``photo_id``, oldest period first."""
+    rows = session.scalars(
+        select(PayoutLineRow)
+        .where(PayoutLineRow.photo_id == photo_id)
+        .order_by(PayoutLineRow.period_end, PayoutLineRow.line_id)
+    )
+    return [line_from_row(row) for row in rows]

@@ -1,0 +1,105 @@
+"""What review and payouts read out of a stored analysis (the ``checks`` JSON).
+
+The checks grow stage by stage, so every reader here tolerates absent parts: ``fraud`` is
+always there today; ``recapture`` (a probability), ``display`` (a display score with its
+criteria and measures) and ``detections`` (boxes) arrive with later stages.
+
+Expected shapes when present::
+
+    checks["recapture"] = {"probability": 0.93, ...}
+    checks["display"] = {"score": 82.5, "measures": {"share_of_shelf": 0.41},
+                         "criteria": [{"name": "hero_sku", "mandatory": true, "passed": true}],
+                         "breakdown": [{"name": ..., "weight": ..., "points": ...}]}
+    checks["detections"] = {"boxes": [{"xyxy": [x0, y0, x1, y1], "class_name": "can",
+                                       "confidence": 0.91}, ...]}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shelfaudit.domain.fraud import Verdict
+from shelfaudit.store.tables import Analysis
+
+
+def latest_analysis(session: Session, photo_id: int) -> Analysis | None:
+    query = (
+        select(Analysis)
+        .where(Analysis.photo_id == photo_id)
+        .order_by(Analysis.updated_at.desc(), Analysis.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def latest_analyses(session: Session, photo_ids: list[int]) -> dict[int, Analysis]:
+    """The newest analysis of each photo, for many photos in one query per 500 ids."""
+    found: dict[int, Analysis] = {}
+    for start in range(0, len(photo_ids), 500):
+        chunk = photo_ids[start : start + 500]
+        for row in session.scalars(select(Analysis).where(Analysis.photo_id.in_(chunk))):
+            best = found.get(row.photo_id)
+            if best is None or (row.updated_at, row.id) > (best.updated_at, best.id):
+                found[row.photo_id] = row
+    return found
+
+
+def _part(checks: dict[str, Any], name: str) -> dict[str, Any]:
+    part = checks.get(name)
+    return part if isinstance(part, dict) else {}
+
+
+def verdict_of(checks: dict[str, Any]) -> Verdict:
+    value = _part(checks, "fraud").get("verdict")
+    return (
+        Verdict(value) if isinstance(value, str) and value in Verdict.__members__ else Verdict.clean
+    )
+
+
+def fraud_score(checks: dict[str, Any]) -> float:
+    value = _part(checks, "fraud").get("score")
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def verdict_reason(checks: dict[str, Any]) -> str | None:
+    reasons = _part(checks, "fraud").get("reasons") or []
+    first = reasons[0] if reasons and isinstance(reasons[0], dict) else {}
+    message = first.get("message")
+    return str(message) if message else None
+
+
+def recapture_probability(checks: dict[str, Any]) -> float | None:
+    value = _part(checks, "recapture").get("probability")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def display(checks: dict[str, Any]) -> dict[str, Any]:
+    return _part(checks, "display")
+
+
+def display_score(checks: dict[str, Any]) -> float | None:
+    value = display(checks).get("score")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def model_confidence(checks: dict[str, Any]) -> float | None:
+    """How sure the models are, 0 (a coin toss) to 1; ``None`` when no model has spoken.
+
+    A probability p counts as confidence |2p - 1| (0.5 is the least sure); detections count
+    by their mean confidence. The least confident model wins.
+    """
+    values: list[float] = []
+    probability = recapture_probability(checks)
+    if probability is not None:
+        values.append(abs(2 * probability - 1))
+    confidences = [
+        float(box["confidence"])
+        for box in _part(checks, "detections").get("boxes") or []
+        if isinstance(box, dict) and isinstance(box.get("confidence"), int | float)
+    ]
+    if confidences:
+        values.append(sum(confidences) / len(confidences))
+    return min(values) if values else None

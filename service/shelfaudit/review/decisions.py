@@ -1,0 +1,127 @@
+"""Approve or reject a photo; every decision is written to the audit trail.
+
+The decision in force lives in ``photo_reviews`` and reaches commission through
+``payouts.inputs``: the next statement run releases a held photo that was approved, lets a
+hold lapse and (for the reason codes a rule set lists) penalises a rejected one, and claws
+back what was already paid for a photo rejected later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shelfaudit.auth.principal import Principal
+from shelfaudit.commission import Decision
+from shelfaudit.domain.fraud import Verdict
+from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.review import audit
+from shelfaudit.review.vocabulary import APPROVE_REASONS, REJECT_REASONS, ItemState, ReasonCode
+from shelfaudit.store.tables import Photo, PhotoReview, ReviewItem, utcnow
+
+MAX_COMMENT = 2000
+
+
+def _state(row: PhotoReview | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "decision": row.decision,
+        "reason_code": row.reason_code,
+        "comment": row.comment,
+        "decided_at": row.decided_at.isoformat(),
+        "decided_by": row.decided_by,
+    }
+
+
+def _check(decision: Decision, reason_code: ReasonCode | None) -> None:
+    allowed = APPROVE_REASONS if decision is Decision.approved else REJECT_REASONS
+    if decision is Decision.rejected and reason_code is None:
+        raise InvalidInput("a rejection needs a reason code", field="reason_code")
+    if reason_code is not None and reason_code not in allowed:
+        raise InvalidInput(
+            f"{reason_code} is not a reason to {decision.value.removesuffix('d')}; "
+            f"use one of {', '.join(allowed)}",
+            field="reason_code",
+        )
+
+
+def decide(
+    session: Session,
+    *,
+    photo_id: int,
+    decision: Decision,
+    actor: Principal,
+    reason_code: ReasonCode | None = None,
+    comment: str | None = None,
+) -> PhotoReview:
+    """Record ``actor``'s decision on ``photo_id`` (replacing an earlier one) and its trail."""
+    _check(decision, reason_code)
+    if session.get(Photo, photo_id) is None:
+        raise NotFound(f"photo {photo_id} does not exist")
+    comment = (comment or "").strip()[:MAX_COMMENT] or None
+    row = session.get(PhotoReview, photo_id)
+    before = _state(row)
+    if row is None:
+        row = PhotoReview(photo_id=photo_id)
+        session.add(row)
+    row.decision = decision.value
+    row.reason_code = reason_code.value if reason_code else None
+    row.comment = comment
+    row.decided_at = utcnow()
+    row.decided_by = actor.name
+    item = session.get(ReviewItem, photo_id)
+    if item is not None:
+        item.state = ItemState.decided.value
+        item.updated_at = row.decided_at
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"photo_{decision.value}",
+        subject=f"photo {photo_id}",
+        photo_id=photo_id,
+        before=before,
+        after=_state(row),
+    )
+    return row
+
+
+@dataclass
+class BulkResult:
+    approved: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # photo id -> why not
+
+
+def bulk_approve(
+    session: Session, *, photo_ids: Iterable[int], actor: Principal, comment: str | None = None
+) -> BulkResult:
+    """Approve the given open items whose fraud verdict is ``clean`` (queued only for low
+    model confidence or a score near a threshold); anything else needs a look of its own."""
+    wanted = sorted(set(photo_ids))
+    items = {
+        item.photo_id: item
+        for item in session.scalars(select(ReviewItem).where(ReviewItem.photo_id.in_(wanted)))
+    }
+    result = BulkResult()
+    for photo_id in wanted:
+        item = items.get(photo_id)
+        if item is None or item.state != ItemState.open:
+            result.skipped[photo_id] = "not in the queue"
+        elif item.verdict != Verdict.clean:
+            result.skipped[photo_id] = f"verdict {item.verdict}: decide it on its own page"
+        else:
+            decide(
+                session,
+                photo_id=photo_id,
+                decision=Decision.approved,
+                reason_code=ReasonCode.genuine,
+                comment=comment or "bulk approval of clean items",
+                actor=actor,
+            )
+            result.approved.append(photo_id)
+    return result

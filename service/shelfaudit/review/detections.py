@@ -1,0 +1,135 @@
+"""Detection boxes as the review sees them: the analysis's boxes with corrections applied.
+
+Boxes come from ``checks["detections"]["boxes"]`` (a later stage; none yet), in upright
+image pixels ``[x0, y0, x1, y1]``. A reviewer's latest correction per box wins: ``relabel``
+changes the class, ``wrong`` drops the box from exported labels, ``restore`` undoes both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shelfaudit.auth.principal import Principal
+from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.review import audit
+from shelfaudit.review.analysis_view import latest_analysis
+from shelfaudit.review.vocabulary import BoxAction
+from shelfaudit.store.tables import LabelCorrection, utcnow
+
+
+@dataclass(frozen=True)
+class Box:
+    index: int
+    xyxy: tuple[float, float, float, float]
+    model_class: str
+    confidence: float | None
+    class_name: str  # after corrections
+    wrong: bool = False
+    corrected: bool = False
+
+
+def model_boxes(checks: dict[str, Any]) -> list[Box]:
+    part = checks.get("detections")
+    raw = part.get("boxes") if isinstance(part, dict) else None
+    boxes = []
+    for index, box in enumerate(raw or []):
+        if not isinstance(box, dict) or len(box.get("xyxy") or ()) != 4:
+            continue
+        x0, y0, x1, y1 = (float(v) for v in box["xyxy"])
+        name = str(box.get("class_name") or box.get("class_id") or "object")
+        confidence = box.get("confidence")
+        boxes.append(
+            Box(
+                index=index,
+                xyxy=(x0, y0, x1, y1),
+                model_class=name,
+                confidence=float(confidence) if isinstance(confidence, int | float) else None,
+                class_name=name,
+            )
+        )
+    return boxes
+
+
+def apply_corrections(boxes: list[Box], corrections: list[LabelCorrection]) -> list[Box]:
+    latest: dict[int, LabelCorrection] = {}
+    for correction in sorted(corrections, key=lambda c: c.id):
+        latest[correction.box_index] = correction
+    fixed = []
+    for box in boxes:
+        found = latest.get(box.index)
+        if found is None or found.action == BoxAction.restore:
+            fixed.append(box)
+        elif found.action == BoxAction.wrong:
+            fixed.append(_replace(box, wrong=True))
+        else:
+            fixed.append(_replace(box, class_name=found.class_name or box.class_name))
+    return fixed
+
+
+def _replace(box: Box, *, class_name: str | None = None, wrong: bool = False) -> Box:
+    return Box(
+        index=box.index,
+        xyxy=box.xyxy,
+        model_class=box.model_class,
+        confidence=box.confidence,
+        class_name=class_name or box.class_name,
+        wrong=wrong,
+        corrected=True,
+    )
+
+
+def corrections_of(session: Session, photo_id: int) -> list[LabelCorrection]:
+    query = select(LabelCorrection).where(LabelCorrection.photo_id == photo_id)
+    return list(session.scalars(query.order_by(LabelCorrection.id)))
+
+
+def current_boxes(session: Session, photo_id: int) -> list[Box]:
+    analysis = latest_analysis(session, photo_id)
+    boxes = model_boxes(analysis.checks) if analysis else []
+    return apply_corrections(boxes, corrections_of(session, photo_id))
+
+
+def correct_box(
+    session: Session,
+    *,
+    photo_id: int,
+    box_index: int,
+    action: BoxAction,
+    actor: Principal,
+    class_name: str | None = None,
+) -> LabelCorrection:
+    """Save a reviewer's correction of one box (a label for retraining) and its trail."""
+    boxes = {box.index: box for box in current_boxes(session, photo_id)}
+    box = boxes.get(box_index)
+    if box is None:
+        raise NotFound(f"photo {photo_id} has no box {box_index}")
+    class_name = (class_name or "").strip() or None
+    if action is BoxAction.relabel and not class_name:
+        raise InvalidInput("a new class is needed to relabel a box", field="class_name")
+    correction = LabelCorrection(
+        photo_id=photo_id,
+        box_index=box_index,
+        action=action.value,
+        class_name=class_name if action is BoxAction.relabel else None,
+        created_by=actor.name,
+        created_at=utcnow(),
+    )
+    session.add(correction)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"box_{action.value}",
+        subject=f"photo {photo_id} box {box_index}",
+        photo_id=photo_id,
+        before={"class_name": box.class_name, "wrong": box.wrong},
+        after={
+            "class_name": class_name if action is BoxAction.relabel else box.model_class,
+            "wrong": action is BoxAction.wrong,
+        },
+    )
+    return correction

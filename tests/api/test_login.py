@@ -1,0 +1,128 @@
+"""Logging in and out through the pages; cookies, CSRF and API keys on the existing API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from shelfaudit.auth.roles import Role
+from shelfaudit.store.tables import LoginSession, utcnow
+from tests.api.helpers import (
+    PASSWORD,
+    browser,
+    create_person,
+    log_in,
+    new_api_key,
+    page_csrf,
+    runtime_of,
+)
+from tests.factories import jpeg_bytes
+
+
+def test_login_sets_an_httponly_samesite_cookie_and_lands_on_the_queue(
+    client: TestClient,
+) -> None:
+    web = browser(client)
+    username = create_person(client, Role.approver)
+    response = log_in(web, username)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/review"
+    cookie = response.headers["set-cookie"]
+    assert "shelfaudit_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert web.get("/review").status_code == 200
+
+
+def test_an_ml_engineer_lands_on_label_export(client: TestClient) -> None:
+    web = browser(client)
+    response = log_in(web, create_person(client, Role.ml_engineer))
+    assert response.headers["location"] == "/labels"
+
+
+def test_a_wrong_password_shows_the_form_again(client: TestClient) -> None:
+    web = browser(client)
+    response = log_in(web, create_person(client, Role.approver), password="not it at all")
+    assert response.status_code == 401
+    assert "wrong username or password" in response.text
+    assert "shelfaudit_session" not in response.headers.get("set-cookie", "")
+
+
+def test_a_login_post_without_the_form_token_is_refused(client: TestClient) -> None:
+    web = browser(client)
+    username = create_person(client, Role.approver)
+    response = web.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 403
+
+
+def test_a_page_asks_for_login_and_comes_back_after(client: TestClient) -> None:
+    web = browser(client)
+    first = web.get("/review/photos/1")
+    assert first.status_code == 303
+    assert first.headers["location"] == "/login?next=%2Freview%2Fphotos%2F1"
+    form = web.get(first.headers["location"])
+    assert 'name="next" value="/review/photos/1"' in form.text
+
+
+def test_a_form_post_without_its_csrf_token_is_refused(client: TestClient) -> None:
+    web = browser(client)
+    log_in(web, create_person(client, Role.approver))
+    refused = web.post("/payouts/run", data={"period": "2026-05"})
+    assert refused.status_code == 403
+    assert "csrf" in refused.text.lower()
+    token = page_csrf(web, "/payouts")
+    accepted = web.post("/payouts/run", data={"period": "2026-05", "csrf_token": token})
+    assert accepted.status_code == 303
+
+
+def test_an_expired_session_is_sent_to_the_login_page(client: TestClient) -> None:
+    web = browser(client)
+    log_in(web, create_person(client, Role.approver))
+    with runtime_of(client).sessions.begin() as session:
+        session.execute(update(LoginSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    response = web.get("/review")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+def test_logout_ends_the_session(client: TestClient) -> None:
+    web = browser(client)
+    log_in(web, create_person(client, Role.admin))
+    token = page_csrf(web, "/review")
+    assert web.post("/logout", data={"csrf_token": token}).status_code == 303
+    assert web.get("/review").status_code == 303
+
+
+def test_the_api_takes_a_key_in_either_header_and_refuses_a_wrong_one(client: TestClient) -> None:
+    anonymous = browser(client)
+    key = new_api_key(client)
+    assert anonymous.get("/v1/stores").status_code == 401
+    assert anonymous.get("/v1/stores", headers={"X-API-Key": key}).status_code == 200
+    assert (
+        anonymous.get("/v1/stores", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    )
+    wrong = anonymous.get("/v1/stores", headers={"X-API-Key": "sa_not-a-key"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "unauthenticated"
+
+
+def test_an_admin_session_may_upload_with_its_csrf_token(client: TestClient) -> None:
+    web = browser(client)
+    log_in(web, create_person(client, Role.admin))
+    token = page_csrf(web, "/review")
+    web.put("/v1/stores/S1", json={"name": "Store"}, headers={"X-CSRF-Token": token})
+    files = {"file": ("shelf.jpg", jpeg_bytes(1200, 900), "image/jpeg")}
+    assert web.post("/v1/photos", files=files).status_code == 403  # no token
+    accepted = web.post("/v1/photos", files=files, headers={"X-CSRF-Token": token})
+    assert accepted.status_code == 202, accepted.text
+    approver = browser(client)
+    log_in(approver, create_person(client, Role.approver))
+    assert approver.get("/v1/photos").status_code == 403
+
+
+def test_the_public_endpoints_stay_public(client: TestClient) -> None:
+    anonymous = browser(client)
+    for path in ("/healthz", "/docs", "/openapi.json"):
+        assert anonymous.get(path).status_code == 200, path

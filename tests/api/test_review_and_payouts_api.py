@@ -1,0 +1,143 @@
+"""Rule sets, the queue, decisions and statements through the JSON API, as people call it."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from shelfaudit.auth.roles import Role
+from tests.api.helpers import browser, runtime_of, session_headers
+from tests.seeds import LAST_MONTH, SCHEME, THIS_MONTH, add_photo, seed_master_data
+
+
+def people(client: TestClient) -> tuple[TestClient, dict[str, str], dict[str, str]]:
+    return (
+        browser(client),
+        session_headers(client, Role.admin),
+        session_headers(client, Role.approver),
+    )
+
+
+def test_a_rule_set_goes_from_yaml_to_active(client: TestClient) -> None:
+    web, admin, _ = people(client)
+    created = web.post(
+        "/v1/rule-sets", content=SCHEME, headers={**admin, "Content-Type": "application/yaml"}
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "draft"
+    again = web.post("/v1/rule-sets", content=SCHEME, headers=admin)
+    assert again.status_code == 409
+    activated = web.post("/v1/rule-sets/test_scheme/1/activate", headers=admin)
+    assert activated.json()["status"] == "active"
+    source = web.get("/v1/rule-sets/test_scheme/1", headers=admin)
+    assert source.text == SCHEME
+    assert [v["status"] for v in web.get("/v1/rule-sets", headers=admin).json()] == ["active"]
+
+
+def test_an_invalid_rule_set_is_422_with_where(client: TestClient) -> None:
+    web, admin, _ = people(client)
+    broken = SCHEME.replace("kind: clawback", "kind: clawback\n    within_days: -3")
+    response = web.post("/v1/rule-sets", content=broken, headers=admin)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_rule_set"
+    assert "rejected-after-payment" in error["message"]
+
+
+def test_a_decision_through_the_api_releases_the_hold(client: TestClient) -> None:
+    web, admin, approver = people(client)
+    web.post("/v1/rule-sets", content=SCHEME, headers=admin)
+    web.post("/v1/rule-sets/test_scheme/1/activate", headers=admin)
+    seed_master_data(runtime_of(client))
+    photo = add_photo(runtime_of(client), verdict="review", score=85)
+
+    queue = web.get("/v1/review/queue", headers=approver).json()
+    assert [item["photo_id"] for item in queue["items"]] == [photo]
+    assert queue["items"][0]["at_stake_milli"] == 40_000_000
+
+    first = web.post("/v1/payouts/runs", json={"period": LAST_MONTH.label}, headers=approver)
+    assert first.status_code == 200, first.text
+    (statement,) = first.json()["statements"]
+    assert (statement["total"], statement["held"]) == ("0", "40000")
+
+    decision = web.post(
+        f"/v1/review/photos/{photo}/decision",
+        json={"decision": "approved", "reason_code": "genuine", "comment": "checked with rep"},
+        headers=approver,
+    )
+    assert decision.status_code == 200, decision.text
+    assert web.get("/v1/review/queue", headers=approver).json()["total"] == 0
+
+    web.post("/v1/payouts/runs", json={"period": THIS_MONTH.label}, headers=approver)
+    statements = web.get(
+        "/v1/payouts/statements", params={"period": THIS_MONTH.label}, headers=approver
+    ).json()
+    (line,) = statements[0]["lines"]
+    assert (line["kind"], line["amount"], line["rule_set_id"], line["rule_id"]) == (
+        "release",
+        "40000",
+        "test_scheme",
+        "hold-under-review",
+    )
+    csv = web.get(
+        "/v1/payouts/statements.csv", params={"period": THIS_MONTH.label}, headers=approver
+    )
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert ",release," in csv.text
+    assert "approved on" in csv.text
+
+
+def test_simulation_returns_the_difference_per_rep(client: TestClient) -> None:
+    web, admin, _ = people(client)
+    web.post("/v1/rule-sets", content=SCHEME, headers=admin)
+    web.post("/v1/rule-sets/test_scheme/1/activate", headers=admin)
+    seed_master_data(runtime_of(client))
+    add_photo(runtime_of(client), verdict="clean", fraud_score=0.0, score=90)
+    draft = SCHEME.replace("version: 1", "version: 2").replace("amount: 40000", "amount: 50000")
+    web.post("/v1/rule-sets", content=draft, headers=admin)
+    diffs = web.post(
+        "/v1/rule-sets/test_scheme/2/simulate",
+        params={"period": LAST_MONTH.label},
+        headers=admin,
+    ).json()
+    assert [(d["rep_id"], d["delta"]) for d in diffs] == [("R1", "10000")]
+    # nothing was paid or stored
+    assert (
+        web.get("/v1/payouts/statements", params={"period": LAST_MONTH.label}, headers=admin).json()
+        == []
+    )
+
+
+def test_bad_decisions_and_periods_are_client_errors(client: TestClient) -> None:
+    web, _, approver = people(client)
+    seed_master_data(runtime_of(client))
+    photo = add_photo(runtime_of(client))
+    no_reason = web.post(
+        f"/v1/review/photos/{photo}/decision", json={"decision": "rejected"}, headers=approver
+    )
+    assert no_reason.status_code == 400
+    assert no_reason.json()["error"]["field"] == "reason_code"
+    assert (
+        web.post(
+            "/v1/review/photos/999/decision", json={"decision": "approved"}, headers=approver
+        ).status_code
+        == 404
+    )
+    bad = web.get("/v1/payouts/statements", params={"period": "May"}, headers=approver)
+    assert bad.status_code == 400
+
+
+def test_an_uploaded_photo_sent_to_review_lands_in_the_queue(client: TestClient) -> None:
+    from tests.api.helpers import create_rep, create_store, upload, wait_analysed
+    from tests.factories import jpeg_bytes
+
+    create_store(client, "S1", region="south")
+    create_rep(client, "R1")
+    far = upload(client, jpeg_bytes(1600, 1200, seed=11), lat="10.9000", lon="106.7009").json()
+    assert wait_analysed(client, far["photo_id"])["results"][0]["checks"]["fraud"]["verdict"] == (
+        "review"
+    )
+    web, _, approver = people(client)
+    items = web.get("/v1/review/queue", headers=approver).json()["items"]
+    assert [(i["photo_id"], i["reasons"], i["region"]) for i in items] == [
+        (far["photo_id"], ["verdict_review"], "south")
+    ]

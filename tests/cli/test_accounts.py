@@ -1,0 +1,81 @@
+"""``shelfaudit users create``, ``apikeys create`` and ``export labels``, run as a user does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from shelfaudit.api.app import create_app
+from shelfaudit.commission import Decision
+from shelfaudit.review.decisions import decide
+from shelfaudit.runtime import build_runtime
+from tests.api.helpers import log_in
+from tests.conftest import embedded_settings
+from tests.seeds import APPROVER, add_photo, seed_master_data
+
+SHELFAUDIT = [sys.executable, "-m", "shelfaudit.cli.main"]
+
+
+def shelfaudit(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHELFAUDIT_")}
+    env["SHELFAUDIT_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [*SHELFAUDIT, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_user_made_on_the_command_line_can_log_in(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    made = shelfaudit(
+        data, "users", "create", "mai", "--role", "approver", "--password-stdin",
+        stdin="a long enough secret\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    again = shelfaudit(
+        data, "users", "create", "mai", "--role", "admin", "--password-stdin", stdin="x" * 12
+    )
+    assert again.returncode == 2
+    assert "exists" in again.stderr
+    with TestClient(create_app(embedded_settings(data)), follow_redirects=False) as web:
+        assert log_in(web, "mai", "a long enough secret").headers["location"] == "/review"
+
+
+def test_an_api_key_is_printed_once_and_works(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    made = shelfaudit(data, "apikeys", "create", "sfa-vietnam")
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert key.startswith("sa_")
+    assert "shown once" in made.stderr
+    with TestClient(create_app(embedded_settings(data))) as client:
+        assert client.get("/v1/stores", headers={"X-API-Key": key}).status_code == 200
+        assert shelfaudit(data, "apikeys", "revoke", "sfa-vietnam").returncode == 0
+        assert client.get("/v1/stores", headers={"X-API-Key": key}).status_code == 401
+
+
+def test_export_labels_writes_yolo_files(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    runtime = build_runtime(embedded_settings(data), upgrade_db=True)
+    try:
+        seed_master_data(runtime)
+        boxes = [{"xyxy": [0, 0, 160, 120], "class_name": "can", "confidence": 0.9}]
+        photo = add_photo(runtime, verdict="clean", fraud_score=0.0, boxes=boxes)
+        with runtime.sessions.begin() as session:
+            decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER)
+    finally:
+        runtime.close()
+    out = tmp_path / "labels"
+    done = shelfaudit(
+        data, "export", "labels", "--format", "yolo", "--since", "2020-01-01", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 photos, 1 boxes, 1 classes" in done.stdout
+    assert (
+        out / "labels" / f"{photo}.txt"
+    ).read_text() == "0 0.250000 0.250000 0.500000 0.500000\n"
+    assert json.dumps("can") in (out / "data.yaml").read_text()

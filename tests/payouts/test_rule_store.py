@@ -1,0 +1,58 @@
+"""Rule sets as versioned data: drafts, activation, conflicts, and simulation."""
+
+from __future__ import annotations
+
+import pytest
+
+from shelfaudit.errors import Conflict, InvalidRuleSet
+from shelfaudit.payouts.rule_store import activate, active_rule_sets, add_rule_set
+from shelfaudit.payouts.simulation import simulate_draft
+from shelfaudit.payouts.statements import run_statements
+from shelfaudit.runtime import Runtime
+from tests.seeds import ADMIN, LAST_MONTH, SCHEME, add_photo, add_scheme, seed_master_data
+
+VERSION_2 = SCHEME.replace("version: 1", "version: 2").replace("amount: 40000", "amount: 45000")
+
+
+def test_an_upload_is_a_draft_that_pays_nothing_until_activated(runtime: Runtime) -> None:
+    with runtime.sessions.begin() as session:
+        row = add_rule_set(session, text=SCHEME, syntax="yaml", actor=ADMIN)
+        assert (row.rule_set_id, row.version, row.status) == ("test_scheme", 1, "draft")
+        assert active_rule_sets(session) == []
+        activate(session, rule_set_id="test_scheme", version=1, actor=ADMIN)
+        assert [r.key for r in active_rule_sets(session)] == ["test_scheme@1"]
+
+
+def test_a_version_cannot_be_uploaded_twice(runtime: Runtime) -> None:
+    add_scheme(runtime)
+    with runtime.sessions() as session, pytest.raises(Conflict, match="version 2"):
+        add_rule_set(session, text=SCHEME, syntax="yaml", actor=ADMIN)
+
+
+def test_an_overlapping_version_cannot_be_activated(runtime: Runtime) -> None:
+    add_scheme(runtime)
+    with runtime.sessions() as session:
+        add_rule_set(session, text=VERSION_2, syntax="yaml", actor=ADMIN)
+        with pytest.raises(InvalidRuleSet, match="overlaps"):
+            activate(session, rule_set_id="test_scheme", version=2, actor=ADMIN)
+
+
+def test_an_invalid_rule_set_says_where(runtime: Runtime) -> None:
+    broken = SCHEME.replace("amount: 20000", "amount: -5")
+    with runtime.sessions() as session, pytest.raises(InvalidRuleSet, match="negative"):
+        add_rule_set(session, text=broken, syntax="yaml", actor=ADMIN)
+
+
+def test_simulating_a_draft_shows_the_difference_per_rep(runtime: Runtime) -> None:
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=85, rep_id="R1")
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=65, rep_id="R2")
+    with runtime.sessions.begin() as session:
+        add_rule_set(session, text=VERSION_2, syntax="yaml", actor=ADMIN)
+        diffs = simulate_draft(session, rule_set_id="test_scheme", version=2, period=LAST_MONTH)
+        stored = run_statements(session, period=LAST_MONTH, actor=ADMIN)
+    assert [(d.rep_id, d.old_total, d.new_total, d.delta) for d in diffs] == [
+        ("R1", 40000, 45000, 5000)
+    ]
+    assert {s.rep_id: s.total for s in stored.statements} == {"R1": 40000, "R2": 20000}

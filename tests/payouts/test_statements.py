@@ -1,0 +1,102 @@
+"""Statement runs on the database: holds, releases, clawbacks and penalties follow decisions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from shelfaudit.commission import Decision, LineKind, statements_csv
+from shelfaudit.payouts.statements import lines_for_photo, read_statements, run_statements
+from shelfaudit.review.decisions import decide
+from shelfaudit.review.vocabulary import ReasonCode
+from shelfaudit.runtime import Runtime
+from tests.seeds import (
+    ADMIN,
+    APPROVER,
+    LAST_MONTH,
+    THIS_MONTH,
+    add_photo,
+    add_scheme,
+    seed_master_data,
+)
+
+
+@pytest.fixture
+def scheme(runtime: Runtime) -> Runtime:
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    return runtime
+
+
+def kinds(runtime: Runtime, photo_id: int) -> list[tuple[str, str, Decimal, Decimal]]:
+    with runtime.sessions() as session:
+        return [
+            (line.period_start.strftime("%Y-%m"), line.kind.value, line.amount, line.held)
+            for line in lines_for_photo(session, photo_id)
+        ]
+
+
+def run(runtime: Runtime, period: object) -> None:
+    with runtime.sessions.begin() as session:
+        run_statements(session, period=period, actor=ADMIN)  # type: ignore[arg-type]
+
+
+def decide_now(runtime: Runtime, photo_id: int, decision: Decision, reason: ReasonCode) -> None:
+    with runtime.sessions.begin() as session:
+        decide(session, photo_id=photo_id, decision=decision, reason_code=reason, actor=APPROVER)
+
+
+def test_a_clean_photo_is_paid_by_its_band_with_the_rule_set_version(scheme: Runtime) -> None:
+    photo = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    run(scheme, LAST_MONTH)
+    with scheme.sessions() as session:
+        (statement,) = read_statements(session, period=LAST_MONTH)
+    assert statement.total == Decimal(40000)
+    (line,) = statement.lines
+    assert (line.photo_id, line.rule_set_key, line.rule_id) == (
+        photo,
+        "test_scheme@1",
+        "display-bands",
+    )
+    assert "band 80–100" in line.explanation
+
+
+def test_an_approval_releases_the_held_amount_on_the_next_statement(scheme: Runtime) -> None:
+    photo = add_photo(scheme, verdict="review", score=85)
+    run(scheme, LAST_MONTH)
+    assert kinds(scheme, photo) == [(LAST_MONTH.label, "hold", Decimal(0), Decimal(40000))]
+
+    decide_now(scheme, photo, Decision.approved, ReasonCode.genuine)
+    run(scheme, THIS_MONTH)
+
+    assert kinds(scheme, photo)[-1] == (
+        THIS_MONTH.label,
+        "release",
+        Decimal(40000),
+        Decimal(-40000),
+    )
+
+
+def test_a_rejection_after_payment_claws_back_and_penalises(scheme: Runtime) -> None:
+    photo = add_photo(scheme, verdict="clean", fraud_score=0.0, score=70)
+    run(scheme, LAST_MONTH)
+    decide_now(scheme, photo, Decision.rejected, ReasonCode.duplicate)
+    run(scheme, THIS_MONTH)
+    this_month = [k for k in kinds(scheme, photo) if k[0] == THIS_MONTH.label]
+    assert sorted((kind, amount) for _, kind, amount, _ in this_month) == [
+        (LineKind.clawback.value, Decimal(-20000)),
+        (LineKind.penalty.value, Decimal(-100000)),
+    ]
+
+
+def test_running_a_period_again_replaces_its_statements(scheme: Runtime) -> None:
+    add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    run(scheme, LAST_MONTH)
+    run(scheme, LAST_MONTH)
+    with scheme.sessions() as session:
+        statements = read_statements(session, period=LAST_MONTH)
+    assert len(statements) == 1
+    csv = statements_csv(statements)
+    assert csv.count("\n") == 2  # header and one line
+    assert "test_scheme@1,display-bands" in csv

@@ -1,0 +1,76 @@
+"""Who lands in the queue, with what risk and what amount at stake."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from shelfaudit.review.analysis_view import model_confidence
+from shelfaudit.review.triage import TriageConfig, queue_reasons
+from shelfaudit.review.vocabulary import QueueReason
+from shelfaudit.runtime import Runtime
+from shelfaudit.store.tables import ReviewItem
+from tests.seeds import SCHEME, add_photo, add_scheme, checks, seed_master_data
+
+EDGES = [Decimal(60), Decimal(80)]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"verdict": "review"}, [QueueReason.verdict_review]),
+        ({"verdict": "clean", "score": 85}, []),
+        ({"verdict": "clean", "score": 78.5}, [QueueReason.near_threshold]),
+        ({"verdict": "clean", "score": 61}, [QueueReason.near_threshold]),
+        ({"verdict": "clean", "score": None}, []),
+        ({"verdict": "clean", "recapture": 0.55}, [QueueReason.low_confidence]),
+        ({"verdict": "clean", "recapture": 0.98}, []),
+        (
+            {"verdict": "clean", "boxes": [{"xyxy": [0, 0, 5, 5], "confidence": 0.3}]},
+            [QueueReason.low_confidence],
+        ),
+        ({"verdict": "fraud"}, []),
+    ],
+)
+def test_queue_reasons(args: dict[str, object], expected: list[QueueReason]) -> None:
+    assert queue_reasons(checks(**args), edges=EDGES, config=TriageConfig()) == expected  # type: ignore[arg-type]
+
+
+def test_model_confidence_is_the_least_sure_model() -> None:
+    found = checks(recapture=0.9, boxes=[{"xyxy": [0, 0, 1, 1], "confidence": 0.95}])
+    assert model_confidence(found) == pytest.approx(0.8)
+    assert model_confidence(checks()) is None
+
+
+def test_a_queued_photo_carries_its_risk_and_the_amount_at_stake(runtime: Runtime) -> None:
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    photo_id = add_photo(runtime, verdict="review", fraud_score=0.42, score=85)
+    clean_id = add_photo(runtime, verdict="clean", fraud_score=0.0, score=85)
+    with runtime.sessions() as session:
+        item = session.get(ReviewItem, photo_id)
+        assert session.get(ReviewItem, clean_id) is None
+    assert item is not None
+    assert (item.state, item.risk, item.at_stake_milli, item.currency) == (
+        "open",
+        4200,
+        40_000_000,
+        "VND",
+    )
+    assert (item.rep_id, item.store_id, item.region, item.activity_id) == (
+        "R1",
+        "S1",
+        "south",
+        "A1",
+    )
+
+
+def test_without_a_score_the_stake_is_the_most_the_photo_could_earn(runtime: Runtime) -> None:
+    seed_master_data(runtime)
+    add_scheme(runtime, SCHEME.replace("missing: skip", "missing: error"))
+    photo_id = add_photo(runtime, verdict="review", score=None)
+    with runtime.sessions() as session:
+        item = session.get(ReviewItem, photo_id)
+    assert item is not None
+    assert item.at_stake_milli == 40_000_000

@@ -1,0 +1,71 @@
+"""The detections check through real ONNX Runtime sessions of fixed-output models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shelfaudit.analyse import detect
+from shelfaudit.ml.cache import ModelCache
+from shelfaudit.ml.registry import Registry
+from shelfaudit.ml.sessions import SessionOptions
+from shelfaudit.ml.yolo import DetectOptions
+from tests.fake_models import constant_detector, prediction, write_registry
+
+OUTLET = ["heineken", "tiger", "beer_can"]
+IMGSZ = 64
+
+
+def models(root: Path) -> ModelCache:
+    # Letterboxed 64 px input of a 200 x 100 analysis image: gain 0.32, pad_y 16.
+    outlet = prediction(
+        [
+            (16, 24, 6.4, 6.4, 0, 0.9),  # heineken on the top row, x 50 in analysis pixels
+            (32, 40, 12.8, 6.4, 1, 0.8),  # tiger on the bottom row, twice as wide
+            (48, 24, 6.4, 6.4, 0, 0.7),  # heineken, top row
+            (48, 24, 6.4, 6.4, 2, 0.1),  # below the confidence threshold
+        ],
+        classes=3,
+    )
+    shelves = prediction([(32, 40, 64, 14, 0, 0.9), (32, 24, 64, 14, 0, 0.9)], classes=1)
+    constant_detector(root / "outlet.onnx", outlet, IMGSZ)
+    constant_detector(root / "shelves.onnx", shelves, IMGSZ)
+    groups = {"brand": ["heineken", "tiger"], "packaging": ["beer_can"]}
+    write_registry(
+        root,
+        {
+            "outlet": {
+                "file": "outlet.onnx",
+                "meta": {"classes": OUTLET, "imgsz": IMGSZ, "groups": groups},
+            },
+            "shelves": {"file": "shelves.onnx", "meta": {"classes": ["shelf"], "imgsz": IMGSZ}},
+        },
+    )
+    return ModelCache(Registry.load(root), SessionOptions())
+
+
+def test_detections_rows_and_shares_in_original_pixels(tmp_path: Path) -> None:
+    detectors = detect.load_detectors(models(tmp_path), DetectOptions(confidence=0.25))
+    assert detectors is not None
+    rgb = np.zeros((100, 200, 3), np.uint8)  # the analysis image of a 2000 x 1000 photo
+
+    result = detect.run(rgb, original_width=2000, detectors=detectors)
+
+    assert result.counts == {"heineken": 2, "tiger": 1}
+    assert [r.index for r in result.rows] == [0, 1]
+    assert result.rows[0].xyxy[1] < result.rows[1].xyxy[1]
+    first = next(b for b in result.boxes if b.class_name == "heineken")
+    assert first.xyxy == pytest.approx([400, 150, 600, 350], abs=1)  # 10x the analysis box
+    assert {b.class_name: b.row for b in result.boxes} == {"heineken": 0, "tiger": 1}
+    assert result.shares["heineken"].count_share == pytest.approx(2 / 3, abs=1e-3)
+    assert result.shares["tiger"].width_share == pytest.approx(0.5, abs=1e-3)
+    assert result.models == {"outlet": "outlet-test", "shelves": "shelves-test"}
+    assert detect.versions(detectors) == "detect-1+outlet-test+shelves-test"
+
+
+def test_no_detectors_in_the_registry(tmp_path: Path) -> None:
+    (tmp_path / "registry.json").write_text('{"models": {}}')
+    cache = ModelCache(Registry.load(tmp_path), SessionOptions())
+    assert detect.load_detectors(cache, DetectOptions()) is None

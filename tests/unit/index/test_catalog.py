@@ -1,0 +1,172 @@
+"""The index catches up from the database feed, whatever order saves commit in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+
+from shelfaudit.index.catalog import CatalogConfig, IndexedHashes
+from shelfaudit.results.hash_lookup import to_signed64
+from shelfaudit.runtime import Runtime
+from shelfaudit.store.tables import Photo, PhotoHash, PhotoHashFeed, utcnow
+from tests.unit.index.factories import random_rows
+
+
+def add_photos(runtime: Runtime, n: int, *, seed: int) -> list[int]:
+    """Photos with random hashes, their hash rows, but no feed rows yet."""
+    rows = random_rows(n, seed=seed)
+    now = utcnow()
+    with runtime.sessions.begin() as session:
+        photos = [
+            Photo(
+                sha256=f"{seed:08x}{i:056x}",
+                object_key=f"k/{seed}/{i}",
+                size_bytes=1,
+                format="JPEG",
+                width=10,
+                height=10,
+                status="analysed",
+                received_at=now,
+                updated_at=now,
+            )
+            for i in range(n)
+        ]
+        session.add_all(photos)
+        session.flush()
+        for photo, pdq, ph, dh in zip(photos, rows.pdq, rows.phash, rows.dhash, strict=True):
+            session.add(
+                PhotoHash(
+                    photo_id=photo.id,
+                    sha256=photo.sha256,
+                    phash=to_signed64(int(ph)),
+                    dhash=to_signed64(int(dh)),
+                    pdq="".join(f"{int(w):016x}" for w in pdq),
+                    pdq_quality=100,
+                )
+            )
+        return [p.id for p in photos]
+
+
+def feed(runtime: Runtime, photo_ids: list[int], *, seqs: list[int] | None = None) -> None:
+    with runtime.sessions.begin() as session:
+        for k, photo_id in enumerate(photo_ids):
+            row = PhotoHashFeed(photo_id=photo_id)
+            if seqs is not None:
+                row.seq = seqs[k]
+            session.add(row)
+
+
+def catalog(root: Path | None = None, **overrides: object) -> IndexedHashes:
+    return IndexedHashes(CatalogConfig(radius=31, root=root, hashes_version="h", **overrides))  # type: ignore[arg-type]
+
+
+def test_the_index_is_built_from_the_feed(runtime: Runtime) -> None:
+    ids = add_photos(runtime, 20, seed=1)
+    feed(runtime, ids)
+    hashes = catalog()
+    with runtime.sessions() as session:
+        index = hashes.index(session)
+    assert sorted(index.rows().ids.tolist()) == ids
+    assert hashes.watermark == 20
+
+
+def test_photos_saved_later_are_caught_up(runtime: Runtime) -> None:
+    first = add_photos(runtime, 5, seed=2)
+    feed(runtime, first)
+    hashes = catalog()
+    with runtime.sessions() as session:
+        hashes.index(session)
+    later = add_photos(runtime, 3, seed=3)
+    feed(runtime, later)
+    with runtime.sessions() as session:
+        assert sorted(hashes.index(session).rows().ids.tolist()) == first + later
+
+
+def test_a_save_that_commits_out_of_order_is_not_lost(runtime: Runtime) -> None:
+    ids = add_photos(runtime, 3, seed=4)
+    feed(runtime, [ids[0]], seqs=[1])
+    feed(runtime, [ids[2]], seqs=[3])  # seq 2 is still being written elsewhere
+    hashes = catalog()
+    with runtime.sessions() as session:
+        assert sorted(hashes.index(session).rows().ids.tolist()) == [ids[0], ids[2]]
+    assert list(hashes.gaps) == [2]
+    feed(runtime, [ids[1]], seqs=[2])  # ... and commits now
+    with runtime.sessions() as session:
+        assert sorted(hashes.index(session).rows().ids.tolist()) == ids
+    assert hashes.gaps == {}
+
+
+def test_gaps_are_forgotten_after_their_timeout(runtime: Runtime) -> None:
+    ids = add_photos(runtime, 2, seed=5)
+    feed(runtime, ids, seqs=[1, 3])
+    hashes = catalog(gap_timeout_s=0.0)
+    with runtime.sessions() as session:
+        hashes.index(session)
+        hashes.catch_up(session)
+    assert hashes.gaps == {}
+
+
+def test_a_restart_loads_the_snapshot_then_catches_up(runtime: Runtime, tmp_path: Path) -> None:
+    first = add_photos(runtime, 10, seed=6)
+    feed(runtime, first)
+    hashes = catalog(tmp_path)
+    with runtime.sessions() as session:
+        hashes.index(session)
+    assert hashes.save() is not None
+    later = add_photos(runtime, 4, seed=7)
+    feed(runtime, later)
+
+    restarted = catalog(tmp_path)
+    with runtime.sessions() as session:
+        index = restarted.index(session)
+    assert sorted(index.rows().ids.tolist()) == first + later
+    assert restarted.watermark == 14
+
+
+def test_a_snapshot_of_another_hash_version_is_rebuilt(runtime: Runtime, tmp_path: Path) -> None:
+    ids = add_photos(runtime, 4, seed=8)
+    feed(runtime, ids)
+    old = IndexedHashes(CatalogConfig(radius=31, root=tmp_path, hashes_version="old"))
+    with runtime.sessions() as session:
+        old.index(session)
+    old.save()
+    new = catalog(tmp_path)
+    with runtime.sessions() as session:
+        assert len(new.index(session)) == 4
+    assert new.watermark == 4
+
+
+def test_a_photo_analysed_twice_is_indexed_once(runtime: Runtime) -> None:
+    ids = add_photos(runtime, 2, seed=9)
+    feed(runtime, ids + ids)
+    hashes = catalog()
+    with runtime.sessions() as session:
+        index = hashes.index(session)
+        fed = session.scalar(select(func.count()).select_from(PhotoHashFeed))
+    assert fed == 4
+    assert len(index) == 2
+    assert np.array_equal(np.sort(index.rows().ids), np.array(ids))
+
+
+def test_a_snapshot_is_saved_in_the_background_once_enough_rows_came(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    ids = add_photos(runtime, 6, seed=10)
+    feed(runtime, ids)
+    hashes = catalog(tmp_path, save_every=5, save_from_rows=5)
+    with runtime.sessions() as session:
+        hashes.index(session)
+    hashes.wait_for_save(timeout=30)
+    assert (tmp_path / "current" / "meta.json").exists()
+
+
+def test_a_small_index_is_not_saved(runtime: Runtime, tmp_path: Path) -> None:
+    ids = add_photos(runtime, 3, seed=11)
+    feed(runtime, ids)
+    hashes = catalog(tmp_path)
+    with runtime.sessions() as session:
+        hashes.index(session)
+    hashes.wait_for_save(timeout=30)
+    assert not (tmp_path / "current").exists()

@@ -1,0 +1,101 @@
+"""End to end on the embedded defaults: a turned copy and a cropped copy are duplicates."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+from sqlalchemy import select
+
+from shelfaudit.runtime import Runtime
+from shelfaudit.store.objects import original_key
+from shelfaudit.store.tables import Analysis, Rep, Store
+from shelfaudit.upload.intake import accept_photo
+from shelfaudit.upload.metadata import VisitMetadata
+from tests.factories import real_photos, shelf_photos
+
+
+def jpeg(image: Image.Image, quality: int = 85) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def submit(runtime: Runtime, data: bytes, **meta: Any) -> int:
+    photo_id = accept_photo(
+        sessions=runtime.sessions,
+        objects=runtime.objects,
+        settings=runtime.settings,
+        data=data,
+        meta=VisitMetadata(**meta),
+    ).photo.id
+    runtime.processor.process(photo_id)
+    return photo_id
+
+
+def matches(runtime: Runtime, photo_id: int) -> list[dict[str, Any]]:
+    with runtime.sessions() as session:
+        analysis = session.scalar(select(Analysis).where(Analysis.photo_id == photo_id))
+    assert analysis is not None
+    found: list[dict[str, Any]] = analysis.checks["duplicates"]["matches"]
+    return found
+
+
+def test_a_turned_and_a_cropped_copy_are_found(runtime: Runtime) -> None:
+    with runtime.sessions.begin() as session:
+        session.add_all([Store(id="s1", name="Store 1"), Rep(id="r1", name="Rep 1")])
+    path = real_photos()[5]
+    image = Image.open(path).convert("RGB")
+    w, h = image.size
+    first = submit(runtime, path.read_bytes(), store_id="s1", rep_id="r1")
+    submit(runtime, shelf_photos(1)[0].read_bytes())  # someone else's, in between
+
+    turned = submit(runtime, jpeg(image.transpose(Image.Transpose.ROTATE_90)), rep_id="r1")
+    cropped = submit(runtime, jpeg(image.crop((int(0.15 * w), 0, w, int(0.85 * h)))))
+
+    [by_hash] = matches(runtime, turned)
+    assert (by_hash["photo_id"], by_hash["stage"], by_hash["variant"]) == (
+        first,
+        "hash",
+        "rotate_90",
+    )
+    assert by_hash["pdq_distance"] <= 8
+    assert (by_hash["store_id"], by_hash["rep_id"]) == ("s1", "r1")
+    found = {m["photo_id"]: m for m in matches(runtime, cropped)}
+    assert set(found) == {first, turned}  # the turned copy is the same picture too
+    assert found[first]["stage"] == "local_features"
+    assert found[first]["inliers"] >= 100
+    assert found[first]["received_at"] is not None
+
+
+def test_features_are_kept_next_to_the_original(runtime: Runtime) -> None:
+    from shelfaudit.index.features import features_key, from_bytes
+
+    data = real_photos()[6].read_bytes()
+    photo_id = submit(runtime, data)
+    with runtime.sessions() as session:
+        from shelfaudit.store.tables import Photo
+
+        photo = session.get(Photo, photo_id)
+        assert photo is not None
+        assert runtime.objects.exists(original_key(photo.sha256))
+        stored = from_bytes(runtime.objects.get(features_key(photo.sha256)))
+    assert len(stored) > 100
+
+
+def test_an_identical_file_is_an_exact_match(runtime: Runtime) -> None:
+    data = shelf_photos(2)[1].read_bytes()
+    first = submit(runtime, data)
+    again = accept_photo(
+        sessions=runtime.sessions,
+        objects=runtime.objects,
+        settings=runtime.settings,
+        data=data,
+        meta=VisitMetadata(),
+    ).photo.id
+    if again == first:  # intake may deduplicate identical uploads itself
+        return
+    runtime.processor.process(again)
+    [match] = matches(runtime, again)
+    assert (match["photo_id"], match["kind"], match["stage"]) == (first, "exact", "sha256")

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from shelfaudit.index import snapshot
+from shelfaudit.index.hash_index import HashIndex
+from tests.unit.index.factories import flipped, query_for, random_rows
+
+
+def test_a_saved_index_loads_with_the_same_answers(tmp_path: Path) -> None:
+    rows = random_rows(500, seed=1)
+    index = HashIndex(radius=31, rows=rows, tail_max=10_000)
+    index.add(random_rows(30, seed=2, first_id=1000))  # a tail that is not folded
+    meta = snapshot.SnapshotMeta(hashes_version="h1", watermark=530, gaps={529: 12.5})
+    assert snapshot.save(index.frozen(), tmp_path, meta) is not None
+
+    loaded = snapshot.load(tmp_path, radius=31, tail_max=10_000)
+
+    assert loaded is not None
+    again, again_meta = loaded
+    assert (again_meta.watermark, again_meta.gaps, again_meta.hashes_version) == (
+        530,
+        {529: 12.5},
+        "h1",
+    )
+    assert (len(again), again.n_base) == (530, 500)
+    query = query_for(flipped(rows.pdq[41], 9, seed=3), variant=3)
+    assert again.search(query).ids.tolist() == index.search(query).ids.tolist() == [42]
+
+
+def test_a_loaded_index_keeps_growing(tmp_path: Path) -> None:
+    index = HashIndex(radius=31, rows=random_rows(100, seed=4))
+    snapshot.save(
+        index.frozen(), tmp_path, snapshot.SnapshotMeta(hashes_version="h", watermark=100)
+    )
+    loaded = snapshot.load(tmp_path, radius=31, tail_max=10)
+    assert loaded is not None
+    grown = loaded[0]
+    new = random_rows(25, seed=5, first_id=101)
+    assert grown.add(new) == 25
+    assert grown.search(query_for(new.pdq[24])).ids.tolist() == [125]
+
+
+def test_no_snapshot_loads_as_none(tmp_path: Path) -> None:
+    assert snapshot.load(tmp_path / "missing", radius=31, tail_max=10) is None
+
+
+def test_an_unreadable_snapshot_loads_as_none(tmp_path: Path) -> None:
+    index = HashIndex(radius=31, rows=random_rows(10))
+    folder = snapshot.save(
+        index.frozen(), tmp_path, snapshot.SnapshotMeta(hashes_version="h", watermark=1)
+    )
+    assert folder is not None
+    (folder / "meta.json").write_text("{not json")
+    assert snapshot.load(tmp_path, radius=31, tail_max=10) is None
+
+
+def test_old_snapshots_are_pruned(tmp_path: Path) -> None:
+    index = HashIndex(radius=31, rows=random_rows(10))
+    for k in range(4):
+        snapshot.save(
+            index.frozen(), tmp_path, snapshot.SnapshotMeta(hashes_version="h", watermark=k)
+        )
+    assert len(list((tmp_path / "snapshots").iterdir())) == snapshot.KEEP_SNAPSHOTS
+    loaded = snapshot.load(tmp_path, radius=31, tail_max=10)
+    assert loaded is not None
+    assert loaded[1].watermark == 3

@@ -1,0 +1,169 @@
+"""The review pages rendered by the server: what a reviewer sees and what their forms do."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from shelfaudit.auth.roles import Role
+from tests.api.helpers import browser, create_person, log_in, page_csrf, runtime_of
+from tests.seeds import add_photo, add_scheme, seed_master_data
+
+MATCH = {
+    "photo_id": 1,
+    "kind": "near",
+    "store_id": "S2",
+    "rep_id": "R2",
+    "received_at": "2026-05-02T10:00:00+00:00",
+    "pdq_distance": 12,
+    "phash_distance": 2,
+    "dhash_distance": 1,
+    "inliers": 87,
+    "stage": "local_features",
+    "variant": "rotate_90",
+}
+BOXES = [
+    {"xyxy": [10, 20, 110, 220], "class_name": "heineken_can", "confidence": 0.91},
+    {"xyxy": [150, 20, 250, 120], "class_name": "tiger_can", "confidence": 0.44},
+]
+
+
+@pytest.fixture
+def seeded(client: TestClient) -> list[int]:
+    runtime = runtime_of(client)
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    first = add_photo(runtime, verdict="clean", fraud_score=0.0, score=85, rep_id="R2")
+    second = add_photo(
+        runtime, verdict="review", fraud_score=0.7, matches=[MATCH], boxes=BOXES, recapture=0.31
+    )
+    third = add_photo(runtime, verdict="review", fraud_score=0.4, store_id="S2")
+    clean = add_photo(runtime, verdict="clean", fraud_score=0.0, score=79)
+    return [first, second, third, clean]
+
+
+def approver(client: TestClient) -> tuple[TestClient, str]:
+    web = browser(client)
+    log_in(web, create_person(client, Role.approver))
+    return web, page_csrf(web, "/review")
+
+
+def test_the_queue_lists_open_items_riskiest_first_with_filters(
+    client: TestClient, seeded: list[int]
+) -> None:
+    web, _ = approver(client)
+    page = web.get("/review").text
+    rows = [page.index(f">#{i}<") for i in seeded[1:]]
+    assert rows[0] < rows[1] < rows[2]  # risk 0.70, then 0.40, then the clean one
+    assert f">#{seeded[0]}<" not in page  # clean and far from any threshold
+    assert "3 open" in page
+    assert "₫40,000" in page
+    north = web.get("/review", params={"region": "north"}).text
+    assert f">#{seeded[2]}<" in north
+    assert f">#{seeded[1]}<" not in north
+
+
+def test_the_photo_page_shows_the_evidence_and_the_payout(
+    client: TestClient, seeded: list[int]
+) -> None:
+    web, _ = approver(client)
+    page = web.get(f"/review/photos/{seeded[1]}").text
+    for expected in (
+        "Taken 13 km from the store.",  # the fraud reason
+        "inliers",
+        "87",
+        "local features",
+        "rotate 90",
+        f"/review/photos/{MATCH['photo_id']}/image?size=320",  # the earlier photo, side by side
+        "Recapture probability <strong>31%</strong>",
+        "distance to store m",
+        "13250.4",
+        'data-class="heineken_can"',
+        'data-toggle-class="tiger_can"',
+        "held ₫40,000",  # the payout it triggers, held while under review
+        "test_scheme@1/display-bands",
+        "Rep's recent photos",
+        f"#{seeded[3]}",
+    ):
+        assert expected in page, expected
+    assert 'id="approve-form"' in page
+
+
+def test_a_decision_goes_to_the_next_item_and_into_the_trail(
+    client: TestClient, seeded: list[int]
+) -> None:
+    web, token = approver(client)
+    response = web.post(
+        f"/review/photos/{seeded[1]}/decision",
+        data={"decision": "rejected", "reason_code": "duplicate", "comment": "same as #1"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/review/photos/{seeded[2]}"
+    page = web.get(f"/review/photos/{seeded[1]}").text
+    assert "photo rejected" in page
+    assert "“same as #1”" in page
+    assert "penalty" in page  # the scheme's fraud penalty for a duplicate
+
+
+def test_bulk_approval_approves_only_clean_items(client: TestClient, seeded: list[int]) -> None:
+    web, token = approver(client)
+    response = web.post(
+        "/review/bulk-approve",
+        data={"photo_ids": [str(seeded[3]), str(seeded[1])], "csrf_token": token},
+    )
+    assert response.status_code == 303
+    queue = web.get(response.headers["location"]).text
+    assert "Approved 1 clean item(s); 1 need a look of their own" in queue
+    assert f">#{seeded[3]}<" not in queue
+
+
+def test_a_box_can_be_relabelled(client: TestClient, seeded: list[int]) -> None:
+    web, token = approver(client)
+    response = web.post(
+        f"/review/photos/{seeded[1]}/boxes/1",
+        data={"action": "relabel", "class_name": "heineken_can", "csrf_token": token},
+    )
+    assert response.status_code == 303
+    page = web.get(f"/review/photos/{seeded[1]}").text
+    assert "(model: tiger_can)" in page
+
+
+def test_an_ml_engineer_sees_the_photo_but_cannot_decide(
+    client: TestClient, seeded: list[int]
+) -> None:
+    web = browser(client)
+    log_in(web, create_person(client, Role.ml_engineer))
+    page = web.get(f"/review/photos/{seeded[1]}")
+    assert page.status_code == 200
+    assert 'id="approve-form"' not in page.text
+    assert web.get("/review").status_code == 403
+
+
+def test_the_image_is_served_upright_and_reduced(client: TestClient, seeded: list[int]) -> None:
+    web, _ = approver(client)
+    response = web.get(f"/review/photos/{seeded[1]}/image", params={"size": 320})
+    assert response.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(response.content)).size == (320, 240)
+    assert web.get(f"/review/photos/{seeded[1]}/image", params={"size": 999}).status_code == 400
+
+
+def test_statements_and_rule_set_pages(client: TestClient, seeded: list[int]) -> None:
+    web = browser(client)
+    log_in(web, create_person(client, Role.admin))
+    token = page_csrf(web, "/payouts")
+    from tests.seeds import LAST_MONTH, SCHEME
+
+    web.post("/payouts/run", data={"period": LAST_MONTH.label, "csrf_token": token})
+    statements = web.get("/payouts", params={"period": LAST_MONTH.label}).text
+    assert "R2" in statements
+    assert "band 80–100" in statements
+    draft = SCHEME.replace("version: 1", "version: 2").replace("amount: 40000", "amount: 50000")
+    web.post("/v1/rule-sets", content=draft, headers={"X-CSRF-Token": token})
+    simulated = web.get(
+        "/rule-sets", params={"simulate": "test_scheme@2", "period": LAST_MONTH.label}
+    ).text
+    assert "+₫10,000" in simulated

@@ -1,0 +1,1 @@
+"""Recapture (翻拍) classifier: features, LOSO evaluation, calibration, ONNX export, card."""
