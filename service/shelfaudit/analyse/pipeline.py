@@ -24,6 +24,8 @@ from shelfaudit.analyse import (
     hashes,
     metadata,
     quality,
+    recapture,
+    recapture_features,
     verdict,
 )
 from shelfaudit.analyse.flags import editor_of, quality_flags, signal_flags
@@ -73,6 +75,7 @@ class PipelineConfig:
     duplicates: duplicates.Thresholds
     metadata: metadata.MetadataThresholds
     verdict: verdict.VerdictThresholds
+    recapture: recapture.RecaptureThresholds
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineConfig:
@@ -104,6 +107,7 @@ class PipelineConfig:
             verdict=verdict.VerdictThresholds(
                 review_at=settings.fraud_review_at, fraud_at=settings.fraud_fraud_at
             ),
+            recapture=recapture.RecaptureThresholds.from_settings(settings),
         )
 
 
@@ -115,10 +119,22 @@ class Visit:
     facts: metadata.VisitFacts
 
 
-def pipeline_version(detectors: detect.Detectors | None) -> str:
+@dataclass(frozen=True)
+class Models:
+    """The trained models the pipeline runs; each is optional (absent from the registry)."""
+
+    detectors: detect.Detectors | None = None
+    recapture: recapture.RecaptureModel | None = None
+
+
+def pipeline_version(models: Models) -> str:
     """The version results are stored under: every check's and every model's version."""
-    extra = detect.versions(detectors)
-    return f"{PIPELINE_VERSION}+{extra}" if extra else PIPELINE_VERSION
+    parts = [PIPELINE_VERSION]
+    if models.detectors is not None:
+        parts.append(detect.versions(models.detectors))
+    if models.recapture is not None:
+        parts.append(f"{recapture_features.VERSION}+{models.recapture.version}")
+    return "+".join(parts)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -138,10 +154,11 @@ def analyse(
     config: PipelineConfig,
     history: History,
     visit: Visit,
-    detectors: detect.Detectors | None = None,
+    models: Models | None = None,
 ) -> AnalysisResult:
     """Run every check on one photo. Raises ``CorruptImage`` & co. for undecodable bytes."""
     started = time.perf_counter()
+    models = models or Models()
     decoded = decode.decode(
         data, target_long_side=config.analysis_long_side, max_pixels=config.max_pixels
     )
@@ -179,20 +196,27 @@ def analyse(
         editor=editor_of(exif_result.software),
         limits=config.metadata,
     )
+    recapture_result = (
+        recapture.check(decoded, model=models.recapture, thresholds=config.recapture)
+        if models.recapture is not None
+        else None
+    )
     fraud_result = verdict.combine(
         [
             *verdict.duplicate_signals(matches, visit.identity),
+            *verdict.recapture_signals(recapture_result),
             *metadata_result.signals,
         ],
         config.verdict,
     )
     detections = (
-        detect.run(decoded.rgb, original_width=size.width, detectors=detectors)
-        if detectors is not None
+        detect.run(decoded.rgb, original_width=size.width, detectors=models.detectors)
+        if models.detectors is not None
         else None
     )
     checks = Checks(
         detections=detections,
+        recapture=recapture_result,
         decode=size,
         quality=quality_result,
         exif=exif_result,
@@ -202,7 +226,7 @@ def analyse(
         fraud=fraud_result,
     )
     return AnalysisResult(
-        pipeline_version=pipeline_version(detectors),
+        pipeline_version=pipeline_version(models),
         checks=checks,
         flags=[*signal_flags(fraud_result), *quality_flags(quality_result)],
         ms=(time.perf_counter() - started) * 1000,

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shelfaudit.domain.checks import DuplicateMatch
-from shelfaudit.domain.enums import MatchKind
+from shelfaudit.domain.checks import DuplicateMatch, RecaptureResult
+from shelfaudit.domain.enums import MatchKind, RecaptureVerdict
 from shelfaudit.domain.fraud import FraudResult, Signal, SignalCode, Verdict
 
 VERSION = "verdict-1"
@@ -77,6 +77,32 @@ def duplicate_signals(matches: list[DuplicateMatch], photo: PhotoIdentity) -> li
             )
         )
     return signals
+
+
+# The recapture model generalises only partly to unseen phones and screens (LOSO AUC 0.85,
+# models/recapture/CARD.md): on its own it can send a photo to a person, never convict.
+RECAPTURE_WEIGHTS = {RecaptureVerdict.recapture: 0.6, RecaptureVerdict.uncertain: 0.2}
+
+
+def recapture_signals(result: RecaptureResult | None) -> list[Signal]:
+    if result is None or result.verdict not in RECAPTURE_WEIGHTS:
+        return []
+    sure = result.verdict is RecaptureVerdict.recapture
+    return [
+        Signal(
+            code=SignalCode.recapture,
+            weight=RECAPTURE_WEIGHTS[result.verdict],
+            message=(
+                f"{'Looks like' if sure else 'May be'} a photo of a screen or a print "
+                f"(probability {result.probability:.2f})."
+            ),
+            evidence={
+                "probability": result.probability,
+                "verdict": result.verdict.value,
+                "model": result.model,
+            },
+        )
+    ]
 
 
 def _how(match: DuplicateMatch) -> str:

@@ -165,6 +165,7 @@ class Checks(BaseModel):
     metadata: MetadataResult
     fraud: FraudResult
     detections: DetectionsResult | None = None
+    recapture: RecaptureResult | None = None
 
 
 class AnalysisResult(BaseModel):

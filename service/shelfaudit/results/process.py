@@ -11,8 +11,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shelfaudit.analyse.detect import Detectors, load_detectors
-from shelfaudit.analyse.pipeline import PipelineConfig, analyse, camera_key, pipeline_version
+from shelfaudit.analyse import recapture
+from shelfaudit.analyse.detect import load_detectors
+from shelfaudit.analyse.pipeline import (
+    Models,
+    PipelineConfig,
+    analyse,
+    camera_key,
+    pipeline_version,
+)
 from shelfaudit.domain.checks import AnalysisResult
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import InvalidInput, NotFound
@@ -52,12 +59,20 @@ class Processor:
     def __post_init__(self) -> None:
         self.hash_cache.bind(self.objects)  # local features live next to the originals
 
-    def detectors(self) -> Detectors | None:
-        return load_detectors(self.models, self.detect_options) if self.models else None
+    def pipeline_models(self) -> Models:
+        """The registry's models, loaded once per process (absent ones are None)."""
+        if self.models is None:
+            return Models()
+        return Models(
+            detectors=load_detectors(self.models, self.detect_options),
+            recapture=recapture.load_model(self.models)
+            if recapture.MODEL_NAME in self.models.registry.entries
+            else None,
+        )
 
     @property
     def version(self) -> str:
-        return pipeline_version(self.detectors())
+        return pipeline_version(self.pipeline_models())
 
     def process(self, photo_id: int) -> PhotoStatus:
         """Analyse ``photo_id`` unless results for this pipeline version already exist.
@@ -115,7 +130,7 @@ class Processor:
                 config=self.config,
                 history=history,
                 visit=load_visit(session, photo),
-                detectors=self.detectors(),
+                models=self.pipeline_models(),
             )
 
     def _save(self, photo_id: int, sha256: str, result: AnalysisResult) -> None:

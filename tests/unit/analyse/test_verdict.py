@@ -4,9 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shelfaudit.analyse.verdict import PhotoIdentity, VerdictThresholds, combine, duplicate_signals
-from shelfaudit.domain.checks import DuplicateMatch
-from shelfaudit.domain.enums import MatchKind
+from shelfaudit.analyse.verdict import (
+    PhotoIdentity,
+    VerdictThresholds,
+    combine,
+    duplicate_signals,
+    recapture_signals,
+)
+from shelfaudit.domain.checks import DuplicateMatch, RecaptureResult
+from shelfaudit.domain.enums import MatchKind, RecaptureVerdict
 from shelfaudit.domain.fraud import Signal, SignalCode, Verdict
 
 NOW = datetime(2026, 5, 12, 9, 30, tzinfo=UTC)
@@ -79,3 +85,38 @@ def test_reasons_are_sorted_strongest_first() -> None:
         [signal(SignalCode.no_gps, 0.1), signal(SignalCode.recapture, 0.8)], THRESHOLDS
     )
     assert [r.code for r in result.reasons] == [SignalCode.recapture, SignalCode.no_gps]
+
+
+def recapture_result(probability: float, verdict: str) -> RecaptureResult:
+    return RecaptureResult(
+        version="t",
+        ms=0,
+        model="recapture-v1",
+        probability=probability,
+        verdict=RecaptureVerdict(verdict),
+        evidence={},
+        timings_ms={},
+    )
+
+
+@pytest.mark.parametrize(
+    ("probability", "verdict", "expected"),
+    [
+        (0.2, "genuine", Verdict.clean),
+        (0.8, "uncertain", Verdict.clean),  # unsure alone adds up with other signals only
+        (0.97, "recapture", Verdict.review),  # the model alone sends to a person, never convicts
+    ],
+)
+def test_recapture_alone_never_convicts(
+    probability: float, verdict: str, expected: Verdict
+) -> None:
+    signals = recapture_signals(recapture_result(probability, verdict))
+    assert combine(signals, THRESHOLDS).verdict is expected
+
+
+def test_recapture_plus_a_reused_photo_is_fraud() -> None:
+    signals = [
+        *recapture_signals(recapture_result(0.97, "recapture")),
+        *duplicate_signals([match(MatchKind.near, store="S2", ago=timedelta(days=30))], ME),
+    ]
+    assert combine(signals, THRESHOLDS).verdict is Verdict.fraud

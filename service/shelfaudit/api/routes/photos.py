@@ -18,9 +18,7 @@ from shelfaudit.upload.intake import CONTENT_TYPES, accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
 
 # SFA apps (API key) and admins; people reach photos through the review pages.
-router = APIRouter(
-    prefix="/v1/photos", tags=["photos"], dependencies=[Depends(sfa_or_admin)]
-)
+router = APIRouter(prefix="/v1/photos", tags=["photos"], dependencies=[Depends(sfa_or_admin)])
 
 
 class PhotoAccepted(BaseModel):
