@@ -19,6 +19,8 @@ from PIL import ExifTags, Image, UnidentifiedImageError
 
 from shelfaudit.analyse.orientation import TRANSPOSE
 
+THUMBNAIL_SIDE = 160  # the EXIF standard thumbnail size; larger ones are shrunk to it
+
 
 def quant_fingerprint(image: Image.Image) -> str | None:
     """A short digest of the JPEG quantisation tables; None for other formats."""
@@ -99,9 +101,21 @@ def compare_thumbnail(
         return None
     top, bottom, left, right = _content_box(small)
     haystack = small[top:bottom, left:right].astype(np.float32)
+    if max(haystack.shape) > THUMBNAIL_SIDE:
+        # Some cameras store 512 px thumbnails; 160 px is plenty to see an edit.
+        scale = THUMBNAIL_SIDE / max(haystack.shape)
+        size = (
+            max(16, round(haystack.shape[1] * scale)),
+            max(16, round(haystack.shape[0] * scale)),
+        )
+        haystack = cv2.resize(haystack, size, interpolation=cv2.INTER_AREA)
     if min(haystack.shape) < 16:
         return None
     gray = cv2.cvtColor(upright_rgb, cv2.COLOR_RGB2GRAY)
+    # Shrink once to about the thumbnail's size; each scale below then resizes a tiny image.
+    shrink = min(1.0, 2 * max(haystack.shape) / max(gray.shape))
+    if shrink < 1.0:
+        gray = cv2.resize(gray, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
     best: tuple[float, float, NDArray[np.float32], NDArray[np.float32]] | None = None
     for scale in np.linspace(1.0, 0.5, 11):
         fit = min(haystack.shape[1] / gray.shape[1], haystack.shape[0] / gray.shape[0]) * scale
