@@ -1,6 +1,7 @@
 """Per-stage latency of the foundation pipeline on 12 MP phone JPEGs.
 
 Run: .venv/bin/python benchmarks/bench_pipeline.py [--photos 8] [--rounds 3] [--history 10000]
+     [--recent 40]
 
 Prints milliseconds per stage (median and p90 over all photos and rounds) for intake
 (validate + SHA-256 + store + row) and analysis (decode, quality, EXIF, hashes, duplicate
@@ -29,7 +30,9 @@ from shelfaudit.store.tables import Photo, PhotoHash, PhotoHashFeed, utcnow
 from shelfaudit.upload.intake import accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
 
-ORIGINALS = Path(__file__).resolve().parents[1].parent / "shared/datasets/sku110k_shelves/originals"
+SKU110K = Path(__file__).resolve().parents[1].parent / "shared/datasets/sku110k_shelves"
+ORIGINALS = SKU110K / "originals"
+SHELVES = SKU110K / "images"
 
 
 def twelve_megapixel_jpegs(count: int) -> list[bytes]:
@@ -44,6 +47,10 @@ def twelve_megapixel_jpegs(count: int) -> list[bytes]:
         image.resize(size, Image.Resampling.BICUBIC).save(buffer, "JPEG", quality=92, exif=exif)
         out.append(buffer.getvalue())
     return out
+
+
+# Check names as the benchmark prints them (the duplicate check is the history lookup).
+STAGE_NAMES = {"duplicates": "lookup"}
 
 
 def seed_history(runtime_sessions: object, n: int) -> None:
@@ -93,6 +100,7 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--history", type=int, default=10_000)
+    parser.add_argument("--recent", type=int, default=40, help="real photos analysed last")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -114,6 +122,17 @@ def main() -> int:
         settings = Settings(_env_file=None, data_dir=Path(tmp))  # type: ignore[call-arg]
         runtime = build_runtime(settings, upgrade_db=True)
         seed_history(runtime.sessions, args.history)
+        # The newest history is real photos, analysed as usual: the local-feature stage
+        # verifies the latest photos, and those must have originals as they do in service.
+        for path in sorted(SHELVES.glob("*.jpg"))[: args.recent]:
+            recent = accept_photo(
+                sessions=runtime.sessions,
+                objects=runtime.objects,
+                settings=settings,
+                data=path.read_bytes(),
+                meta=VisitMetadata(),
+            )
+            runtime.processor.process(recent.photo.id)
         # Warm-up: imports, first-call allocations.
         warm = accept_photo(
             sessions=runtime.sessions,
@@ -144,19 +163,21 @@ def main() -> int:
 
                     checks = read_photo(session, accepted.photo.id).results[0].checks
                 stage_ms = {
-                    name: float(checks[name]["ms"])
-                    for name in ("decode", "quality", "exif", "hashes")
+                    STAGE_NAMES.get(name, name): float(check["ms"])
+                    for name, check in checks.items()
+                    if check is not None and name not in ("fraud",)
                 }
-                stage_ms["lookup"] = float(checks["duplicates"]["ms"])
                 total = (t2 - t1) * 1000
                 stages["intake"].append((t1 - t0) * 1000)
                 for name, value in stage_ms.items():
-                    stages[name].append(value)
+                    stages.setdefault(name, []).append(value)
                 stages["db_storage"].append(total - sum(stage_ms.values()))
                 stages["analysis_total"].append(total)
         elapsed = time.perf_counter() - started
         runtime.close()
 
+    last = ("db_storage", "analysis_total")
+    stages = {k: stages[k] for k in [*(k for k in stages if k not in last), *last] if stages[k]}
     report = {
         "photos": len(photos),
         "megapixels": 12.0,

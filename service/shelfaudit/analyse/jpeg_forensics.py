@@ -108,7 +108,9 @@ def compare_thumbnail(
             max(16, round(haystack.shape[1] * scale)),
             max(16, round(haystack.shape[0] * scale)),
         )
-        haystack = cv2.resize(haystack, size, interpolation=cv2.INTER_AREA)
+        haystack = np.asarray(
+            cv2.resize(haystack, size, interpolation=cv2.INTER_AREA), dtype=np.float32
+        )
     if min(haystack.shape) < 16:
         return None
     gray = cv2.cvtColor(upright_rgb, cv2.COLOR_RGB2GRAY)

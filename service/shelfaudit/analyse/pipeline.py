@@ -184,6 +184,7 @@ def analyse(
         quant_fp=decoded.quant_fp,
         quant_history=history.camera_tables(camera) if camera and decoded.quant_fp else {},
     )
+    metadata_started = time.perf_counter()
     thumbnail = (
         compare_thumbnail(decoded.thumbnail, decoded.rgb, size.orientation)
         if decoded.thumbnail
@@ -195,7 +196,7 @@ def analyse(
         thumbnail=thumbnail,
         editor=editor_of(exif_result.software),
         limits=config.metadata,
-    )
+    ).model_copy(update={"ms": (time.perf_counter() - metadata_started) * 1000})
     recapture_result = (
         recapture.check(decoded, model=models.recapture, thresholds=config.recapture)
         if models.recapture is not None
