@@ -128,3 +128,12 @@ class Conflict(InvalidInput):
     """The request collides with what exists: a taken username, a rule-set version twice."""
 
     code = "conflict"
+
+
+# Display standards (shelfaudit.scoring).
+
+
+class InvalidStandard(InvalidInput):
+    """A display standard fails validation; the message says where."""
+
+    code = "invalid_standard"

@@ -1,0 +1,108 @@
+"""Display standards from and to YAML, with errors a standards admin can act on.
+
+A key written twice in one mapping is an error (YAML would keep the last), and every
+validation problem says where it is: ``criteria[2] (id share).min: Input should be less
+than or equal to 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from shelfaudit.errors import InvalidStandard
+from shelfaudit.scoring.standard import DisplayStandard
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML with no silently repeated keys."""
+
+
+def _mapping(loader: yaml.SafeLoader, node: yaml.Node, deep: bool = False) -> dict[Hashable, Any]:
+    if not isinstance(node, yaml.MappingNode):
+        raise InvalidStandard(f"line {node.start_mark.line + 1}: expected a mapping")
+    seen: set[Hashable] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            line = key_node.start_mark.line + 1
+            raise InvalidStandard(f"line {line}: key {key!r} is written twice", field=str(key))
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def load_standard(text: str | bytes) -> DisplayStandard:
+    """Parse and validate one standard; ``InvalidStandard`` says what is wrong and where."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        raise InvalidStandard(f"not valid YAML: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise InvalidStandard("a standard is a mapping with id, version, name, criteria, …")
+    try:
+        return DisplayStandard.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]["loc"] if errors else ()
+        raise InvalidStandard(
+            f"standard {data.get('id', '?')}: " + "; ".join(_problem(e, data) for e in errors),
+            field=".".join(str(p) for p in first) or None,
+        ) from exc
+
+
+def read_standard(path: Path) -> DisplayStandard:
+    return load_standard(path.read_text(encoding="utf-8"))
+
+
+def dump_standard(standard: DisplayStandard) -> str:
+    """YAML that ``load_standard`` reads back equal; defaults left out, id and kind first."""
+    data = standard.model_dump(exclude_defaults=True)
+    data["criteria"] = [
+        {"id": c.id, "kind": c.kind, **_plain(c.model_dump(exclude_defaults=True))}
+        for c in standard.criteria
+    ]
+    return yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _problem(error: ErrorDetails, data: Mapping[str, Any]) -> str:
+    where: list[str] = []
+    loc = list(error["loc"])
+    criteria = data.get("criteria")
+    index = 0
+    while index < len(loc):
+        part = loc[index]
+        if isinstance(part, int):
+            where.append(f"[{part}]")
+            if where[:-1] == ["criteria"] and isinstance(criteria, list) and part < len(criteria):
+                item = criteria[part]
+                if isinstance(item, Mapping) and "id" in item:
+                    where.append(f" (id {item['id']})")
+                    # pydantic names the tagged union's member next; the id says more.
+                    if index + 1 < len(loc) and loc[index + 1] == item.get("kind"):
+                        index += 1
+        else:
+            where.append(("." if where else "") + str(part))
+        index += 1
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown field"
+    return f"{''.join(where) or 'standard'}: {message}"
