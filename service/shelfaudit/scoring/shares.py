@@ -82,7 +82,7 @@ def min_quality(c: MinQuality, data: ScoringInput) -> CriterionResult:
         )
     else:
         problems = ", ".join(p.replace("_", " ") for p in q.problems) or "quality check failed"
-        sentence = f"The photo is not good enough ({problems})" + (f"; {q.hint}" if q.hint else "")
+        sentence = f"The photo is not good enough ({problems})" + (f". {q.hint}" if q.hint else "")
     return outcome(
         c, kind=c.kind, expected=expected, observed=observed, unit=unit,
         passed=passed, sentence=sentence,

@@ -1,0 +1,149 @@
+"""Standards load from YAML, round-trip, and fail with errors that say where."""
+
+from __future__ import annotations
+
+import pytest
+
+from shelfaudit.errors import InvalidInput, InvalidStandard
+from shelfaudit.scoring import dump_standard, load_standard
+from shelfaudit.scoring.standard import MinShare, Position
+
+HEAD = """
+id: hnk-stack
+version: 2
+name: Heineken stack
+activity_brand: heineken
+competitor_brands: [tiger]
+criteria:
+"""
+
+GOOD = """
+  - id: share
+    kind: min_share
+    brands: [heineken]
+    min: 0.5
+  - id: eye
+    kind: position
+    brand: heineken
+    band: eye_level
+    min_fraction: 0.5
+    weight: 2.5
+    mandatory: true
+"""
+
+
+def test_a_standard_loads_and_round_trips() -> None:
+    std = load_standard(HEAD + GOOD)
+    assert (std.id, std.version, std.owned) == ("hnk-stack", 2, ("heineken",))
+    share, eye = std.criteria
+    assert isinstance(share, MinShare)
+    assert share.basis == "width"
+    assert share.weight == 1.0
+    assert isinstance(eye, Position)
+    assert eye.mandatory
+    assert eye.weight == 2.5
+    assert load_standard(dump_standard(std)) == std
+
+
+@pytest.mark.parametrize(
+    ("criteria", "message"),
+    [
+        (
+            "  - {id: a, kind: min_share, brands: [heineken], min: 0.5, colour: red}",
+            "criteria[0] (id a).colour: unknown field",
+        ),
+        (
+            "  - {id: a, kind: min_share, brands: [heineken], min: 0.5, weight: 0}",
+            "criteria[0] (id a).weight: Input should be greater than 0",
+        ),
+        (
+            "  - {id: a, kind: min_share, brands: [heineken], min: 0.5, weight: -2}",
+            "criteria[0] (id a).weight: Input should be greater than 0",
+        ),
+        (
+            "  - {id: a, kind: min_share, brands: [heineken], min: 1.5}",
+            "criteria[0] (id a).min: Input should be less than or equal to 1",
+        ),
+        (
+            "  - {id: a, kind: max_competitor_share, max: -0.1}",
+            "criteria[0] (id a).max: Input should be greater than or equal to 0",
+        ),
+        (
+            "  - {id: a, kind: required_element, element: display_stand}\n"
+            "  - {id: a, kind: required_element, element: fridge}",
+            "standard: criterion id a is used twice",
+        ),
+        (
+            "  - {id: a, kind: shelf_magic}",
+            "criteria[0] (id a): Input tag 'shelf_magic' found using 'kind' does not match",
+        ),
+        (
+            "  - {id: a, kind: required_element, element: wobbler}",
+            "criteria[0] (id a).element: Input should be 'billboard'",
+        ),
+        (
+            "  - {id: a, kind: min_facings, min: 3}",
+            "criteria[0] (id a): say what to count: classes, group, brand or skus",
+        ),
+        (
+            "  - {id: a, kind: min_facings, skus: [x], brand: heineken, min: 3}",
+            "criteria[0] (id a): skus count recognised SKUs",
+        ),
+        (
+            "  - {id: a, kind: min_facings, classes: [beer_can], min: 0}",
+            "criteria[0] (id a).min: Input should be greater than or equal to 1",
+        ),
+        (
+            "  - {id: a, kind: position, brand: heineken, band: eye_level, rows: [1], "
+            "min_facings: 2}",
+            "criteria[0] (id a): give either a band or explicit rows",
+        ),
+        (
+            "  - {id: a, kind: position, brand: heineken, band: eye_level}",
+            "criteria[0] (id a): give either min_facings or min_fraction",
+        ),
+        (
+            "  - {id: a, kind: position, brand: heineken, band: knee, min_facings: 1}",
+            "criteria[0] (id a).band: Input should be 'top', 'eye_level', 'middle' or 'bottom'",
+        ),
+        (
+            "  - {id: a, kind: min_quality, require_passed: false}",
+            "criteria[0] (id a): set require_passed or min_sharpness",
+        ),
+        ("  []", "criteria: Tuple should have at least 1 item"),
+    ],
+)
+def test_invalid_criteria_are_reported_where_they_are(criteria: str, message: str) -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        load_standard(HEAD + criteria)
+    assert message in caught.value.message
+    assert caught.value.message.startswith("standard hnk-stack: ")
+    assert isinstance(caught.value, InvalidInput)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id: a\nid: b\n", "line 2: key 'id' is written twice"),
+        ("- just a list", "a standard is a mapping"),
+        ("id: [unclosed", "not valid YAML"),
+        (
+            HEAD.replace(
+                "competitor_brands: [tiger]",
+                "own_brands: [heineken, tiger]\ncompetitor_brands: [tiger]",
+            )
+            + GOOD,
+            "tiger is both own and competitor brand",
+        ),
+        (
+            HEAD.replace("competitor_brands: [tiger]", "") + "  - {id: c, kind: "
+            "max_competitor_share, max: 0.3}",
+            "criterion c: name brands or the competitor_brands",
+        ),
+        (HEAD.replace("version: 2", "version: 0") + GOOD, "version: Input should be greater"),
+    ],
+)
+def test_invalid_standards_are_refused(text: str, message: str) -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        load_standard(text)
+    assert message in caught.value.message
