@@ -23,6 +23,7 @@ from sqlalchemy import insert
 
 from shelfaudit.api.app import create_app
 from shelfaudit.auth.accounts import create_user
+from shelfaudit.auth.roles import Role
 from shelfaudit.auth.sessions import open_session
 from shelfaudit.runtime import Runtime
 from shelfaudit.settings import Settings
@@ -39,7 +40,8 @@ def approver_cookie(client: TestClient) -> str:
         user = create_user(
             session,
             username="bench",
-            password="bench password 1",  # noqa: S106 - a throwaway database, role=Role.approver
+            password="bench password 1",  # noqa: S106 - a throwaway database
+            role=Role.approver,
         )
         return open_session(session, user=user, ttl=timedelta(hours=1))
 
