@@ -1,0 +1,38 @@
+"""Every benchmark script still runs and prints its figures (tiny sizes: a smoke test, no
+timing is asserted; the figures themselves come from running the scripts by hand)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+SMALL_RUNS = [
+    (
+        "bench_pipeline.py",
+        ["--photos", "1", "--rounds", "1", "--history", "50", "--recent", "2"],
+        "analysis_total",
+    ),
+    ("bench_dedup_index.py", ["--sizes", "20000", "--queries", "50"], "p95"),
+    ("bench_detect.py", ["--photos", "1", "--rounds", "1"], "photos/s"),
+    ("bench_recapture.py", ["--photos", "1", "--rounds", "1"], "ms"),
+    ("bench_review_queue.py", ["--items", "6000", "--repeat", "1"], "queue page 1"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("script", "args", "expected"), SMALL_RUNS, ids=[r[0] for r in SMALL_RUNS])
+def test_benchmark_runs_and_prints_figures(script: str, args: list[str], expected: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert expected in result.stdout, result.stdout[-3000:]
