@@ -56,6 +56,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/v1/activities/{activity_id}"): SFA,
     ("GET", "/v1/activities/{activity_id}"): SFA,
     ("GET", "/v1/activities"): SFA,
+    # display standards: admins publish, people read
+    ("PUT", "/v1/activities/{activity_id}/standard"): ADMIN,
+    ("GET", "/v1/activities/{activity_id}/standard"): READER,
     # approvers: queue, decisions, statements
     ("GET", "/v1/review/queue"): APPROVER,
     ("POST", "/v1/review/photos/{photo_id}/decision"): APPROVER,

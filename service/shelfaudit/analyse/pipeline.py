@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from shelfaudit.analyse import (
     decode,
     detect,
+    display,
     duplicates,
     exif,
     hashes,
@@ -38,6 +39,7 @@ from shelfaudit.domain.checks import (
     ExifResult,
     HashResult,
 )
+from shelfaudit.scoring import DisplayStandard
 from shelfaudit.settings import Settings
 
 PIPELINE_VERSION = "+".join(
@@ -49,6 +51,7 @@ PIPELINE_VERSION = "+".join(
         duplicates.VERSION,
         metadata.VERSION,
         verdict.VERSION,
+        display.VERSION,
     )
 )
 
@@ -117,6 +120,7 @@ class Visit:
 
     identity: verdict.PhotoIdentity
     facts: metadata.VisitFacts
+    standard: DisplayStandard | None = None  # the activity's display standard, if any
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,13 @@ def analyse(
         if models.detectors is not None
         else None
     )
+    display_result = (
+        display.run(visit.standard, quality=quality_result, detections=detections)
+        if visit.standard is not None
+        else None
+    )
     checks = Checks(
+        display=display_result,
         detections=detections,
         recapture=recapture_result,
         decode=size,

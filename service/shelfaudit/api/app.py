@@ -23,6 +23,7 @@ from shelfaudit.api.routes import (
     photos,
     review,
     rule_sets,
+    standards,
 )
 from shelfaudit.queue.dispatch import CeleryDispatcher, Dispatcher, ThreadDispatcher
 from shelfaudit.queue.sweep import PeriodicSweep, sweep
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(photos.router)
     app.include_router(master_data.router)
-    for router in (review, payouts, rule_sets, labels):
+    for router in (standards, review, payouts, rule_sets, labels):
         app.include_router(router.router)
     for pages in (pages_auth, pages_review, pages_payouts):
         app.include_router(pages.router)

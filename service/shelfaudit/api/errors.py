@@ -20,6 +20,7 @@ STATUS: dict[type[errors.ShelfAuditError], int] = {
     errors.InvalidMetadata: 422,
     errors.UnknownReference: 422,
     errors.InvalidRuleSet: 422,
+    errors.InvalidStandard: 422,
     errors.CommissionError: 422,  # MissingField too
     errors.Conflict: 409,
     errors.InvalidInput: 400,

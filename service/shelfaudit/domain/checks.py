@@ -146,6 +146,35 @@ class RecaptureResult(CheckResult):
     timings_ms: dict[str, float] = Field(description="features, model: milliseconds each")
 
 
+class DisplayCriterion(BaseModel):
+    """One criterion of the activity's display standard, as scored on this photo."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    kind: str
+    expected: float
+    observed: float | None
+    unit: str
+    passed: bool
+    points: float
+    max_points: float
+    mandatory: bool
+    sentence: str = Field(description="plain English for the rep")
+
+
+class DisplayResult(CheckResult):
+    standard_id: str
+    standard_version: int
+    score: float = Field(description="0-100; 0 when a mandatory criterion failed")
+    points_score: float
+    passed_mandatory: bool
+    reason: str | None
+    criteria: list[DisplayCriterion]
+    measures: dict[str, float] = Field(description="criterion -> observed value")
+    breakdown: list[dict[str, str]] = Field(description="rows for the review page")
+
+
 class Flag(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -166,6 +195,7 @@ class Checks(BaseModel):
     fraud: FraudResult
     detections: DetectionsResult | None = None
     recapture: RecaptureResult | None = None
+    display: DisplayResult | None = None
 
 
 class AnalysisResult(BaseModel):

@@ -16,6 +16,7 @@ from shelfaudit.analyse.pipeline import Visit
 from shelfaudit.analyse.verdict import PhotoIdentity
 from shelfaudit.domain.checks import DuplicateMatch, HashResult
 from shelfaudit.results.hash_lookup import HashCache, find_earlier
+from shelfaudit.store.standards import latest_standard
 from shelfaudit.store.tables import Activity, CameraFingerprint, Photo, Store
 
 # How far around a photo the rep's other photos are read for travel and burst checks.
@@ -61,6 +62,7 @@ def load_visit(session: Session, photo: Photo) -> Visit:
     store = session.get(Store, photo.store_id) if photo.store_id else None
     activity = session.get(Activity, photo.activity_id) if photo.activity_id else None
     return Visit(
+        standard=latest_standard(session, activity.id) if activity else None,
         identity=PhotoIdentity(
             store_id=photo.store_id, rep_id=photo.rep_id, received_at=photo.received_at
         ),

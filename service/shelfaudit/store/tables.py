@@ -413,3 +413,18 @@ class PayoutLineRow(Base):
     held: Mapped[Decimal] = mapped_column(DecimalText())
     refers_to: Mapped[list[str]] = mapped_column(JSON)
     explanation: Mapped[str] = mapped_column(Text)
+
+
+class ActivityStandard(Base):
+    """One version of an activity's display standard, kept as the YAML that defined it."""
+
+    __tablename__ = "activity_standards"
+
+    activity_id: Mapped[str] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    standard_id: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
