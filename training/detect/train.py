@@ -124,8 +124,14 @@ def checkpoint_epoch(path: Path) -> int:
     return int(ckpt.get("epoch", -1))
 
 
-def train(cfg: TrainConfig, runs_dir: Path, resume: bool = False) -> Path:
-    """Train (or resume) the run described by ``cfg``; return its save folder."""
+def train(
+    cfg: TrainConfig, runs_dir: Path, resume: bool = False, init_weights: Path | None = None
+) -> Path:
+    """Train (or resume) the run described by ``cfg``; return its save folder.
+
+    ``init_weights`` starts a new schedule from earlier weights (a checkpoint committed under
+    ``training/checkpoints/`` by an earlier session), since ``runs/`` does not outlive one.
+    """
     runs_dir = runs_dir.resolve()
     save_dir = runs_dir / cfg.name
     configure_offline(runs_dir / ".yolo_config")
@@ -142,6 +148,9 @@ def train(cfg: TrainConfig, runs_dir: Path, resume: bool = False) -> Path:
 
     data_yaml = build_data(cfg.dataset, save_dir / "dataset")
     model = YOLO(cfg.model)
+    if init_weights is not None:
+        print(f"{cfg.name}: starting from the weights in {init_weights}", flush=True)
+        model.load(str(init_weights))
     model.train(
         data=str(data_yaml),
         project=str(runs_dir),
@@ -172,6 +181,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--name", help="run name (default: the config's name)")
     parser.add_argument(
+        "--init-weights", type=Path, help="start from these weights (e.g. training/checkpoints/)"
+    )
+    parser.add_argument(
         "--set",
         dest="overrides",
         type=parse_override,
@@ -188,7 +200,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "dataset": cfg.dataset,
         "train": {**cfg.train, **dict(args.overrides)},
     }
-    train(TrainConfig.from_mapping(data), args.runs_dir, resume=args.resume)
+    train(
+        TrainConfig.from_mapping(data),
+        args.runs_dir,
+        resume=args.resume,
+        init_weights=args.init_weights,
+    )
 
 
 if __name__ == "__main__":
