@@ -9,7 +9,7 @@ and 85–95 overlap``. JSON is written with amounts as strings, YAML with amount
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -18,9 +18,9 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from shelfaudit.commission.rules import RuleSet
+from shelfaudit.domain.strict_yaml import locate, no_repeated_keys
 from shelfaudit.errors import InvalidRuleSet
 
 Syntax = Literal["yaml", "json"]
@@ -35,21 +35,8 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
     return Decimal(text)
 
 
-def _mapping(loader: yaml.SafeLoader, node: yaml.Node, deep: bool = False) -> dict[Hashable, Any]:
-    if not isinstance(node, yaml.MappingNode):
-        raise InvalidRuleSet(f"line {node.start_mark.line + 1}: expected a mapping")
-    seen: set[Hashable] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            line = key_node.start_mark.line + 1
-            raise InvalidRuleSet(f"line {line}: key {key!r} is written twice", field=str(key))
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+no_repeated_keys(_Loader, InvalidRuleSet)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -80,7 +67,9 @@ def load_rule_set(text: str | bytes, *, syntax: Syntax = "yaml") -> RuleSet:
     try:
         return RuleSet.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(error, data) for error in exc.errors()]
+        problems = [
+            locate(error, data, items="rules", document="rule set") for error in exc.errors()
+        ]
         first = exc.errors()[0]["loc"] if exc.errors() else ()
         raise InvalidRuleSet(
             f"rule set {data.get('id', '?')}: " + "; ".join(problems),
@@ -119,28 +108,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal | date | int | str | bool) or value is None:
         return value
     raise TypeError(f"cannot write {type(value).__name__} to YAML")
-
-
-def _problem(error: ErrorDetails, data: Mapping[str, Any]) -> str:
-    where: list[str] = []
-    loc = list(error["loc"])
-    rules = data.get("rules")
-    index = 0
-    while index < len(loc):
-        part = loc[index]
-        if isinstance(part, int):
-            where.append(f"[{part}]")
-            if where[:-1] == ["rules"] and isinstance(rules, list) and part < len(rules):
-                rule = rules[part]
-                if isinstance(rule, Mapping) and "id" in rule:
-                    where.append(f" (id {rule['id']})")
-                    # pydantic names the tagged union's member next; the id says more.
-                    if index + 1 < len(loc) and loc[index + 1] == rule.get("kind"):
-                        index += 1
-        else:
-            where.append(("." if where else "") + str(part))
-        index += 1
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown field"
-    return f"{''.join(where) or 'rule set'}: {message}"

@@ -7,15 +7,15 @@ than or equal to 1``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
+from shelfaudit.domain.strict_yaml import locate, no_repeated_keys
 from shelfaudit.errors import InvalidStandard
 from shelfaudit.scoring.standard import DisplayStandard
 
@@ -24,20 +24,7 @@ class _Loader(yaml.SafeLoader):
     """Safe YAML with no silently repeated keys."""
 
 
-def _mapping(loader: yaml.SafeLoader, node: yaml.Node, deep: bool = False) -> dict[Hashable, Any]:
-    if not isinstance(node, yaml.MappingNode):
-        raise InvalidStandard(f"line {node.start_mark.line + 1}: expected a mapping")
-    seen: set[Hashable] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            line = key_node.start_mark.line + 1
-            raise InvalidStandard(f"line {line}: key {key!r} is written twice", field=str(key))
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+no_repeated_keys(_Loader, InvalidStandard)
 
 
 def load_standard(text: str | bytes) -> DisplayStandard:
@@ -54,7 +41,8 @@ def load_standard(text: str | bytes) -> DisplayStandard:
         errors = exc.errors()
         first = errors[0]["loc"] if errors else ()
         raise InvalidStandard(
-            f"standard {data.get('id', '?')}: " + "; ".join(_problem(e, data) for e in errors),
+            f"standard {data.get('id', '?')}: "
+            + "; ".join(locate(e, data, items="criteria", document="standard") for e in errors),
             field=".".join(str(p) for p in first) or None,
         ) from exc
 
@@ -81,28 +69,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     return value
-
-
-def _problem(error: ErrorDetails, data: Mapping[str, Any]) -> str:
-    where: list[str] = []
-    loc = list(error["loc"])
-    criteria = data.get("criteria")
-    index = 0
-    while index < len(loc):
-        part = loc[index]
-        if isinstance(part, int):
-            where.append(f"[{part}]")
-            if where[:-1] == ["criteria"] and isinstance(criteria, list) and part < len(criteria):
-                item = criteria[part]
-                if isinstance(item, Mapping) and "id" in item:
-                    where.append(f" (id {item['id']})")
-                    # pydantic names the tagged union's member next; the id says more.
-                    if index + 1 < len(loc) and loc[index + 1] == item.get("kind"):
-                        index += 1
-        else:
-            where.append(("." if where else "") + str(part))
-        index += 1
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown field"
-    return f"{''.join(where) or 'standard'}: {message}"
