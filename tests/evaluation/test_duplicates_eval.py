@@ -6,7 +6,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from shelfaudit.cli.main import app
-from shelfaudit.evaluation.duplicates import TRANSFORMS, evaluate_duplicates, images_in, sample
+from shelfaudit.evaluation.duplicates import TRANSFORMS, evaluate_duplicates, sample
+from shelfaudit.upload.files import images_in
 from tests.factories import DATASETS, shelf_photos
 
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shelfaudit.evaluation.genuine import evaluate_genuine, images_in
+from shelfaudit.evaluation.genuine import evaluate_genuine
+from shelfaudit.upload.files import images_in
 from tests.conftest import embedded_settings
 from tests.factories import ORIGINALS
 

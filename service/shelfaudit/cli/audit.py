@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +11,6 @@ from shelfaudit.results.read import audit_record, read_photo
 from shelfaudit.runtime import Runtime
 from shelfaudit.upload.intake import accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
-
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
-
-
-def collect_files(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, plus the images inside given folders (recursively, sorted)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                sorted(
-                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                )
-            )
-        else:
-            files.append(path)
-    return files
 
 
 def audit_file(runtime: Runtime, path: Path, meta: VisitMetadata) -> dict[str, Any]:

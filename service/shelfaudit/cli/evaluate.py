@@ -19,8 +19,9 @@ def genuine(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """False-flag rate of the fraud checks on genuine, distinct photos."""
-    from shelfaudit.evaluation.genuine import evaluate_genuine, images_in
+    from shelfaudit.evaluation.genuine import evaluate_genuine
     from shelfaudit.settings import get_settings
+    from shelfaudit.upload.files import images_in
 
     files = images_in(images)
     if not files:
@@ -60,12 +61,12 @@ def duplicates(
     """Recall of the duplicate search per transform, and false matches among distinct photos."""
     from shelfaudit.evaluation.duplicates import (
         evaluate_duplicates,
-        images_in,
         report_lines,
         sample,
     )
     from shelfaudit.index.lookup import config_from_settings
     from shelfaudit.settings import get_settings
+    from shelfaudit.upload.files import images_in
 
     originals = sample(images_in(images), limit, seed)
     others = sample(images_in(distractors or []), distractor_limit, seed + 1)

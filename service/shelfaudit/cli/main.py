@@ -134,13 +134,14 @@ def audit(
     out: Annotated[Path | None, typer.Option("--out", help="also write JSON lines here")] = None,
 ) -> None:
     """Audit photos through the same pipeline as the API, on this machine's data directory."""
-    from shelfaudit.cli.audit import audit_file, collect_files
+    from shelfaudit.cli.audit import audit_file
     from shelfaudit.cli.render import summary_table
     from shelfaudit.runtime import build_runtime
+    from shelfaudit.upload.files import image_files
     from shelfaudit.upload.metadata import VisitMetadata
 
     settings = _settings()
-    files = collect_files(paths)
+    files = image_files(paths, keep_named_files=True)
     if not files:
         err.print("[red]no photos found[/red] in " + ", ".join(map(str, paths)))
         raise typer.Exit(2)

@@ -23,7 +23,7 @@ import io
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +48,6 @@ from shelfaudit.index.search import (
 )
 from shelfaudit.index.verify import verify
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 ANALYSIS_LONG_SIDE = 1024  # Settings.quality_long_side
 COPY_QUALITY = 92  # JPEG quality of copies whose transform is not itself a re-encode
 
@@ -215,15 +214,6 @@ class DuplicatesReport(BaseModel):
     verify_ms_median: float
     verified_per_query: float
     seconds: float
-
-
-def images_in(folders: Iterable[Path]) -> list[Path]:
-    return sorted(
-        p
-        for folder in folders
-        for p in (folder.rglob("*") if folder.is_dir() else [folder])
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-    )
 
 
 def _distinct(paths: list[Path]) -> list[Path]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,8 +23,6 @@ from shelfaudit.settings import Settings
 from shelfaudit.store.tables import Photo
 from shelfaudit.upload.intake import accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
-
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 
 
 class GenuineReport(BaseModel):
@@ -51,15 +48,6 @@ def _as_if_uploaded_promptly(runtime: Runtime, photo_id: int, path: Path) -> Non
         photo = session.get(Photo, photo_id)
         if photo is not None:
             photo.received_at = taken + timedelta(minutes=5)
-
-
-def images_in(folders: Iterable[Path]) -> list[Path]:
-    return sorted(
-        p
-        for folder in folders
-        for p in (folder.rglob("*") if folder.is_dir() else [folder])
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-    )
 
 
 def evaluate_genuine(files: list[Path], settings: Settings) -> GenuineReport:
