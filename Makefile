@@ -1,6 +1,7 @@
 # ShelfAudit: one command runs it, one command tests it.
 #   make run    set up .venv, audit the sample photos, then serve the API (embedded defaults)
-#   make test   set up if needed, then ruff, mypy and pytest (what CI runs: .ci/run)
+#   make test   set up (with the training extra) if needed, then ruff, mypy and pytest
+#               (what CI runs: .ci/run)
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -11,19 +12,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Written after a successful install; pyproject.toml newer than it means install again.
 STAMP := $(VENV)/.shelfaudit-installed
+# The same for the training extra (torch, ultralytics: ~6 GB, ~1.5-2.5 min from local wheels).
+# Only the tests need it (they train tiny models end to end); run, serve and audit stay
+# service-only.
+TRAINING_STAMP := $(VENV)/.shelfaudit-training-installed
+# In a variable: a literal comma would split the arguments of $(call timed,...).
+TRAINING_EXTRAS := dev,training
 SHARED ?= ../shared
 SAMPLES ?= $(SHARED)/datasets/sku110k_shelves/originals
 
 # Runs a command and prints how long it took: $(call timed,label,command).
 timed = start=$$(date +%s%N); $(2); echo "== $(1): $$(( ($$(date +%s%N) - start) / 1000000 )) ms"
 
-.PHONY: help setup run serve audit test lint typecheck pytest readme clean
+.PHONY: help setup setup-training run serve audit test lint typecheck pytest readme clean
 
 help:
 	@echo "make run    set up, audit the sample photos, then serve on http://127.0.0.1:8000"
 	@echo "make serve  set up, then serve the API (docs at /docs)"
 	@echo "make audit  set up, then audit the sample photos in $(SAMPLES)"
-	@echo "make test   set up, then ruff, mypy and pytest"
+	@echo "make test   set up with the training extra (torch), then ruff, mypy and pytest"
 	@echo "make readme regenerate the README's configuration table from Settings"
 	@echo "make clean  remove .venv and caches"
 
@@ -34,6 +41,12 @@ $(STAMP): pyproject.toml
 	@$(call timed,install,$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]')
 	@touch $@
 
+setup-training: $(TRAINING_STAMP)
+
+$(TRAINING_STAMP): $(STAMP)
+	@$(call timed,install training extra,$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[$(TRAINING_EXTRAS)]')
+	@touch $@
+
 run: audit serve
 
 serve: setup
@@ -42,7 +55,7 @@ serve: setup
 audit: setup
 	$(BIN)/shelfaudit audit $(SAMPLES)
 
-test: setup
+test: setup-training
 	@$(call timed,ruff,$(BIN)/ruff check .)
 	@$(call timed,mypy,$(BIN)/mypy)
 	@$(call timed,pytest,$(BIN)/pytest)
@@ -53,7 +66,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-pytest: setup
+pytest: setup-training
 	$(BIN)/pytest
 
 readme: setup

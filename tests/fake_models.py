@@ -63,3 +63,39 @@ def write_registry(root: Path, models: dict[str, dict[str, object]]) -> None:
         for name, spec in models.items()
     }
     (root / "registry.json").write_text(json.dumps({"models": entries}))
+
+
+def fake_embedder(path: Path, size: int = 32, dim: int = 16, seed: int = 0) -> None:
+    """A deterministic SKU embedder: 4x4 colour layout -> fixed random projection -> unit.
+
+    Same picture, same vector; different colour layouts, different vectors; so catalogue and
+    recognition can be tested end to end without a trained model.
+    """
+    if size % 4:
+        raise ValueError("size must be a multiple of 4")
+    images = helper.make_tensor_value_info("images", TensorProto.FLOAT, ["n", 3, size, size])
+    output = helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["n", dim])
+    projection = np.random.default_rng(seed).normal(size=(48, dim)).astype(np.float32)
+    cell = size // 4
+    nodes = [
+        helper.make_node(
+            "AveragePool", ["images"], ["grid"], kernel_shape=[cell, cell], strides=[cell, cell]
+        ),
+        helper.make_node("Flatten", ["grid"], ["flat"], axis=1),
+        helper.make_node("Sub", ["flat", "half"], ["centred"]),
+        helper.make_node("MatMul", ["centred", "projection"], ["raw"]),
+        helper.make_node("LpNormalization", ["raw"], ["embeddings"], axis=1, p=2),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "fake_embedder",
+        [images],
+        [output],
+        [
+            numpy_helper.from_array(projection, "projection"),
+            numpy_helper.from_array(np.array(0.5, np.float32), "half"),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))

@@ -130,6 +130,12 @@ class Conflict(InvalidInput):
     code = "conflict"
 
 
+class NotAnalysed(Conflict):
+    """The photo has no analysis yet (still queued, or analysis failed): nothing to show."""
+
+    code = "not_analysed"
+
+
 # Display standards (shelfaudit.scoring).
 
 

@@ -144,6 +144,17 @@ class Settings(BaseSettings):
     detect_confidence: float = Field(default=0.25, gt=0, lt=1)
     detect_iou: float = Field(default=0.6, gt=0, lt=1)
 
+    # SKU recognition (the sku_embedder model and the packshot gallery). Boxes of the product
+    # classes are cropped, embedded and matched; a facing whose best packshot is less similar
+    # than sku_min_similarity stays unknown. Unset, the threshold is the one calibrated with
+    # the model (its registry meta "min_similarity"), else 0.5: set it only to override the
+    # model's. With no product box the whole photo is recognised as one product (a close-up).
+    sku_min_similarity: float | None = Field(default=None, ge=-1, le=1)
+    sku_product_classes: tuple[str, ...] = ("beer_can", "beer_bottle", "beer_carton", "beer_crate")
+    sku_whole_photo_fallback: bool = True
+    sku_max_crops: int = Field(default=200, ge=1)
+    sku_alternatives: int = Field(default=3, ge=0)
+
     # Review queue and the web UI: who lands in the queue, and how long a login lasts.
     review_confidence_below: float = Field(default=0.6, ge=0, le=1)
     review_threshold_margin: float = Field(default=3.0, ge=0, le=100)

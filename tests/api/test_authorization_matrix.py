@@ -30,6 +30,7 @@ APPROVER = frozenset({"approver", "admin"})
 READER = frozenset({"approver", "admin", "ml_engineer"})
 EXPORTER = frozenset({"ml_engineer", "admin"})
 PEOPLE = READER
+KNOWN = PUBLIC - {"anonymous"}
 
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # public
@@ -47,6 +48,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/photos"): SFA,
     ("GET", "/v1/photos/{photo_id}"): SFA,
     ("GET", "/v1/photos/{photo_id}/original"): SFA,
+    ("GET", "/v1/photos/{photo_id}/overlay.jpg"): SFA,
     ("PUT", "/v1/stores/{store_id}"): SFA,
     ("GET", "/v1/stores/{store_id}"): SFA,
     ("GET", "/v1/stores"): SFA,
@@ -59,6 +61,15 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # display standards: admins publish, people read
     ("PUT", "/v1/activities/{activity_id}/standard"): ADMIN,
     ("GET", "/v1/activities/{activity_id}/standard"): READER,
+    # the SKU catalogue: admins write, every known caller reads
+    ("POST", "/v1/skus"): ADMIN,
+    ("GET", "/v1/skus"): KNOWN,
+    ("GET", "/v1/skus/{sku_id}"): KNOWN,
+    ("PATCH", "/v1/skus/{sku_id}"): ADMIN,
+    ("DELETE", "/v1/skus/{sku_id}"): ADMIN,
+    ("POST", "/v1/skus/{sku_id}/packshots"): ADMIN,
+    ("GET", "/v1/skus/{sku_id}/packshots/{packshot_id}/image"): KNOWN,
+    ("DELETE", "/v1/skus/{sku_id}/packshots/{packshot_id}"): ADMIN,
     # approvers: queue, decisions, statements
     ("GET", "/v1/review/queue"): APPROVER,
     ("POST", "/v1/review/photos/{photo_id}/decision"): APPROVER,
@@ -76,6 +87,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # read-only photo pages: approvers and ML engineers
     ("GET", "/review/photos/{photo_id}"): READER,
     ("GET", "/review/photos/{photo_id}/image"): READER,
+    ("GET", "/review/photos/{photo_id}/overlay.jpg"): READER,
     # admins: rule sets
     ("GET", "/v1/rule-sets"): ADMIN,
     ("POST", "/v1/rule-sets"): ADMIN,
@@ -133,6 +145,8 @@ def concrete(path: str) -> str:
         .replace("{store_id}", "S1")
         .replace("{rep_id}", "R1")
         .replace("{activity_id}", "A1")
+        .replace("{sku_id}", "SKU1")
+        .replace("{packshot_id}", "1")
     )
     return filled + QUERIES.get(path, "")
 

@@ -37,6 +37,7 @@ def test_upload_is_accepted_stored_and_analysed(client: TestClient, tmp_path: Pa
         "fraud",
         "detections",
         "recapture",
+        "skus",
         "display",
     }
     assert checks["display"] is None  # the photo names no activity with a display standard

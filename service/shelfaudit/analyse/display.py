@@ -10,16 +10,20 @@ from shelfaudit.domain.checks import (
     DisplayResult,
     QualityResult,
 )
-from shelfaudit.scoring import DisplayStandard, ScoringInput, score_photo
+from shelfaudit.scoring import DisplayStandard, ScoringInput, SkuCounts, score_photo
 
 VERSION = "display-1"
 
 
 def run(
-    standard: DisplayStandard, *, quality: QualityResult, detections: DetectionsResult | None
+    standard: DisplayStandard,
+    *,
+    quality: QualityResult,
+    detections: DetectionsResult | None,
+    skus: SkuCounts | None = None,
 ) -> DisplayResult:
     started = time.perf_counter()
-    scored = score_photo(standard, ScoringInput(quality=quality, detections=detections))
+    scored = score_photo(standard, ScoringInput(quality=quality, detections=detections, skus=skus))
     criteria = [
         DisplayCriterion(
             name=c.id,

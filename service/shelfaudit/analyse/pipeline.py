@@ -27,6 +27,7 @@ from shelfaudit.analyse import (
     quality,
     recapture,
     recapture_features,
+    sku,
     verdict,
 )
 from shelfaudit.analyse.flags import editor_of, quality_flags, signal_flags
@@ -34,12 +35,14 @@ from shelfaudit.analyse.jpeg_forensics import compare_thumbnail
 from shelfaudit.domain.checks import (
     AnalysisResult,
     Checks,
+    DetectionsResult,
     DuplicateMatch,
     DuplicatesResult,
     ExifResult,
     HashResult,
+    SkusResult,
 )
-from shelfaudit.scoring import DisplayStandard
+from shelfaudit.scoring import DisplayStandard, SkuCounts
 from shelfaudit.settings import Settings
 
 PIPELINE_VERSION = "+".join(
@@ -79,6 +82,7 @@ class PipelineConfig:
     metadata: metadata.MetadataThresholds
     verdict: verdict.VerdictThresholds
     recapture: recapture.RecaptureThresholds
+    skus: sku.SkuConfig = dataclasses.field(default_factory=sku.SkuConfig)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineConfig:
@@ -111,6 +115,13 @@ class PipelineConfig:
                 review_at=settings.fraud_review_at, fraud_at=settings.fraud_fraud_at
             ),
             recapture=recapture.RecaptureThresholds.from_settings(settings),
+            skus=sku.SkuConfig(
+                min_similarity=settings.sku_min_similarity,
+                product_classes=settings.sku_product_classes,
+                whole_photo_fallback=settings.sku_whole_photo_fallback,
+                max_crops=settings.sku_max_crops,
+                alternatives=settings.sku_alternatives,
+            ),
         )
 
 
@@ -129,6 +140,7 @@ class Models:
 
     detectors: detect.Detectors | None = None
     recapture: recapture.RecaptureModel | None = None
+    skus: sku.SkuModels | None = None
 
 
 def pipeline_version(models: Models) -> str:
@@ -138,6 +150,10 @@ def pipeline_version(models: Models) -> str:
         parts.append(detect.versions(models.detectors))
     if models.recapture is not None:
         parts.append(f"{recapture_features.VERSION}+{models.recapture.version}")
+    if models.skus is not None:
+        # Not the gallery's revision: a new packshot must not re-analyse every photo; the
+        # revision a photo was recognised against is kept in its result.
+        parts.append(models.skus.version)
     return "+".join(parts)
 
 
@@ -149,6 +165,39 @@ def camera_key(facts: ExifResult) -> str | None:
     if not facts.make or not facts.model:
         return None
     return f"{facts.make.strip()}|{facts.model.strip()}".lower()[:200]
+
+
+def recognise_skus(
+    rgb: NDArray[np.uint8],
+    width: int,
+    height: int,
+    detections: DetectionsResult | None,
+    models: sku.SkuModels | None,
+    config: sku.SkuConfig,
+) -> SkusResult | None:
+    """The SKU check, or None without an embedder or a gallery to search."""
+    if models is None:
+        return None
+    gallery = models.gallery()
+    if gallery is None:
+        return None
+    return sku.run(
+        rgb,
+        original_width=width,
+        original_height=height,
+        detections=detections,
+        embedder=models.embedder,
+        gallery=gallery,
+        config=config,
+        min_similarity=sku.threshold(config, models),
+    )
+
+
+def sku_counts(result: SkusResult | None) -> SkuCounts | None:
+    """What scoring reads; boxes left unrecognised (too small, over the cap) count as unknown."""
+    if result is None:
+        return None
+    return SkuCounts(counts=result.counts, unknown=result.unknown + result.skipped)
 
 
 def analyse(
@@ -219,8 +268,16 @@ def analyse(
         if models.detectors is not None
         else None
     )
+    skus_result = recognise_skus(
+        decoded.rgb, size.width, size.height, detections, models.skus, config.skus
+    )
     display_result = (
-        display.run(visit.standard, quality=quality_result, detections=detections)
+        display.run(
+            visit.standard,
+            quality=quality_result,
+            detections=detections,
+            skus=sku_counts(skus_result),
+        )
         if visit.standard is not None
         else None
     )
@@ -228,6 +285,7 @@ def analyse(
         display=display_result,
         detections=detections,
         recapture=recapture_result,
+        skus=skus_result,
         decode=size,
         quality=quality_result,
         exif=exif_result,

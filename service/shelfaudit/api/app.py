@@ -16,6 +16,7 @@ from shelfaudit.api.routes import (
     health,
     labels,
     master_data,
+    overlay,
     pages_auth,
     pages_payouts,
     pages_review,
@@ -23,6 +24,7 @@ from shelfaudit.api.routes import (
     photos,
     review,
     rule_sets,
+    skus,
     standards,
 )
 from shelfaudit.queue.dispatch import CeleryDispatcher, Dispatcher, ThreadDispatcher
@@ -89,8 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(photos.router)
+    app.include_router(overlay.router)
     app.include_router(master_data.router)
-    for router in (standards, review, payouts, rule_sets, labels):
+    for router in (standards, skus, review, payouts, rule_sets, labels):
         app.include_router(router.router)
     for pages in (pages_auth, pages_review, pages_payouts):
         app.include_router(pages.router)

@@ -97,6 +97,7 @@ approver = require(Role.approver, Role.admin)
 photo_reader = require(Role.approver, Role.admin, Role.ml_engineer)
 label_exporter = require(Role.ml_engineer, Role.admin)
 any_person = require(Role.approver, Role.admin, Role.ml_engineer)
+any_caller = require(*Role)  # whoever is known: every role, apps included
 
 SfaOrAdmin = Annotated[Principal, Depends(sfa_or_admin)]
 AdminOnly = Annotated[Principal, Depends(admin_only)]
@@ -104,3 +105,4 @@ Approver = Annotated[Principal, Depends(approver)]
 PhotoReader = Annotated[Principal, Depends(photo_reader)]
 LabelExporter = Annotated[Principal, Depends(label_exporter)]
 AnyPerson = Annotated[Principal, Depends(any_person)]
+AnyCaller = Annotated[Principal, Depends(any_caller)]

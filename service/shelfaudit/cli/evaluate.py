@@ -116,3 +116,72 @@ def recapture(
         return
     for line in report_summary(report):
         typer.echo(line)
+
+
+@eval_app.command("sku")
+def sku(
+    split: Annotated[
+        Path, typer.Option("--split", help="GroceryStore-format split: path, fine_id, coarse_id")
+    ],
+    root: Annotated[
+        Path, typer.Option("--root", help="dataset root: the photos, classes.csv, packshots")
+    ],
+    gallery: Annotated[
+        str,
+        typer.Option(
+            "--gallery", help="iconic: packshots only; train: ROOT/train.txt photos; both"
+        ),
+    ] = "iconic",
+    models: Annotated[
+        Path | None,
+        typer.Option("--models", help="models folder with registry.json (default: settings)"),
+    ] = None,
+    per_class: Annotated[
+        bool, typer.Option("--per-class", help="also print top-1 per class")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Top-1 / top-5 SKU accuracy and coarse top-1 of the embedder, each photo embedded whole."""
+    from shelfaudit.analyse.sku import MODEL_NAME, load_embedder
+    from shelfaudit.evaluation.sku import GalleryKind, evaluate_split, photo_loader
+    from shelfaudit.ml.cache import ModelCache
+    from shelfaudit.ml.registry import Registry
+    from shelfaudit.ml.sessions import SessionOptions
+    from shelfaudit.settings import get_settings
+
+    if gallery not in GalleryKind.__members__:
+        typer.echo(f"--gallery must be one of {', '.join(GalleryKind)}", err=True)
+        raise typer.Exit(2)
+    for path, what in ((split, "split file"), (root / "classes.csv", "classes.csv")):
+        if not path.is_file():
+            typer.echo(f"no {what} at {path}", err=True)
+            raise typer.Exit(2)
+    settings = get_settings()
+    folder = models or settings.models_dir
+    cache = ModelCache(
+        Registry.load(folder),
+        SessionOptions(settings.onnx_providers, settings.onnx_intra_op_threads),
+    )
+    embedder = load_embedder(cache)
+    if embedder is None:
+        typer.echo(f"no {MODEL_NAME} in {folder / 'registry.json'}", err=True)
+        raise typer.Exit(2)
+    report = evaluate_split(
+        split,
+        root,
+        gallery_kind=GalleryKind(gallery),
+        embedder=embedder,
+        load=photo_loader(settings.quality_long_side, settings.max_pixels),
+    )
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    typer.echo(
+        f"{report.model} on {report.n} photos, gallery {report.gallery} "
+        f"({report.gallery_skus} SKUs, {report.gallery_vectors} vectors): "
+        f"top-1 {report.top1:.3f}, top-5 {report.top5:.3f}, coarse top-1 "
+        f"{report.top1_coarse:.3f} ({report.ms_per_photo:.1f} ms/photo)"
+    )
+    if per_class:
+        for name, top1 in sorted(report.per_class.items(), key=lambda kv: kv[1]):
+            typer.echo(f"  {name:<28}{top1:.3f}")

@@ -1,5 +1,5 @@
 """Entry point: ``shelfaudit serve | worker | audit | sweep | db upgrade | users | apikeys |
-export``."""
+export | skus``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from shelfaudit.cli.accounts import apikeys_app, users_app
 from shelfaudit.cli.detect import detect
 from shelfaudit.cli.evaluate import eval_app
 from shelfaudit.cli.export import export_app
+from shelfaudit.cli.skus import skus_app
 from shelfaudit.errors import InvalidInput
 from shelfaudit.settings import Settings, get_settings
 
@@ -27,6 +28,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(export_app, name="export")
+app.add_typer(skus_app, name="skus")
 app.command("detect")(detect)
 
 err = Console(stderr=True)

@@ -175,6 +175,52 @@ class DisplayResult(CheckResult):
     breakdown: list[dict[str, str]] = Field(description="rows for the review page")
 
 
+class SkuAlternative(BaseModel):
+    """A runner-up SKU for one facing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku_id: str
+    name: str | None = None
+    similarity: float = Field(description="cosine similarity to the SKU's nearest packshot")
+
+
+class SkuRecognition(BaseModel):
+    """What one product facing was recognised as."""
+
+    model_config = ConfigDict(frozen=True)
+
+    box: int | None = Field(
+        description="index into detections.boxes; None when the whole photo was recognised"
+    )
+    xyxy: list[float] = Field(description="x1, y1, x2, y2 of the crop in original-photo pixels")
+    sku_id: str | None = Field(description="None: unknown (no packshot close enough)")
+    name: str | None = None
+    brand: str | None = None
+    similarity: float = Field(description="cosine similarity to the best SKU, -1 to 1")
+    alternatives: list[SkuAlternative] = Field(description="next best SKUs, best first")
+
+
+class SkusResult(CheckResult):
+    """SKU recognition of the product facings against the packshot gallery."""
+
+    model: str = Field(description="embedding model version")
+    gallery_skus: int = Field(description="SKUs in the gallery when the photo was analysed")
+    gallery_vectors: int = Field(description="packshot embeddings searched")
+    gallery_revision: str = Field(description="catalogue state the gallery was built from")
+    min_similarity: float = Field(description="below this a facing stays unknown")
+    source: Literal["detections", "whole_photo"] = Field(
+        description="crops of detected products, or the whole photo when none was detected"
+    )
+    items: list[SkuRecognition]
+    counts: dict[str, int] = Field(description="facings per recognised SKU id")
+    unknown: int = Field(description="facings no SKU was close enough to")
+    skipped: int = Field(
+        default=0, description="product boxes not recognised: too small, or over the crop cap"
+    )
+    timings_ms: dict[str, float] = Field(description="crop, embed, search: milliseconds each")
+
+
 class Flag(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -195,6 +241,7 @@ class Checks(BaseModel):
     fraud: FraudResult
     detections: DetectionsResult | None = None
     recapture: RecaptureResult | None = None
+    skus: SkusResult | None = None
     display: DisplayResult | None = None
 
 

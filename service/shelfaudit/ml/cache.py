@@ -38,26 +38,28 @@ class ModelCache:
         self.options = options
         self._lock = threading.Lock()
         self._name_locks: dict[str, threading.Lock] = {}
-        self._loaded: dict[str, object] = {}
+        self._loaded: dict[tuple[str, object], object] = {}
 
     def _lock_for(self, name: str) -> threading.Lock:
         with self._lock:
             return self._name_locks.setdefault(name, threading.Lock())
 
     def session(self, name: str) -> tuple[ort.InferenceSession, ModelEntry]:
-        def build(entry: ModelEntry, session: ort.InferenceSession) -> ort.InferenceSession:
-            return session
-
-        return self.get(name, build), self.registry.entry(name)
+        return self.get(name, _raw_session), self.registry.entry(name)
 
     def get(self, name: str, build: Callable[[ModelEntry, ort.InferenceSession], Loaded]) -> Loaded:
-        """The object ``build`` makes from the model's session, built on first use only."""
-        if name in self._loaded:
-            return self._loaded[name]  # type: ignore[return-value]
+        """The object ``build`` makes from the model's session, built on first use only.
+
+        Cached per (model, build): the raw session and, say, an ``Embedder`` built on it are
+        different objects and must not be handed out for one another.
+        """
+        key = (name, build)
+        if key in self._loaded:
+            return self._loaded[key]  # type: ignore[return-value]
         with self._lock_for(name):
-            if name not in self._loaded:
-                self._loaded[name] = self._load(name, build)
-            return self._loaded[name]  # type: ignore[return-value]
+            if key not in self._loaded:
+                self._loaded[key] = self._load(name, build)
+            return self._loaded[key]  # type: ignore[return-value]
 
     def _load(
         self, name: str, build: Callable[[ModelEntry, ort.InferenceSession], Loaded]
@@ -83,3 +85,7 @@ class ModelCache:
     def clear(self) -> None:
         with self._lock:
             self._loaded.clear()
+
+
+def _raw_session(entry: ModelEntry, session: ort.InferenceSession) -> ort.InferenceSession:
+    return session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shelfaudit.analyse import recapture
+from shelfaudit.analyse import recapture, sku
 from shelfaudit.analyse.detect import load_detectors
 from shelfaudit.analyse.pipeline import (
     Models,
@@ -23,10 +24,12 @@ from shelfaudit.analyse.pipeline import (
 from shelfaudit.domain.checks import AnalysisResult
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.index.gallery import Gallery
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.yolo import DetectOptions
 from shelfaudit.results.hash_lookup import HashCache, hash_row
 from shelfaudit.results.history import DbHistory, load_visit
+from shelfaudit.results.sku_gallery import CatalogueGallery
 from shelfaudit.store.objects import ObjectStore
 from shelfaudit.store.tables import (
     Analysis,
@@ -39,6 +42,21 @@ from shelfaudit.store.tables import (
 from shelfaudit.store.upsert import upsert
 
 log = logging.getLogger(__name__)
+
+
+class _CatalogueSlot:
+    """The processor's SKU gallery, built on first use (a frozen ``Processor`` cannot assign
+    it later, and a process without an embedder never builds one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gallery: CatalogueGallery | None = None
+
+    def get(self, build: Callable[[], CatalogueGallery]) -> CatalogueGallery:
+        with self._lock:
+            if self._gallery is None:
+                self._gallery = build()
+            return self._gallery
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,9 @@ class Processor:
     on_analysed: Callable[[Session, int], None] | None = None
     models: ModelCache | None = None
     detect_options: DetectOptions = field(default_factory=DetectOptions)
+    _catalogue: _CatalogueSlot = field(
+        default_factory=_CatalogueSlot, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.hash_cache.bind(self.objects)  # local features live next to the originals
@@ -68,6 +89,20 @@ class Processor:
             recapture=recapture.load_model(self.models)
             if recapture.MODEL_NAME in self.models.registry.entries
             else None,
+            skus=sku.load_models(self.models, self.sku_gallery),
+        )
+
+    def sku_gallery(self) -> Gallery | None:
+        """The packshot gallery as the catalogue stands now (None without an embedder)."""
+        return self._catalogue.get(self._build_catalogue).current()
+
+    def _build_catalogue(self) -> CatalogueGallery:
+        models = self.models
+        assert models is not None  # only reached through pipeline_models with a cache
+        return CatalogueGallery(
+            sessions=self.sessions,
+            objects=self.objects,
+            embedder=lambda: sku.load_embedder(models),
         )
 
     @property

@@ -12,10 +12,14 @@ Expected shapes when present::
                          "breakdown": [{"name": ..., "weight": ..., "points": ...}]}
     checks["detections"] = {"boxes": [{"xyxy": [x0, y0, x1, y1], "class_name": "can",
                                        "confidence": 0.91}, ...]}
+    checks["skus"] = {"items": [{"sku_id": "tiger-can-330", "name": "Tiger can 330 ml",
+                                 "similarity": 0.83, ...}, ...], "unknown": 2, "skipped": 0}
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -83,6 +87,41 @@ def display(checks: dict[str, Any]) -> dict[str, Any]:
 def display_score(checks: dict[str, Any]) -> float | None:
     value = display(checks).get("score")
     return float(value) if isinstance(value, int | float) else None
+
+
+@dataclass(frozen=True)
+class SkuRow:
+    """One recognised SKU on the photo (``sku_id`` None: the facings nobody could name)."""
+
+    sku_id: str | None
+    name: str
+    facings: int
+    similarity: float | None  # the best of its facings; None for the unknown row
+
+
+def sku_rows(checks: dict[str, Any]) -> list[SkuRow]:
+    """Recognised SKUs, most facings first, then one row for the unknown facings."""
+    part = _part(checks, "skus")
+    facings: dict[str, int] = defaultdict(int)
+    best: dict[str, float] = {}
+    names: dict[str, str] = {}
+    for item in part.get("items") or []:
+        sku = item.get("sku_id") if isinstance(item, dict) else None
+        if not isinstance(sku, str):
+            continue
+        facings[sku] += 1
+        names[sku] = str(item.get("name") or sku)
+        similarity = item.get("similarity")
+        if isinstance(similarity, int | float):
+            best[sku] = max(best.get(sku, -1.0), float(similarity))
+    rows = [
+        SkuRow(sku, names[sku], n, best.get(sku))
+        for sku, n in sorted(facings.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    unknown = sum(int(part.get(k) or 0) for k in ("unknown", "skipped"))
+    if unknown:
+        rows.append(SkuRow(None, "unknown", unknown, None))
+    return rows
 
 
 def model_confidence(checks: dict[str, Any]) -> float | None:

@@ -4,24 +4,41 @@ the page needs a picture about as wide as the screen, and overlays in upright pi
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
 from shelfaudit.errors import CorruptImage
 
 PREVIEW_SIDES = (320, 1600)  # thumbnail, full view
+_TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+
+
+@dataclass(frozen=True)
+class Upright:
+    image: Image.Image  # RGB, upright, fitted into the long side asked for
+    width: int  # the upright original's size: the space analysis boxes are in
+    height: int
+
+
+def upright(data: bytes, *, long_side: int) -> Upright:
+    """The image turned upright (EXIF orientation) and fitted into ``long_side`` pixels."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if image.getexif().get(0x0112) in _TURNED:
+                width, height = height, width
+            # Decode at 1/2, 1/4 or 1/8 size straight from the DCT when the JPEG allows.
+            image.draft("RGB", (long_side, long_side))
+            turned = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise CorruptImage(f"cannot decode the stored photo: {exc}") from exc
+    turned.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
+    return Upright(image=turned, width=width, height=height)
 
 
 def preview_jpeg(data: bytes, *, long_side: int) -> bytes:
     """The image turned upright (EXIF orientation) and fitted into ``long_side`` pixels."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            # Decode at 1/2, 1/4 or 1/8 size straight from the DCT when the JPEG allows.
-            image.draft("RGB", (long_side, long_side))
-            upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise CorruptImage(f"cannot decode the stored photo: {exc}") from exc
-    upright.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    upright.save(out, "JPEG", quality=85, optimize=True)
+    upright(data, long_side=long_side).image.save(out, "JPEG", quality=85, optimize=True)
     return out.getvalue()

@@ -18,10 +18,12 @@ from shelfaudit.payouts.preview import Preview, photo_preview
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.payouts.statements import lines_for_photo
 from shelfaudit.review.analysis_view import (
+    SkuRow,
     display,
     latest_analyses,
     latest_analysis,
     recapture_probability,
+    sku_rows,
     verdict_of,
 )
 from shelfaudit.review.audit import events_for_photo
@@ -81,6 +83,7 @@ class PhotoView:
     preview: Preview | None
     paid: list[PayoutLine]
     trail: list[AuditEvent] = field(default_factory=list)
+    skus: list[SkuRow] = field(default_factory=list)
 
     @property
     def classes(self) -> list[str]:
@@ -173,4 +176,5 @@ def photo_view(session: Session, photo_id: int) -> PhotoView:
         preview=preview,
         paid=list(lines_for_photo(session, photo_id)),
         trail=events_for_photo(session, photo_id),
+        skus=sku_rows(checks),
     )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -428,3 +429,58 @@ class ActivityStandard(Base):
     source: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# The SKU catalogue: products and their packshots. A packshot's embedding is a cache: it is
+# recomputed from the original in object storage whenever the embedding model changes.
+
+
+class Sku(Base):
+    """A product. Never deleted (deactivated instead), so past results keep their meaning.
+
+    ``revision`` goes up by one on every change, so the sum over all rows changes whenever
+    any SKU does: ``store.catalogue.catalogue_revision`` reads it without trusting clocks.
+    """
+
+    __tablename__ = "skus"
+    __table_args__ = (Index("ix_skus_brand", "brand"),)
+
+    sku_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    brand: Mapped[str | None] = mapped_column(String(100))
+    barcode: Mapped[str | None] = mapped_column(String(14), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SkuPackshot(Base):
+    """One reference picture of a SKU; the original lives in object storage at ``object_key``.
+
+    ``embedding`` is float32 little-endian bytes made by model ``model_version``.
+    """
+
+    __tablename__ = "sku_packshots"
+    __table_args__ = (
+        UniqueConstraint("sku_id", "sha256"),
+        # Ids are never reused (SQLite would reuse the highest after a delete otherwise), so
+        # the catalogue revision's max id changes whenever a packshot is added.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sku_id: Mapped[str] = mapped_column(ForeignKey("skus.sku_id"))
+    object_key: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(16))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    model_version: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def embedded(self) -> bool:
+        return self.embedding is not None

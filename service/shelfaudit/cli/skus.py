@@ -1,0 +1,197 @@
+"""``shelfaudit skus add | list | import-grocery``: the SKU catalogue from the command line.
+
+They work on the database and object store the settings name (migrating the embedded
+SQLite first), embedding packshots at once when the models folder has an SKU embedder.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from pydantic import ValidationError
+
+from shelfaudit.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from shelfaudit.runtime import Runtime
+
+skus_app = typer.Typer(no_args_is_help=True, help="The SKU catalogue: products and packshots.")
+
+
+@contextmanager
+def _runtime() -> Iterator[Runtime]:
+    from shelfaudit.runtime import build_runtime
+    from shelfaudit.settings import get_settings
+
+    settings = get_settings()
+    runtime = build_runtime(settings, upgrade_db=settings.database_url is None)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _add_packshots(runtime: Runtime, sku_id: str, paths: list[Path]) -> tuple[int, int]:
+    """(packshots new to the SKU, of which embedded)."""
+    from shelfaudit.results.sku_gallery import catalogue_embedder
+    from shelfaudit.upload.packshots import PackshotFile, accept_packshots
+
+    files = [PackshotFile(path.name, path.read_bytes()) for path in paths]
+    accepted = accept_packshots(
+        sessions=runtime.sessions,
+        objects=runtime.objects,
+        sku_id=sku_id,
+        files=files,
+        embedder=catalogue_embedder(runtime.models),
+        max_bytes=runtime.settings.max_upload_bytes,
+        max_pixels=runtime.settings.max_pixels,
+    )
+    new = [a for a in accepted if a.created]
+    return len(new), sum(a.packshot.embedded for a in new)
+
+
+def _check_files(runtime: Runtime, paths: list[Path]) -> None:
+    from shelfaudit.upload.packshots import decode_packshot
+
+    for path in paths:
+        try:
+            decode_packshot(
+                path.read_bytes(),
+                max_bytes=runtime.settings.max_upload_bytes,
+                max_pixels=runtime.settings.max_pixels,
+            )
+        except InvalidInput as exc:
+            raise type(exc)(f"{path.name}: {exc.message}") from exc
+
+
+@skus_app.command("add")
+def add_command(
+    sku_id: Annotated[str, typer.Argument(help="the SKU id, e.g. Arla-Standard-Milk")],
+    name: Annotated[str, typer.Option("--name", help="product name")],
+    brand: Annotated[str | None, typer.Option("--brand")] = None,
+    barcode: Annotated[str | None, typer.Option("--barcode", help="GTIN (EAN-13, ...)")] = None,
+    packshot: Annotated[
+        list[Path] | None,
+        typer.Option("--packshot", exists=True, dir_okay=False, help="an image; repeatable"),
+    ] = None,
+) -> None:
+    """Add a SKU, with its packshots; recognisable in the next audit."""
+    from shelfaudit.store.catalogue import create_sku
+    from shelfaudit.store.sku_schemas import SkuCreate
+
+    try:
+        data = SkuCreate(sku_id=sku_id, name=name, brand=brand, barcode=barcode)
+    except ValidationError as exc:
+        raise _fail("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())) from exc
+    with _runtime() as runtime:
+        try:
+            # Refuse a bad packshot before the SKU exists, so a failed add leaves nothing.
+            _check_files(runtime, packshot or [])
+            with runtime.sessions.begin() as session:
+                create_sku(session, data=data)
+            added, embedded = _add_packshots(runtime, sku_id, packshot) if packshot else (0, 0)
+        except InvalidInput as exc:
+            raise _fail(exc.message) from exc
+    typer.echo(f"added SKU {sku_id} with {added} packshots ({embedded} embedded)", err=True)
+
+
+@skus_app.command("list")
+def list_command(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per SKU")] = False,
+    inactive: Annotated[bool, typer.Option("--all", help="deactivated SKUs too")] = False,
+) -> None:
+    """The catalogue, by SKU id, with each SKU's packshot count."""
+    from shelfaudit.store.catalogue import count_packshots, list_skus
+    from shelfaudit.store.sku_schemas import SkuPublic
+
+    with _runtime() as runtime, runtime.sessions() as session:
+        rows: list[tuple[SkuPublic, int]] = []
+        after: str | None = None
+        while page := list_skus(session, active=None if inactive else True, after=after):
+            rows.extend(
+                (SkuPublic.model_validate(r), count_packshots(session, sku_id=r.sku_id))
+                for r in page
+            )
+            after = page[-1].sku_id
+    for sku, packshots in rows:
+        if as_json:
+            typer.echo(json.dumps({**sku.model_dump(mode="json"), "packshots": packshots}))
+        else:
+            state = "" if sku.active else "  (inactive)"
+            typer.echo(f"{sku.sku_id}\t{sku.name}\t{sku.brand or '-'}\t{packshots}{state}")
+
+
+@dataclass(frozen=True)
+class GroceryClass:
+    sku_id: str
+    name: str
+    brand: str | None
+    packshot: Path
+
+
+def grocery_classes(root: Path) -> list[GroceryClass]:
+    """The rows of a GroceryStore ``classes.csv``: packaged products take the first word of
+    their class name as the brand ("Arla-Standard-Milk" -> Arla); fruit and vegetables none."""
+    with (root / "classes.csv").open(newline="", encoding="utf-8") as handle:
+        rows = [r for r in list(csv.reader(handle))[1:] if r]
+    classes = []
+    for row in rows:
+        class_name, iconic = row[0].strip(), row[4].strip().lstrip("/")
+        packaged = "/Packages/" in f"/{iconic}"
+        classes.append(
+            GroceryClass(
+                sku_id=class_name,
+                name=class_name.replace("-", " "),
+                brand=class_name.split("-", 1)[0] if packaged else None,
+                packshot=root / iconic,
+            )
+        )
+    return classes
+
+
+@skus_app.command("import-grocery")
+def import_grocery_command(
+    root: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="GroceryStore dataset folder")
+    ],
+) -> None:
+    """One SKU per class of a GroceryStore dataset, with its iconic image as the packshot.
+
+    Safe to run again: existing SKUs are kept, packshots already there are not added twice.
+    """
+    from shelfaudit.store.catalogue import create_sku, find_sku
+    from shelfaudit.store.sku_schemas import SkuCreate
+
+    if not (root / "classes.csv").is_file():
+        raise _fail(f"{root} has no classes.csv: is it the GroceryStore dataset?")
+    created = packshots = embedded = 0
+    with _runtime() as runtime:
+        for item in grocery_classes(root):
+            try:
+                with runtime.sessions.begin() as session:
+                    if find_sku(session, sku_id=item.sku_id) is None:
+                        data = SkuCreate(sku_id=item.sku_id, name=item.name, brand=item.brand)
+                        create_sku(session, data=data)
+                        created += 1
+                added, done = _add_packshots(runtime, item.sku_id, [item.packshot])
+            except InvalidInput as exc:
+                raise _fail(f"{item.sku_id}: {exc.message}") from exc
+            except OSError as exc:
+                raise _fail(f"{item.sku_id}: cannot read its packshot: {exc}") from exc
+            packshots += added
+            embedded += done
+    typer.echo(
+        json.dumps({"skus_created": created, "packshots_added": packshots, "embedded": embedded})
+    )

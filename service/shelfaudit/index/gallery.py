@@ -1,0 +1,122 @@
+"""The SKU gallery: packshot embeddings in memory, searched by cosine similarity.
+
+Each SKU owns one or more unit vectors (one per packshot). A query's score for a SKU is its
+best similarity over that SKU's packshots; a facing whose best SKU scores below
+``min_similarity`` stays unknown instead of being forced onto the nearest product.
+A ``Gallery`` is immutable: adding a packshot builds a new one (cheap at 10k SKUs), so a
+search never sees a half-updated matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class SkuInfo:
+    sku_id: str
+    name: str | None = None
+    brand: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    sku: SkuInfo
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """Best SKU (``None`` when below the threshold), its similarity, and the runners-up."""
+
+    best: Hit | None
+    similarity: float
+    alternatives: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """``vectors[i]`` (unit length) is a packshot of ``skus[owner[i]]``."""
+
+    dim: int
+    vectors: NDArray[np.float32] = field(repr=False)
+    owner: NDArray[np.int64] = field(repr=False)
+    skus: tuple[SkuInfo, ...] = ()
+    revision: str = ""
+
+    @classmethod
+    def empty(cls, dim: int, revision: str = "") -> Gallery:
+        return cls(dim, np.zeros((0, dim), np.float32), np.zeros(0, np.int64), (), revision)
+
+    @classmethod
+    def build(
+        cls,
+        dim: int,
+        entries: Sequence[tuple[SkuInfo, NDArray[np.float32]]],
+        revision: str = "",
+    ) -> Gallery:
+        """From (sku, vector) pairs; several vectors of one SKU id share its ``SkuInfo``."""
+        index: dict[str, int] = {}
+        skus: list[SkuInfo] = []
+        owner: list[int] = []
+        vectors: list[NDArray[np.float32]] = []
+        for sku, vector in entries:
+            vec = np.asarray(vector, np.float32).reshape(-1)
+            if vec.shape[0] != dim:
+                raise ValueError(
+                    f"SKU {sku.sku_id}: vector has {vec.shape[0]} dims, expected {dim}"
+                )
+            if sku.sku_id not in index:
+                index[sku.sku_id] = len(skus)
+                skus.append(sku)
+            owner.append(index[sku.sku_id])
+            vectors.append(vec / max(float(np.linalg.norm(vec)), 1e-12))
+        if not vectors:
+            return cls.empty(dim, revision)
+        return cls(dim, np.stack(vectors), np.asarray(owner, np.int64), tuple(skus), revision)
+
+    @property
+    def n_skus(self) -> int:
+        return len(self.skus)
+
+    @property
+    def n_vectors(self) -> int:
+        return int(self.vectors.shape[0])
+
+    def search(
+        self, queries: NDArray[np.float32], *, min_similarity: float, k: int = 5
+    ) -> list[Recognition]:
+        """One ``Recognition`` per query row, alternatives up to ``k - 1`` other SKUs."""
+        queries = np.asarray(queries, np.float32).reshape(-1, self.dim)
+        if self.n_vectors == 0:
+            return [Recognition(None, -1.0, ()) for _ in range(len(queries))]
+        sims = queries @ self.vectors.T
+        # A SKU may own several vectors: look a little deeper than k to find k distinct SKUs.
+        depth = min(self.n_vectors, max(k * 4, k))
+        top = np.argpartition(-sims, depth - 1, axis=1)[:, :depth]
+        out = []
+        for row, candidates in zip(sims, top, strict=True):
+            ordered = candidates[np.argsort(-row[candidates], kind="stable")]
+            hits: list[Hit] = []
+            seen: set[int] = set()
+            for i in ordered:
+                sku = int(self.owner[i])
+                if sku in seen:
+                    continue
+                seen.add(sku)
+                hits.append(Hit(self.skus[sku], float(row[i])))
+                if len(hits) == k:
+                    break
+            best = hits[0] if hits and hits[0].similarity >= min_similarity else None
+            out.append(
+                Recognition(
+                    best=best,
+                    similarity=hits[0].similarity if hits else -1.0,
+                    alternatives=tuple(hits[1:] if best is not None else hits),
+                )
+            )
+        return out

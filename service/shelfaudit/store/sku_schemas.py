@@ -1,0 +1,131 @@
+"""The SKU catalogue's shapes: what a caller sends (create, update) and what it reads back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
+
+from shelfaudit.domain.gtin import Gtin
+
+SKU_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+def _strip_required(value: str) -> str:
+    stripped = value.strip()
+    if not stripped:
+        raise ValueError("must not be blank")
+    return stripped
+
+
+SkuId = Annotated[
+    str,
+    Field(
+        pattern=SKU_ID_PATTERN,
+        description="letters, digits, '.', '_' or '-', starting with a letter or digit; "
+        "at most 100 characters",
+        examples=["Arla-Standard-Milk"],
+    ),
+]
+SkuName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_strip_required)]
+Brand = Annotated[str | None, Field(default=None, max_length=100), AfterValidator(_strip)]
+Barcode = Annotated[
+    Gtin | None,
+    Field(default=None, description="GTIN (EAN-8, UPC-A, EAN-13, GTIN-14), check digit valid"),
+]
+
+
+class SkuCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku_id: SkuId
+    name: SkuName
+    brand: Brand = None
+    barcode: Barcode = None
+
+
+class SkuUpdate(BaseModel):
+    """Only the fields sent change; ``brand`` or ``barcode`` null clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: SkuName | None = None
+    brand: Brand = None
+    barcode: Barcode = None
+    active: bool | None = Field(default=None, description="true reactivates a SKU")
+
+    @model_validator(mode="after")
+    def _not_null(self) -> Self:
+        for field in ("name", "active"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        return self.model_dump(include=self.model_fields_set)
+
+
+class SkuState(StrEnum):
+    """Which SKUs a listing shows."""
+
+    active = "active"
+    inactive = "inactive"
+    any = "any"
+
+
+class PackshotPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sku_id: str
+    sha256: str
+    format: str
+    size_bytes: int
+    width: int = Field(description="upright width in pixels")
+    height: int = Field(description="upright height in pixels")
+    embedded: bool = Field(description="a vector is stored (made by model_version)")
+    model_version: str | None = Field(description="embedding model of the stored vector")
+    created_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def image_url(self) -> str:
+        return f"/v1/skus/{self.sku_id}/packshots/{self.id}/image"
+
+
+class PackshotAccepted(PackshotPublic):
+    created: bool = Field(description="false: this SKU already had this exact image")
+
+    @classmethod
+    def of(cls, row: object, *, created: bool) -> PackshotAccepted:
+        return cls(**PackshotPublic.model_validate(row).model_dump(), created=created)
+
+
+class SkuPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    sku_id: str
+    name: str
+    brand: str | None
+    barcode: str | None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class SkuDetail(SkuPublic):
+    packshots: list[PackshotPublic]
+
+    @classmethod
+    def of(cls, row: object, packshots: Sequence[object]) -> SkuDetail:
+        return cls(
+            **SkuPublic.model_validate(row).model_dump(),
+            packshots=[PackshotPublic.model_validate(p) for p in packshots],
+        )

@@ -1,0 +1,162 @@
+"""``shelfaudit skus add | list | import-grocery`` on an embedded data directory."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from shelfaudit.cli.main import app
+from shelfaudit.cli.skus import grocery_classes
+from shelfaudit.results.sku_gallery import CatalogueGallery, catalogue_embedder
+from shelfaudit.runtime import build_runtime
+from shelfaudit.settings import get_settings
+from shelfaudit.store.catalogue import list_packshots
+from tests.catalogue_factories import embedder_models, packshot_jpeg
+from tests.conftest import embedded_settings
+from tests.factories import DATASETS
+
+GROCERY = DATASETS / "grocery_store"
+
+CLASSES_CSV = """\
+Class Name (str),Class ID (int),Coarse Class Name (str),Coarse Class ID (int),Iconic Image Path (str),Product Description Path (str)
+Golden-Delicious,0,Apple,0,/iconic-images-and-descriptions/Fruit/Apple/Golden-Delicious/Golden-Delicious_Iconic.jpg,/x.txt
+Arla-Standard-Milk,41,Milk,20,/iconic-images-and-descriptions/Packages/Milk/Arla-Standard-Milk/Arla-Standard-Milk_Iconic.jpg,/y.txt
+Cucumber,70,Cucumber,37,/iconic-images-and-descriptions/Vegetables/Cucumber/Cucumber_Iconic.jpg,/z.txt
+"""  # noqa: E501
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The CLI's settings come from the environment: a fresh data dir and a fake embedder."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("SHELFAUDIT_DATA_DIR", str(data))
+    monkeypatch.setenv("SHELFAUDIT_MODELS_DIR", str(embedder_models(tmp_path / "models")))
+    get_settings.cache_clear()
+    yield data
+    get_settings.cache_clear()
+
+
+def shelfaudit(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def grocery_tree(root: Path) -> Path:
+    (root / "classes.csv").parent.mkdir(parents=True, exist_ok=True)
+    (root / "classes.csv").write_text(CLASSES_CSV)
+    for seed, item in enumerate(grocery_classes(root)):
+        item.packshot.parent.mkdir(parents=True, exist_ok=True)
+        item.packshot.write_bytes(packshot_jpeg(seed))
+    return root
+
+
+def listed(*extra: str) -> list[dict[str, object]]:
+    result = shelfaudit("skus", "list", "--json", *extra)
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_add_a_sku_with_packshots_then_list_it(data_dir: Path, tmp_path: Path) -> None:
+    front, back = tmp_path / "front.jpg", tmp_path / "back.jpg"
+    front.write_bytes(packshot_jpeg(1))
+    back.write_bytes(packshot_jpeg(2))
+
+    added = shelfaudit(
+        "skus", "add", "Arla-Standard-Milk", "--name", "Arla Standard Milk", "--brand", "Arla",
+        "--barcode", "7310865004703", "--packshot", str(front), "--packshot", str(back),
+    )  # fmt: skip
+
+    assert added.exit_code == 0, added.output
+    assert "with 2 packshots (2 embedded)" in added.stderr
+    (sku,) = listed()
+    assert (sku["sku_id"], sku["brand"], sku["barcode"], sku["packshots"]) == (
+        "Arla-Standard-Milk",
+        "Arla",
+        "7310865004703",
+        2,
+    )
+    table = shelfaudit("skus", "list")
+    assert table.stdout.split("\t")[:3] == ["Arla-Standard-Milk", "Arla Standard Milk", "Arla"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["Bad Id", "--name", "x"], "sku_id"),
+        (["A", "--name", "x", "--barcode", "7310865004704"], "check digit"),
+    ],
+    ids=["sku_id", "barcode"],
+)
+def test_add_refuses_bad_input_with_exit_2(data_dir: Path, args: list[str], message: str) -> None:
+    result = shelfaudit("skus", "add", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_add_refuses_a_taken_id_and_a_corrupt_packshot(data_dir: Path, tmp_path: Path) -> None:
+    assert shelfaudit("skus", "add", "A", "--name", "x").exit_code == 0
+    taken = shelfaudit("skus", "add", "A", "--name", "y")
+    assert taken.exit_code == 2
+    assert "'A' exists" in taken.stderr
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(packshot_jpeg(1)[:500])
+    result = shelfaudit("skus", "add", "B", "--name", "y", "--packshot", str(broken))
+    assert result.exit_code == 2
+    assert "broken.jpg: cannot read the JPEG header" in result.stderr
+    assert [s["sku_id"] for s in listed()] == ["A"]  # B was not half-added
+
+
+def test_import_grocery_makes_one_sku_per_class_and_is_safe_to_repeat(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    root = grocery_tree(tmp_path / "grocery")
+
+    first = shelfaudit("skus", "import-grocery", str(root))
+    again = shelfaudit("skus", "import-grocery", str(root))
+
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout) == {"skus_created": 3, "packshots_added": 3, "embedded": 3}
+    assert json.loads(again.stdout) == {"skus_created": 0, "packshots_added": 0, "embedded": 0}
+    skus = {s["sku_id"]: s for s in listed()}
+    assert {k: (s["name"], s["brand"], s["packshots"]) for k, s in skus.items()} == {
+        "Arla-Standard-Milk": ("Arla Standard Milk", "Arla", 1),
+        "Cucumber": ("Cucumber", None, 1),
+        "Golden-Delicious": ("Golden Delicious", None, 1),
+    }
+
+
+def test_import_grocery_needs_a_classes_csv(data_dir: Path, tmp_path: Path) -> None:
+    result = shelfaudit("skus", "import-grocery", str(tmp_path))
+    assert result.exit_code == 2
+    assert "no classes.csv" in result.stderr
+
+
+@pytest.mark.skipif(not (GROCERY / "classes.csv").is_file(), reason="shared datasets not present")
+def test_import_grocery_seeds_a_recognisable_catalogue_from_the_shared_dataset(
+    data_dir: Path,
+) -> None:
+    result = shelfaudit("skus", "import-grocery", str(GROCERY))
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["skus_created"] == report["packshots_added"] == report["embedded"] == 81
+    runtime = build_runtime(embedded_settings(data_dir, models_dir=get_settings().models_dir))
+    try:
+        gallery = CatalogueGallery(
+            runtime.sessions, runtime.objects, lambda: catalogue_embedder(runtime.models)
+        ).current()
+        with runtime.sessions() as session:
+            (milk,) = list_packshots(session, sku_id="Arla-Standard-Milk")
+    finally:
+        runtime.close()
+    assert gallery is not None
+    assert (gallery.n_skus, gallery.n_vectors) == (81, 81)
+    by_id = {s.sku_id: s for s in gallery.skus}
+    assert by_id["Arla-Standard-Milk"].brand == "Arla"
+    assert by_id["Oatly-Oat-Milk"].name == "Oatly Oat Milk"
+    assert by_id["Granny-Smith"].brand is None
+    assert milk.format == "JPEG"

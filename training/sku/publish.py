@@ -1,0 +1,236 @@
+"""Publish a trained SKU embedder: copy the ONNX, measure it with the service's own code,
+choose the unknown threshold, write the model card and the registry entry.
+
+Usage::
+
+    python -m training.sku.publish --onnx runs/sku/sku_embedder.onnx --version v1 \
+        [--root ../shared/datasets/grocery_store] [--history runs/sku/history.json]
+
+Metrics come from ``shelfaudit.evaluation.sku`` on the val split (what ``shelfaudit eval sku``
+prints). The threshold is chosen leave-one-class-out on val: for each val photo the best
+similarity to its own packshot is a "known" score and the best similarity to the other
+classes' packshots an "unknown" score (as if its product were missing from the catalogue);
+``min_similarity`` leaves ``UNKNOWN_REJECTED`` of the absent products unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from shelfaudit.evaluation.sku import (
+    GalleryKind,
+    embed_files,
+    evaluate_split,
+    photo_loader,
+    read_classes,
+    read_split,
+)
+from shelfaudit.ml.embedder import Embedder
+from shelfaudit.ml.packshot import embed_packshots
+from shelfaudit.ml.registry import ModelEntry, file_sha256
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MODELS_DIR = REPO_ROOT / "models"
+NAME = "sku_embedder"
+UNKNOWN_REJECTED = 0.5  # share of absent products the threshold leaves unknown
+
+
+def load_embedder(path: Path, version: str, size: int, dim: int) -> Embedder:
+    entry = ModelEntry(
+        name=NAME,
+        file=path.name,
+        sha256="0" * 64,
+        version=version,
+        task="embed",
+        meta={"input_size": size, "dim": dim},
+    )
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 2
+    session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    return Embedder.from_session(entry, session)
+
+
+def open_set_threshold(embedder: Embedder, root: Path) -> dict[str, float]:
+    """Leave-one-class-out threshold on val (see the module docstring)."""
+    load = photo_loader(1024, 50_000_000)
+    classes = read_classes(root)
+    val = read_split(root / "val.txt", root)
+    gallery = embed_packshots(embedder, [load(c.packshot) for c in classes])
+    queries = embed_files(embedder, [s.path for s in val], load)
+    ids = np.array([c.fine_id for c in classes])
+    sims = queries @ gallery.T
+    truth = np.array([s.fine_id for s in val])
+    top = sims.max(axis=1)
+    right = ids[sims.argmax(axis=1)] == truth
+    others = np.where(ids[None, :] == truth[:, None], -np.inf, sims).max(axis=1)
+    # The embedding is too weak for a threshold that both keeps present products and
+    # rejects absent ones (the best balanced point rejects nearly everything), so the
+    # threshold is set to leave half of the absent products unknown.
+    threshold = float(np.quantile(others, UNKNOWN_REJECTED))
+    return {
+        "min_similarity": round(threshold, 4),
+        "known_named_right": round(float(np.mean(right & (top >= threshold))), 4),
+        "known_kept": round(float(np.mean(top >= threshold)), 4),
+        "unknown_rejected": round(float(np.mean(others < threshold)), 4),
+    }
+
+
+def write_card(path: Path, facts: dict[str, Any]) -> None:
+    reports = facts["reports"]
+    rows = "\n".join(
+        f"| {k} | {r['n']} | {r['top1']:.3f} | {r['top5']:.3f} | {r['top1_coarse']:.3f} |"
+        for k, r in reports.items()
+    )
+    size, threshold = facts["size"], facts["open_set"]["min_similarity"]
+    table = "\n".join(
+        [
+            "| architecture | small residual CNN (`training/sku/model.py`, "
+            f"{facts['params']:,} parameters), from scratch (no pretrained weights offline) |",
+            f"| input | `images` (N, 3, {size}, {size}) RGB float in [0, 1], letterboxed with "
+            "grey 114 (`shelfaudit.ml.embedder.to_input`) |",
+            f"| output | `embeddings` (N, {facts['dim']}), L2-normalised |",
+            f"| unknown threshold | `min_similarity` = {threshold} (registry meta; the setting "
+            "`SHELFAUDIT_SKU_MIN_SIMILARITY` overrides) |",
+        ]
+    )
+    worst = sorted(reports["iconic"]["per_class"].items(), key=lambda kv: kv[1])[:10]
+    path.write_text(
+        f"""# sku_embedder {facts["version"]}
+
+Maps a product crop (or a close-up photo of one product) to a 128-d unit vector; the service
+recognises a SKU by cosine similarity to the packshots in its catalogue (`index/gallery.py`),
+so a new product needs one packshot and no retraining.
+
+| | |
+|---|---|
+| file | `{facts["file"]}` |
+| sha256 | `{facts["sha256"]}` |
+{table}
+| published | {facts["published"]} |
+
+## Data and split
+GroceryStore (MIT licence, `../shared/datasets/grocery_store`): {facts["n_train"]} in-store phone
+photos of `train.txt` and the 81 iconic packshots trained the model; the {facts["n_val"]} photos of
+`val.txt` measured it (the dataset's own split; the authors' test split is held back).
+Classes are the 81 fine classes (42 coarse).
+
+## Training
+`{facts["command"]}`
+
+CosFace (scale 24, margin 0.25) over the 81 fine classes, label smoothing 0.1, AdamW with
+one-cycle LR. Each batch holds in-store photos (random crops, rotation, colour, JPEG) and
+packshots pasted on real store backgrounds or left on white (`training/sku/data.py`), so a
+class's packshot and its shelf photos share one proxy. Best epoch by packshot-gallery top-1 on
+val: {facts["best_epoch"]} of {facts["epochs"]}; {facts["train_time_s"]} s on {facts["hardware"]}.
+
+## Metrics on val (`shelfaudit eval sku --split val.txt --root ... --gallery G --json`)
+| gallery | n | top-1 | top-5 | top-1 coarse |
+|---|---|---|---|---|
+{rows}
+
+Packshot vectors are the mean of the embeddings of a few views of the packshot
+(`shelfaudit.ml.packshot`), as the catalogue stores them.
+
+Open set (leave-one-class-out on val with the packshot gallery): at `min_similarity`
+{facts["open_set"]["min_similarity"]}, {facts["open_set"]["unknown_rejected"]:.0%} of photos whose
+product is absent from the catalogue stay "unknown"; of photos whose product is present,
+{facts["open_set"]["known_kept"]:.0%} get a SKU and {facts["open_set"]["known_named_right"]:.0%}
+the right one.
+
+Weakest classes with the packshot gallery (top-1): {", ".join(f"{n} {v:.2f}" for n, v in worst)}.
+
+## Limits
+Trained from scratch on 2,640 photos: it is far below the issue's target (top-1 >= 0.90 with
+the packshot gallery). Photos in GroceryStore show one product held or on a shelf; crops from a
+detector are smaller and blurrier. Packshots of products unlike the 81 training classes (e.g.
+beer cans) are recognised only as well as the embedding generalises; more classes and more
+in-store photos would help most.
+"""
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--onnx", type=Path, default=REPO_ROOT / "runs/sku/sku_embedder.onnx")
+    parser.add_argument("--history", type=Path, default=REPO_ROOT / "runs/sku/history.json")
+    parser.add_argument("--root", type=Path, default=REPO_ROOT / "../shared/datasets/grocery_store")
+    parser.add_argument("--version", required=True)
+    parser.add_argument("--size", type=int, default=96)
+    parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument("--params", type=int, default=0)
+    parser.add_argument("--command", default="python -m training.sku.train --epochs 30 --size 96")
+    args = parser.parse_args()
+    root = args.root.resolve()
+
+    target_dir = MODELS_DIR / "sku"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"sku-embedder-{args.version}.onnx"
+    shutil.copyfile(args.onnx, target)
+    embedder = load_embedder(target, args.version, args.size, args.dim)
+    load = photo_loader(1024, 50_000_000)
+    reports = {
+        kind.value: evaluate_split(
+            root / "val.txt", root, gallery_kind=kind, embedder=embedder, load=load
+        ).model_dump(mode="json")
+        for kind in GalleryKind
+    }
+    open_set = open_set_threshold(embedder, root)
+    history = json.loads(args.history.read_text()) if args.history.exists() else []
+    best = max(history, key=lambda h: h["top1"]) if history else {"epoch": -1}
+    facts = {
+        "version": args.version,
+        "file": f"sku/{target.name}",
+        "sha256": file_sha256(target),
+        "params": args.params,
+        "size": args.size,
+        "dim": args.dim,
+        "open_set": open_set,
+        "published": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "n_train": len(read_split(root / "train.txt", root)),
+        "n_val": len(read_split(root / "val.txt", root)),
+        "command": args.command,
+        "best_epoch": best["epoch"],
+        "epochs": len(history),
+        "train_time_s": round(sum(h.get("seconds", 0) for h in history)),
+        "hardware": f"{platform.machine()} CPU, 2 cores, shared with other jobs",
+        "reports": reports,
+    }
+    write_card(target_dir / "CARD.md", facts)
+    registry_path = MODELS_DIR / "registry.json"
+    registry = json.loads(registry_path.read_text())
+    registry["models"][NAME] = {
+        "file": facts["file"],
+        "sha256": facts["sha256"],
+        "version": args.version,
+        "task": "embed",
+        "card": "sku/CARD.md",
+        "meta": {
+            "input_size": args.size,
+            "dim": args.dim,
+            "min_similarity": open_set["min_similarity"],
+            "val_top1_iconic": reports["iconic"]["top1"],
+            "val_top5_iconic": reports["iconic"]["top5"],
+            "val_top1_train": reports["train"]["top1"],
+        },
+    }
+    registry_path.write_text(json.dumps(registry, indent=2) + "\n")
+    print(
+        json.dumps(
+            {k: {m: r[m] for m in ("n", "top1", "top5", "top1_coarse")} for k, r in reports.items()}
+            | {"open_set": open_set},
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
