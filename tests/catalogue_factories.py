@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,6 +64,17 @@ def packshot_jpeg(seed: int, width: int = 160, height: int = 240) -> bytes:
 
 def packshot_png(seed: int, width: int = 200, height: int = 120) -> bytes:
     return encode(textured_rgb(width, height, seed), "PNG")
+
+
+def close_up(seed: int, quality: int = 90) -> bytes:
+    """A photo filled by product ``seed``; with no detector it is recognised whole."""
+    return jpeg_bytes(1600, 1200, seed=seed, quality=quality)
+
+
+def close_up_packshot(seed: int) -> bytes:
+    """The product of ``close_up(seed)``, smaller and lossless, as a brand sends it."""
+    picture = Image.fromarray(textured_rgb(1600, 1200, seed)).resize((400, 300))
+    return encode(np.asarray(picture), "PNG")
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Entry point: ``shelfaudit serve | worker | audit | sweep | db upgrade | users | apikeys |
-export | skus``."""
+export | skus | standards | activities``."""
 
 from __future__ import annotations
 
@@ -7,19 +7,25 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from shelfaudit.cli.accounts import apikeys_app, users_app
 from shelfaudit.cli.detect import detect
 from shelfaudit.cli.evaluate import eval_app
 from shelfaudit.cli.export import export_app
+from shelfaudit.cli.master_data import activities_app
 from shelfaudit.cli.skus import skus_app
-from shelfaudit.errors import InvalidInput
+from shelfaudit.cli.standards import missing_activity_hint, standards_app
+from shelfaudit.errors import UnknownReference
 from shelfaudit.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from shelfaudit.upload.metadata import VisitMetadata
 
 app = typer.Typer(no_args_is_help=True, help="ShelfAudit: AI audit of retail display photos.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -29,6 +35,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(export_app, name="export")
 app.add_typer(skus_app, name="skus")
+app.add_typer(standards_app, name="standards")
+app.add_typer(activities_app, name="activities")
 app.command("detect")(detect)
 
 err = Console(stderr=True)
@@ -140,6 +148,7 @@ def audit(
     from shelfaudit.cli.render import summary_table
     from shelfaudit.runtime import build_runtime
     from shelfaudit.upload.files import image_files
+    from shelfaudit.upload.intake import check_references
     from shelfaudit.upload.metadata import VisitMetadata
 
     settings = _settings()
@@ -156,14 +165,12 @@ def audit(
     records: list[dict[str, Any]] = []
     sink = out.open("w", encoding="utf-8") if out else None
     try:
+        with runtime.sessions() as session:
+            check_references(session, meta)
         with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("auditing", total=len(files))
             for path in files:
                 record = audit_file(runtime, path, meta)
-                if record["status"] == "rejected" and record["error"].startswith(
-                    "unknown_reference"
-                ):
-                    raise InvalidInput(record["error"])
                 records.append(record)
                 line = json.dumps(record, ensure_ascii=False)
                 if as_json:
@@ -171,8 +178,9 @@ def audit(
                 if sink:
                     sink.write(line + "\n")
                 progress.advance(task)
-    except InvalidInput as exc:
-        err.print(f"[red]{exc.message}[/red]: create it first (PUT /v1/stores/ID and so on)")
+    except UnknownReference as exc:
+        hint = escape(_how_to_create(exc.field, meta))
+        err.print(f"[red]{escape(exc.message)}[/red]: {hint}", soft_wrap=True)
         raise typer.Exit(2) from exc
     finally:
         if sink:
@@ -182,6 +190,15 @@ def audit(
         Console().print(summary_table(records))
     if any(r["status"] == "rejected" for r in records):
         raise typer.Exit(1)
+
+
+def _how_to_create(field: str | None, meta: VisitMetadata) -> str:
+    """How to add the store, rep or activity the options name but the master data lacks."""
+    if field == "activity_id" and meta.activity_id:
+        return missing_activity_hint(meta.activity_id)
+    if field == "rep_id":
+        return f"create it first: PUT /v1/reps/{meta.rep_id}"
+    return f"create it first: PUT /v1/stores/{meta.store_id}"
 
 
 def main() -> None:  # pragma: no cover - console entry

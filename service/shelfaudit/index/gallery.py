@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+SMALL_QUERY = 4  # up to this many query vectors are scored without BLAS
+
 
 @dataclass(frozen=True)
 class SkuInfo:
@@ -94,7 +96,13 @@ class Gallery:
         queries = np.asarray(queries, np.float32).reshape(-1, self.dim)
         if self.n_vectors == 0:
             return [Recognition(None, -1.0, ()) for _ in range(len(queries))]
-        sims = queries @ self.vectors.T
+        if len(queries) <= SMALL_QUERY:
+            # Multi-threaded BLAS on one query vector costs 3-15 ms on a busy 2-core worker
+            # (threads wake and wait for cores); einsum's single-threaded loop takes ~0.6 ms
+            # for 20k vectors (benchmarks/bench_sku.py).
+            sims = np.einsum("ij,kj->ik", queries, self.vectors)
+        else:
+            sims = queries @ self.vectors.T
         # A SKU may own several vectors: look a little deeper than k to find k distinct SKUs.
         depth = min(self.n_vectors, max(k * 4, k))
         top = np.argpartition(-sims, depth - 1, axis=1)[:, :depth]

@@ -15,6 +15,10 @@ from shelfaudit.store.tables import Activity, Base, Rep, Store
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
+# Ids of stores, reps and activities: they travel in URLs and upload forms.
+ROW_ID_PATTERN = r"^[A-Za-z0-9._:\-]+$"
+ROW_ID_MAX_LENGTH = 64
+
 
 def _strip(value: str | None) -> str | None:
     return value.strip() or None if value is not None else None
@@ -110,6 +114,8 @@ def list_rows(session: Session, model: type[Row], *, limit: int = 1000) -> list[
 
 
 __all__ = [
+    "ROW_ID_MAX_LENGTH",
+    "ROW_ID_PATTERN",
     "Activity",
     "ActivityIn",
     "ActivityPublic",

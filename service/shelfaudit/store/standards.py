@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shelfaudit.errors import Conflict, NotFound
+from shelfaudit.errors import Conflict, InvalidInput, NotFound
 from shelfaudit.scoring import DisplayStandard, load_standard
 from shelfaudit.store.tables import Activity, ActivityStandard
+
+MAX_STANDARD_BYTES = 256 * 1024
+
+
+class StandardVersionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    activity_id: str
+    version: int
+    standard_id: str
+    created_by: str
+    created_at: datetime
+
+
+def standard_source(data: bytes) -> str:
+    """The text of an uploaded standard (API body or CLI file), refused when too long or not
+    UTF-8; ``put_standard`` validates what it says."""
+    if len(data) > MAX_STANDARD_BYTES:
+        raise InvalidInput(f"a display standard is at most {MAX_STANDARD_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("a display standard is UTF-8 text (YAML or JSON)") from exc
 
 
 def put_standard(

@@ -6,18 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from shelfaudit.runtime import Runtime, build_runtime
 from shelfaudit.store.tables import Analysis
 from shelfaudit.upload.intake import accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
-from tests.catalogue_factories import Catalogue, embedder_models
+from tests.catalogue_factories import Catalogue, close_up, close_up_packshot, embedder_models
 from tests.conftest import embedded_settings
-from tests.factories import encode, jpeg_bytes, textured_rgb
 
 
 @pytest.fixture
@@ -30,17 +27,6 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
     rt = build_runtime(settings, upgrade_db=True)
     yield rt
     rt.close()
-
-
-def close_up(seed: int, quality: int = 90) -> bytes:
-    """A photo filled by product ``seed`` (no detector here: it is recognised whole)."""
-    return jpeg_bytes(1600, 1200, seed=seed, quality=quality)
-
-
-def packshot(seed: int) -> bytes:
-    """The same product as ``close_up(seed)``, smaller and lossless, as a brand sends it."""
-    picture = Image.fromarray(textured_rgb(1600, 1200, seed)).resize((400, 300))
-    return encode(np.asarray(picture), "PNG")
 
 
 def audit(runtime: Runtime, data: bytes) -> dict[str, Any]:
@@ -63,7 +49,7 @@ def audit(runtime: Runtime, data: bytes) -> dict[str, Any]:
 def test_a_sku_added_by_packshot_is_recognised_in_the_next_audit(runtime: Runtime) -> None:
     catalogue = Catalogue(runtime.engine, runtime.sessions, runtime.objects)  # type: ignore[arg-type]
     catalogue.add_sku("sku-a")
-    catalogue.add_packshots("sku-a", [packshot(1)], None)
+    catalogue.add_packshots("sku-a", [close_up_packshot(1)], None)
 
     before = audit(runtime, close_up(seed=2))
 
@@ -72,7 +58,7 @@ def test_a_sku_added_by_packshot_is_recognised_in_the_next_audit(runtime: Runtim
     assert before["min_similarity"] == 0.8  # the setting overrides the model's 0.5
 
     catalogue.add_sku("sku-b", brand="heineken")
-    catalogue.add_packshots("sku-b", [packshot(2)], None)
+    catalogue.add_packshots("sku-b", [close_up_packshot(2)], None)
 
     after = audit(runtime, close_up(seed=2, quality=85))
 

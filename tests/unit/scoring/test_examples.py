@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from shelfaudit.domain.checks import DetectionBox
 from shelfaudit.scoring import read_standard, score_photo
 from tests.unit.scoring.factories import EXAMPLES, box, carton, scoring_input
@@ -76,6 +78,33 @@ def test_fridge_standard_without_a_fridge_scores_zero() -> None:
     assert result.score == 0.0
     assert not result.passed_mandatory
     assert result.reason == "Mandatory: No products detected; a fridge is required (fridge)"
+
+
+@pytest.mark.parametrize(
+    ("skus", "unknown", "passed", "score"),
+    [
+        ({"Arla-Standard-Milk": 1}, 0, True, 100.0),
+        ({"Oatly-Oat-Milk": 1}, 0, False, 0.0),
+        ({}, 1, False, 0.0),
+    ],
+    ids=["recognised", "another_sku", "unknown"],
+)
+def test_grocery_dairy_standard_counts_recognised_skus(
+    skus: dict[str, int], unknown: int, passed: bool, score: float
+) -> None:
+    std = read_standard(EXAMPLES / "grocery_dairy_facings.yaml")
+    result = score_photo(std, scoring_input(None, skus=skus, unknown=unknown))
+    assert (result.passed_mandatory, result.score) == (passed, score)
+    assert by_id(result)["photo_quality"][0] is True
+
+
+def test_grocery_dairy_standard_fails_without_sku_recognition() -> None:
+    std = read_standard(EXAMPLES / "grocery_dairy_facings.yaml")
+    result = score_photo(std, scoring_input(None))
+    assert result.reason == (
+        "Mandatory: SKU recognition has not run on this photo, so the 1 required "
+        "SKU Arla-Standard-Milk facings cannot be checked (arla_standard_milk)"
+    )
 
 
 def _can(brand: str, x: float, row: int) -> list[DetectionBox]:

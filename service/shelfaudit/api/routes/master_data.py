@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Path
 from shelfaudit.api.deps import SessionDep
 from shelfaudit.api.security import sfa_or_admin
 from shelfaudit.store.master_data import (
+    ROW_ID_MAX_LENGTH,
+    ROW_ID_PATTERN,
     Activity,
     ActivityIn,
     ActivityPublic,
@@ -25,7 +27,7 @@ from shelfaudit.store.master_data import (
 
 router = APIRouter(prefix="/v1", tags=["master data"], dependencies=[Depends(sfa_or_admin)])
 
-RowId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
+RowId = Annotated[str, Path(min_length=1, max_length=ROW_ID_MAX_LENGTH, pattern=ROW_ID_PATTERN)]
 
 
 @router.put("/stores/{store_id}", response_model=StorePublic)

@@ -3,41 +3,26 @@ scores every new photo of the activity."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, ConfigDict
 
 from shelfaudit.api.deps import SessionDep
 from shelfaudit.api.security import AdminOnly, PhotoReader
-from shelfaudit.errors import InvalidInput, NotFound
-from shelfaudit.store.standards import latest_row, put_standard
+from shelfaudit.errors import NotFound
+from shelfaudit.store.standards import (
+    StandardVersionPublic,
+    latest_row,
+    put_standard,
+    standard_source,
+)
 
 router = APIRouter(prefix="/v1/activities", tags=["display standards"])
 
-MAX_STANDARD_BYTES = 256 * 1024
-
-
-class StandardVersionPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    activity_id: str
-    version: int
-    standard_id: str
-    created_by: str
-    created_at: datetime
-
 
 async def standard_text(request: Request) -> str:
-    body = await request.body()
-    if len(body) > MAX_STANDARD_BYTES:
-        raise InvalidInput(f"a display standard is at most {MAX_STANDARD_BYTES} bytes")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput("a display standard is UTF-8 text (YAML or JSON)") from exc
+    return standard_source(await request.body())
 
 
 @router.put(

@@ -1,0 +1,76 @@
+"""The SKU gallery: best packshot per SKU, unknowns below the threshold, runners-up in order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from shelfaudit.index.gallery import SMALL_QUERY, Gallery, SkuInfo
+
+
+def unit(*values: float) -> np.ndarray:
+    v = np.asarray(values, np.float32)
+    return v / np.linalg.norm(v)
+
+
+def gallery() -> Gallery:
+    milk, juice = SkuInfo("milk", "Milk", "Arla"), SkuInfo("juice", "Juice", "Bravo")
+    return Gallery.build(
+        3,
+        [
+            (milk, unit(1, 0, 0)),
+            (milk, unit(0.9, 0.1, 0)),  # a second packshot of the same SKU
+            (juice, unit(0, 1, 0)),
+            (SkuInfo("yoghurt"), unit(0, 0, 1)),
+        ],
+        revision="r1",
+    )
+
+
+def test_a_sku_scores_its_best_packshot_and_appears_once() -> None:
+    (hit,) = gallery().search(unit(1, 0.05, 0)[None], min_similarity=0.5, k=3)
+    assert hit.best is not None
+    assert hit.best.sku.sku_id == "milk"
+    query = unit(1, 0.05, 0)
+    best_packshot = max(float(query @ unit(1, 0, 0)), float(query @ unit(0.9, 0.1, 0)))
+    assert hit.similarity == pytest.approx(best_packshot, abs=1e-6)
+    assert [h.sku.sku_id for h in hit.alternatives] == ["juice", "yoghurt"]
+
+
+@pytest.mark.parametrize(
+    ("query", "threshold", "best"),
+    [
+        (unit(1, 1, 1), 0.9, None),  # far from every SKU: unknown, not forced
+        (unit(1, 1, 1), 0.5, "milk"),  # a tie at 0.577: the first SKU added wins
+        (unit(0, 1, 0), 1.0, "juice"),  # exactly at the threshold counts
+    ],
+)
+def test_unknown_below_the_threshold(query: np.ndarray, threshold: float, best: str | None) -> None:
+    (hit,) = gallery().search(query[None], min_similarity=threshold, k=2)
+    assert (hit.best.sku.sku_id if hit.best else None) == best
+    if best is None:
+        # The runners-up are still reported for a person to pick from.
+        assert len(hit.alternatives) == 2
+
+
+def test_an_empty_gallery_finds_nothing() -> None:
+    hits = Gallery.empty(3).search(np.eye(3, dtype=np.float32), min_similarity=0.0)
+    assert [(h.best, h.similarity, h.alternatives) for h in hits] == [(None, -1.0, ())] * 3
+
+
+def test_few_and_many_queries_score_alike() -> None:
+    rng = np.random.default_rng(0)
+    entries = [(SkuInfo(f"s{i % 50}"), rng.normal(size=8).astype(np.float32)) for i in range(200)]
+    big = Gallery.build(8, entries)
+    queries = rng.normal(size=(SMALL_QUERY + 3, 8)).astype(np.float32)
+    together = big.search(queries, min_similarity=-1, k=5)
+    alone = [big.search(q[None], min_similarity=-1, k=5)[0] for q in queries]
+    assert [r.best and r.best.sku for r in together] == [r.best and r.best.sku for r in alone]
+    np.testing.assert_allclose(
+        [r.similarity for r in together], [r.similarity for r in alone], atol=1e-5
+    )
+
+
+def test_a_vector_of_the_wrong_size_is_refused() -> None:
+    with pytest.raises(ValueError, match="expected 3"):
+        Gallery.build(3, [(SkuInfo("x"), np.ones(4, np.float32))])
