@@ -2,10 +2,10 @@
 
 Boxes come in original-photo pixels; crops are cut from the smaller analysis image, so boxes
 are scaled by ``analysis_width / width`` on the way in and crops reported back in original
-pixels. A photo with no product box (no outlet detector, or none found) is recognised whole,
-as one item: a close-up of one product, as GroceryStore photos are. A facing whose best
-packshot is less similar than the threshold stays unknown rather than being forced onto the
-nearest SKU.
+pixels. A photo with no product box (no outlet detector, or none found) and fewer than two
+shelf rows is recognised whole, as one item: a close-up of one product, as GroceryStore photos
+are. A facing whose best packshot is less similar than the threshold stays unknown rather
+than being forced onto the nearest SKU.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ MODEL_NAME = "sku_embedder"
 PRODUCT_CLASSES = ("beer_can", "beer_bottle", "beer_carton", "beer_crate")
 # For a model whose registry entry carries no calibrated ``min_similarity``.
 DEFAULT_MIN_SIMILARITY = 0.5
+SCENE_ROWS = 2  # this many shelf rows make a photo a scene, not a close-up
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,13 @@ def crop_region(
     return left, top, right, bottom
 
 
+def is_scene(detections: DetectionsResult | None) -> bool:
+    """A shelf scene rather than a close-up of one product: two or more shelf rows. Naming a
+    whole shelf after one SKU would be nonsense, so the whole-photo fallback is for close-ups.
+    """
+    return detections is not None and len(detections.rows) >= SCENE_ROWS
+
+
 def regions(
     shape: tuple[int, ...],
     *,
@@ -137,7 +145,7 @@ def regions(
         if b.class_name in config.product_classes
     ]
     if not products:
-        if not config.whole_photo_fallback:
+        if not config.whole_photo_fallback or is_scene(detections):
             return [], False, 0
         whole = (0.0, 0.0, float(original_width), float(original_height))
         return [Region(None, (0, 0, width, height), whole)], True, 0

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from shelfaudit.analyse import sku
 from shelfaudit.analyse.pipeline import recognise_skus, sku_counts
-from shelfaudit.domain.checks import DetectionBox, DetectionsResult, SkusResult
+from shelfaudit.domain.checks import DetectionBox, DetectionsResult, ShelfRow, SkusResult
 from shelfaudit.errors import ModelError
 from shelfaudit.index.gallery import Gallery, SkuInfo
 from shelfaudit.ml.cache import ModelCache
@@ -180,6 +180,24 @@ def test_whole_photo_fallback_can_be_turned_off(embedder: Embedder) -> None:
     assert (result.source, result.items, result.counts, result.unknown) == (
         "detections", [], {}, 0,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(("rows", "whole"), [(1, True), (2, False), (5, False)])
+def test_a_shelf_scene_is_not_named_after_one_sku(
+    embedder: Embedder, rows: int, whole: bool
+) -> None:
+    found = detections([]).model_copy(
+        update={
+            "rows": [
+                ShelfRow(index=i, xyxy=[0, 100 * i, 1200, 100 * i + 90], confidence=0.9)
+                for i in range(rows)
+            ]
+        }
+    )
+    result = run(
+        packshot(2, side=120), embedder, gallery_of(embedder, [2]), found, original=(1200, 1200)
+    )
+    assert (result.source == "whole_photo", len(result.items)) == (whole, int(whole))
 
 
 def test_crops_are_capped_keeping_the_most_confident_boxes(embedder: Embedder) -> None:
