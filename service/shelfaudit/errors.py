@@ -124,6 +124,17 @@ class CsrfRejected(Forbidden):
     code = "csrf_rejected"
 
 
+class TooManyAttempts(ShelfAuditError):
+    """Too many failed logins for this username or from this client: refused unchecked
+    until ``retry_after_s`` seconds have passed."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class Conflict(InvalidInput):
     """The request collides with what exists: a taken username, a rule-set version twice."""
 

@@ -160,6 +160,15 @@ class Settings(BaseSettings):
     review_threshold_margin: float = Field(default=3.0, ge=0, le=100)
     session_ttl_h: float = Field(default=12.0, gt=0)
 
+    # Login throttle: after login_max_failures failed logins for one username, or
+    # login_max_failures_per_client from one address (across usernames), within
+    # login_failure_window_s, logins for it are refused with 429 (the password is not even
+    # checked) until the oldest of those failures leaves the window. Kept in the database, so
+    # every API worker sees the same count.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=20, ge=1)
+    login_failure_window_s: float = Field(default=900.0, gt=0)
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from shelfaudit.api.app import create_app
 from shelfaudit.auth.roles import Role
 from shelfaudit.store.tables import LoginSession, utcnow
 from tests.api.helpers import (
     PASSWORD,
+    authorise,
     browser,
     create_person,
     log_in,
@@ -18,7 +23,20 @@ from tests.api.helpers import (
     page_csrf,
     runtime_of,
 )
+from tests.conftest import embedded_settings
 from tests.factories import jpeg_bytes
+
+WRONG = "not it at all"
+
+
+@pytest.fixture
+def strict_client(tmp_path: Path) -> Iterator[TestClient]:
+    """The app with low login limits: 2 failures per username, 3 per address."""
+    settings = embedded_settings(
+        tmp_path / "strict", login_max_failures=2, login_max_failures_per_client=3
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield authorise(test_client)
 
 
 def test_login_sets_an_httponly_samesite_cookie_and_lands_on_the_queue(
@@ -48,6 +66,36 @@ def test_a_wrong_password_shows_the_form_again(client: TestClient) -> None:
     assert response.status_code == 401
     assert "wrong username or password" in response.text
     assert "shelfaudit_session" not in response.headers.get("set-cookie", "")
+
+
+def test_five_failed_logins_lock_the_username_out_even_with_the_right_password(
+    client: TestClient,
+) -> None:
+    web = browser(client)
+    username = create_person(client, Role.approver)
+    for _ in range(5):
+        assert log_in(web, username, password=WRONG).status_code == 401
+    refused = log_in(web, username)
+    assert refused.status_code == 429
+    assert 840 < int(refused.headers["retry-after"]) <= 900  # the 15-minute window
+    assert "Too many failed attempts; try again in 15 minutes." in refused.text
+    assert "shelfaudit_session" not in refused.headers.get("set-cookie", "")
+
+
+def test_one_address_is_limited_across_usernames(strict_client: TestClient) -> None:
+    username = create_person(strict_client, Role.approver)
+    for guess in ("guess-1", "guess-2", "guess-3"):
+        assert log_in(browser(strict_client), guess, password=WRONG).status_code == 401
+    refused = log_in(browser(strict_client), username)
+    assert refused.status_code == 429
+    assert "retry-after" in refused.headers
+
+
+def test_a_successful_login_clears_the_usernames_failures(strict_client: TestClient) -> None:
+    username = create_person(strict_client, Role.approver)
+    for _ in range(2):  # without the clearing, the second failure would reach the limit
+        assert log_in(browser(strict_client), username, password=WRONG).status_code == 401
+        assert log_in(browser(strict_client), username).status_code == 303
 
 
 def test_a_login_post_without_the_form_token_is_refused(client: TestClient) -> None:

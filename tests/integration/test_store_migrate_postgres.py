@@ -16,7 +16,7 @@ from tests.integration.servers import PostgresServer
 
 pytestmark = pytest.mark.postgres
 
-TABLES = {"stores", "reps", "activities", "photos", "photo_hashes", "analyses"}
+TABLES = {"stores", "reps", "activities", "photos", "photo_hashes", "analyses", "login_failures"}
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -26,6 +26,7 @@ STATUS: dict[type[errors.ShelfAuditError], int] = {
     errors.InvalidInput: 400,
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,  # CsrfRejected too
+    errors.TooManyAttempts: 429,
     errors.NotFound: 404,
     errors.TransientError: 503,
 }
@@ -36,6 +37,13 @@ def status_for(exc: errors.ShelfAuditError) -> int:
         if cls in STATUS:
             return STATUS[cls]
     return 500
+
+
+def headers_for(exc: errors.ShelfAuditError) -> dict[str, str]:
+    """Headers that go with the status: when to come back after a 429."""
+    if isinstance(exc, errors.TooManyAttempts):
+        return {"Retry-After": str(exc.retry_after_s)}
+    return {}
 
 
 def error_body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -51,8 +59,14 @@ def is_page(request: Request) -> bool:
 async def _shelfaudit_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.ShelfAuditError)
     if is_page(request):
-        return page_error(request, exc, status_for(exc))
-    return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=status_for(exc))
+        response = page_error(request, exc, status_for(exc))
+        response.headers.update(headers_for(exc))
+        return response
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.field),
+        status_code=status_for(exc),
+        headers=headers_for(exc),
+    )
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

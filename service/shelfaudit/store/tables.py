@@ -250,6 +250,24 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class LoginFailure(Base):
+    """One failed login, kept for the throttle's window (``auth/throttle.py``) and then
+    pruned. ``username`` is normalised (stripped, case-folded) and may name nobody;
+    ``client`` is the caller's address (an IPv6 caller's /64 network)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_username", "username", "at"),
+        Index("ix_login_failures_client", "client", "at"),
+        Index("ix_login_failures_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # Review: the queue (one row per photo that needs a person), decisions, label corrections
 # and the append-only audit trail.
 

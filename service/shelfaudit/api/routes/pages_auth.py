@@ -1,5 +1,6 @@
 """Login and logout pages. The login form carries its own CSRF token (a cookie and a field
-that must match), since there is no session yet to hold one."""
+that must match), since there is no session yet to hold one; failed logins are throttled
+(``auth/throttle.py``)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shelfaudit.api.deps import RuntimeDep, SessionDep
+from shelfaudit.api.errors import headers_for, status_for
 from shelfaudit.api.security import SESSION_COOKIE, AnyPerson, MaybePrincipal
-from shelfaudit.auth.accounts import check_password
 from shelfaudit.auth.roles import Role
 from shelfaudit.auth.sessions import close_session, open_session
-from shelfaudit.errors import Unauthenticated
-from shelfaudit.settings import Environment
+from shelfaudit.auth.throttle import LoginLimits, authenticate
+from shelfaudit.errors import TooManyAttempts, Unauthenticated
+from shelfaudit.settings import Environment, Settings
+from shelfaudit.store.tables import utcnow
 from shelfaudit.web.render import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -43,8 +46,22 @@ def home(principal: MaybePrincipal) -> RedirectResponse:
     return RedirectResponse(_landing(principal.role), status_code=303)
 
 
+def _limits(settings: Settings) -> LoginLimits:
+    return LoginLimits(
+        max_failures=settings.login_max_failures,
+        max_failures_per_client=settings.login_max_failures_per_client,
+        window=timedelta(seconds=settings.login_failure_window_s),
+    )
+
+
 def _login_form(
-    request: Request, *, secure: bool, next_path: str | None, error: str | None, status: int
+    request: Request,
+    *,
+    secure: bool,
+    next_path: str | None,
+    error: str | None,
+    status: int,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     token = secrets.token_urlsafe(32)
     page = render(
@@ -53,6 +70,7 @@ def _login_form(
         {"login_csrf": token, "next": next_path or "", "error": error},
         status_code=status,
     )
+    page.headers.update(headers or {})
     page.set_cookie(
         LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/login"
     )
@@ -93,10 +111,23 @@ def login(
             status=403,
         )
     try:
-        user = check_password(session, username=username, password=password)
-    except Unauthenticated as exc:
+        user = authenticate(
+            session,
+            username=username,
+            password=password,
+            client=request.client.host if request.client else None,
+            limits=_limits(settings),
+            now=utcnow(),
+        )
+    except (Unauthenticated, TooManyAttempts) as exc:
+        session.commit()  # the failure counts
         return _login_form(
-            request, secure=secure, next_path=_safe_next(next_path), error=exc.message, status=401
+            request,
+            secure=secure,
+            next_path=_safe_next(next_path),
+            error=exc.message,
+            status=status_for(exc),
+            headers=headers_for(exc),
         )
     token = open_session(session, user=user, ttl=timedelta(hours=settings.session_ttl_h))
     session.commit()

@@ -1,0 +1,50 @@
+"""Alembic migrations on SQLite: the login throttle's table goes up, down and up again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, inspect
+
+from shelfaudit.store import migrate
+from shelfaudit.store.database import make_engine
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    # The package migrates only upwards; going down is for tests and operators (alembic CLI).
+    config = migrate.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'migrate.db'}")
+    yield engine
+    engine.dispose()
+
+
+def login_failure_indexes(engine: Engine) -> dict[str | None, list[str | None]]:
+    return {ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("login_failures")}
+
+
+def test_login_failures_migrate_up_down_and_up_again(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    columns = {c["name"] for c in inspect(engine).get_columns("login_failures")}
+    assert columns == {"id", "username", "client", "at"}
+    assert login_failure_indexes(engine) == {
+        "ix_login_failures_username": ["username", "at"],
+        "ix_login_failures_client": ["client", "at"],
+        "ix_login_failures_at": ["at"],
+    }
+
+    downgrade(engine, "0104")
+    assert "login_failures" not in inspect(engine).get_table_names()
+    assert "users" in inspect(engine).get_table_names()
+
+    migrate.upgrade(engine)
+    assert "login_failures" in inspect(engine).get_table_names()
