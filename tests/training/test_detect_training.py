@@ -206,3 +206,33 @@ def test_the_trained_detector_runs_in_the_detections_check(
     assert sum(result.counts.values()) == len(result.boxes)
     assert set(result.shares) <= set(OUTLET_GROUPS["brand"])
     assert set(result.timings_ms) == {"preprocess", "inference", "postprocess"}
+
+
+def test_init_weights_are_where_a_new_run_starts(
+    trained: TrainedRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--init-weights`` (a checkpoint kept from an earlier session) must be the model the
+    trainer starts from, not a model built afresh from the yaml."""
+    import torch
+    from ultralytics.utils.callbacks import base
+
+    for name in ("YOLO_OFFLINE", "YOLO_AUTOINSTALL", "YOLO_CONFIG_DIR", "OMP_NUM_THREADS"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    init = trained.save_dir / "weights" / "last.pt"
+    expected = torch.load(init, map_location="cpu", weights_only=False)["model"].float()
+    started: dict[str, Any] = {}
+
+    def capture_and_stop(trainer: Any) -> None:
+        started.update(trainer.model.state_dict())
+        raise Interrupted
+
+    saved = base.default_callbacks["on_pretrain_routine_end"]
+    monkeypatch.setitem(
+        base.default_callbacks, "on_pretrain_routine_end", [*saved, capture_and_stop]
+    )
+    with pytest.raises(Interrupted):
+        train(tiny_config(tmp_path), tmp_path / "runs", init_weights=init)
+
+    for name, tensor in expected.state_dict().items():
+        if tensor.is_floating_point():
+            torch.testing.assert_close(started[name].float(), tensor, msg=name)

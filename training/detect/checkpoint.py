@@ -19,11 +19,11 @@ from pathlib import Path
 from training.detect.train import configure_offline
 
 
-def save_checkpoint(run: Path, out: Path) -> Path:
+def save_checkpoint(run: Path, out: Path, which: str = "best") -> Path:
     configure_offline(run.parent.resolve() / ".yolo_config")
     from ultralytics.utils.torch_utils import strip_optimizer
 
-    source = run / "weights" / "best.pt"
+    source = run / "weights" / f"{which}.pt"
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, out)
     strip_optimizer(str(out))  # weights only (fp16), a fifth of the size
@@ -34,8 +34,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--which",
+        choices=("best", "last"),
+        default="best",
+        help="last: the latest epoch, to continue a run whose val metric is still noise",
+    )
     args = parser.parse_args(argv)
-    path = save_checkpoint(args.run, args.out)
+    path = save_checkpoint(args.run, args.out, args.which)
     print(f"{path}: {path.stat().st_size / 1e6:.1f} MB")
 
 

@@ -147,17 +147,14 @@ def train(
         return save_dir
 
     data_yaml = build_data(cfg.dataset, save_dir / "dataset")
-    model = YOLO(cfg.model)
+    args = {**cfg.train, **FIXED_TRAIN_ARGS}
     if init_weights is not None:
+        # The trainer builds its model from the yaml and copies every tensor of the same
+        # name and shape from ``pretrained`` (all but the class head when the classes differ).
+        # ``YOLO(yaml).load(pt)`` is not enough: train() rebuilds the model from the yaml.
         print(f"{cfg.name}: starting from the weights in {init_weights}", flush=True)
-        model.load(str(init_weights))
-    model.train(
-        data=str(data_yaml),
-        project=str(runs_dir),
-        name=cfg.name,
-        **cfg.train,
-        **FIXED_TRAIN_ARGS,
-    )
+        args["pretrained"] = str(Path(init_weights).resolve())
+    YOLO(cfg.model).train(data=str(data_yaml), project=str(runs_dir), name=cfg.name, **args)
     return save_dir
 
 
