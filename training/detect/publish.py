@@ -212,7 +212,7 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
         data=args.data,
         split=split_text,
         licence=LICENCES[cfg.dataset["builder"]],
-        command=f"python -m training.detect.train --config {args.config} --resume",
+        command=args.command or f"python -m training.detect.train --config {args.config} --resume",
         summary=training_summary(run),
         hardware=args.hardware or f"{platform.processor() or platform.machine()} CPU",
         metrics=report.model_dump(),
@@ -230,6 +230,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--weights", type=Path)
     parser.add_argument("--runs-dir", type=Path, default=DEFAULT_RUNS_DIR)
     parser.add_argument("--purpose", default="Detector.")
+    parser.add_argument("--command", default="", help="the training command(s), for the card")
     parser.add_argument("--data", default="")
     parser.add_argument("--hardware", default="")
     parser.add_argument("--weaknesses", default="- not yet measured on photos outside val")

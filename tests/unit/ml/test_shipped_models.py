@@ -37,8 +37,8 @@ def detectors() -> detect.Detectors:
 @pytest.mark.parametrize(
     ("photo", "rows", "second_row"),
     [
-        ("train_2961.jpg", 18, [337.9, 666.1, 1349.7, 965.3]),  # 4096 x 2304 landscape
-        ("train_2968.jpg", 13, [39.6, 601.8, 2303.5, 1144.3]),  # 2340 x 4160 portrait
+        ("train_2961.jpg", 23, [329.7, 697.8, 1341.2, 968.9]),  # 4096 x 2304 landscape
+        ("train_2968.jpg", 12, [1621.9, 204.6, 2320.3, 580.9]),  # 2340 x 4160 portrait
     ],
 )
 def test_shelf_rows_on_real_photos(
