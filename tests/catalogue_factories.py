@@ -12,11 +12,12 @@ from PIL import Image
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from shelfaudit.analyse.sku import MODEL_NAME as EMBEDDER_MODEL
+from shelfaudit.analyse.sku import load_embedder as catalogue_embedder
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.embedder import Embedder
 from shelfaudit.ml.registry import Registry
 from shelfaudit.ml.sessions import SessionOptions
-from shelfaudit.results.sku_gallery import EMBEDDER_MODEL, catalogue_embedder
 from shelfaudit.store import migrate
 from shelfaudit.store.catalogue import create_sku
 from shelfaudit.store.database import make_engine, make_sessionmaker

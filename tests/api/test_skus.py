@@ -13,9 +13,10 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
 
+from shelfaudit.analyse.sku import load_embedder as catalogue_embedder
 from shelfaudit.auth.roles import Role
 from shelfaudit.ml.packshot import embed_packshots
-from shelfaudit.results.sku_gallery import CatalogueGallery, catalogue_embedder
+from shelfaudit.results.sku_gallery import CatalogueGallery
 from shelfaudit.settings import Settings
 from shelfaudit.store.catalogue import catalogue_revision
 from shelfaudit.store.tables import SkuPackshot

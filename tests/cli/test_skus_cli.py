@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from shelfaudit.analyse.sku import load_embedder as catalogue_embedder
 from shelfaudit.cli.main import app
 from shelfaudit.cli.skus import grocery_classes
-from shelfaudit.results.sku_gallery import CatalogueGallery, catalogue_embedder
+from shelfaudit.results.sku_gallery import CatalogueGallery
 from shelfaudit.runtime import build_runtime
 from shelfaudit.settings import get_settings
 from shelfaudit.store.catalogue import list_packshots

@@ -45,7 +45,7 @@ def _fail(message: str) -> typer.Exit:
 
 def _add_packshots(runtime: Runtime, sku_id: str, paths: list[Path]) -> tuple[int, int]:
     """(packshots new to the SKU, of which embedded)."""
-    from shelfaudit.results.sku_gallery import catalogue_embedder
+    from shelfaudit.analyse.sku import load_embedder
     from shelfaudit.upload.packshots import PackshotFile, accept_packshots
 
     files = [PackshotFile(path.name, path.read_bytes()) for path in paths]
@@ -54,7 +54,7 @@ def _add_packshots(runtime: Runtime, sku_id: str, paths: list[Path]) -> tuple[in
         objects=runtime.objects,
         sku_id=sku_id,
         files=files,
-        embedder=catalogue_embedder(runtime.models),
+        embedder=load_embedder(runtime.models),
         max_bytes=runtime.settings.max_upload_bytes,
         max_pixels=runtime.settings.max_pixels,
     )

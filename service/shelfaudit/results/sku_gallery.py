@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit.errors import InvalidInput, NotFound
 from shelfaudit.index.gallery import Gallery, SkuInfo
-from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.embedder import Embedder
 from shelfaudit.ml.packshot import embed_packshots, packshot_version
 from shelfaudit.store.catalogue import (
@@ -35,19 +34,11 @@ from shelfaudit.upload.packshots import decode_packshot
 
 log = logging.getLogger(__name__)
 
-EMBEDDER_MODEL = "sku_embedder"
 # Stored packshots passed the upload limits when they came in; these bounds only guard
 # the re-decode against an object that was swapped in storage.
 _MAX_BYTES = 1 << 30
 _MAX_PIXELS = 400_000_000
 _CHUNK = 64  # packshots decoded at once while re-embedding: bounds memory, not speed
-
-
-def catalogue_embedder(models: ModelCache) -> Embedder | None:
-    """The registry's SKU embedder (loaded once per process), or None when it has none."""
-    if EMBEDDER_MODEL not in models.registry.entries:
-        return None
-    return models.get(EMBEDDER_MODEL, Embedder.from_session)
 
 
 class CatalogueGallery:

@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
+from shelfaudit.analyse.sku import load_embedder
 from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.security import AdminOnly, AnyCaller
-from shelfaudit.results.sku_gallery import catalogue_embedder
 from shelfaudit.store.catalogue import (
     create_sku,
     deactivate_sku,
@@ -120,7 +120,7 @@ def post_packshots(
         objects=runtime.objects,
         sku_id=sku_id,
         files=uploads,
-        embedder=catalogue_embedder(runtime.models),
+        embedder=load_embedder(runtime.models),
         max_bytes=limit,
         max_pixels=runtime.settings.max_pixels,
     )
