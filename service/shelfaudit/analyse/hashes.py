@@ -21,7 +21,7 @@ from PIL import Image
 
 from shelfaudit.domain.checks import HashResult
 
-VERSION = "hashes-1"
+VERSION = "hashes-2"
 
 # Hashes are taken from a 512 px copy: PDQ costs ~20 ms at 1024 px and ~2.4 ms at 512 px,
 # and all three hashes shrink far below 512 px internally anyway.
@@ -169,23 +169,92 @@ def dihedral_hashes(small: NDArray[np.uint8]) -> tuple[list[str], list[str], lis
     return _pdq_variants(small), phashes, dhashes
 
 
+# Border trimming. A photo re-sent as a screenshot (the photo on a phone screen, black or
+# white bars around it, a status bar) or with a frame added hashes far from its source; the
+# same hashes taken on the content inside the bars find it again. A line (row or column) is
+# border when it is flat (grey spread below BORDER_STD); the content is the longest run of
+# lines that is not broken by BORDER_MIN_GAP of border lines in a row.
+BORDER_STD = 6.0
+BORDER_MIN_GAP = 0.01  # of the side: shorter flat runs (a flat band in a photo) stay content
+TRIM_MIN = 0.04  # trimmed only when the bars take at least this share of a side
+KEEP_MIN = 0.25  # and the content keeps at least this share of each side
+TRIMMED_VARIANT = "border_trimmed"
+
+
+def _runs(mask: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Starts and ends ``[s, e)`` of the runs of True in ``mask``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return edges[::2], edges[1::2]
+
+
+def _content_span(flat: NDArray[np.bool_]) -> tuple[int, int]:
+    """``[start, end)`` of the longest run of content lines: flat runs at either end, or at
+    least ``BORDER_MIN_GAP`` long, separate content; shorter ones inside it stay."""
+    n = len(flat)
+    min_gap = max(2, round(n * BORDER_MIN_GAP))
+    border = np.zeros(n, dtype=bool)
+    for s, e in zip(*_runs(flat), strict=True):
+        if e - s >= min_gap or s == 0 or e == n:
+            border[s:e] = True
+    starts, ends = _runs(~border)
+    if len(starts) == 0:
+        return 0, n
+    best = int(np.argmax(ends - starts))
+    return int(starts[best]), int(ends[best])
+
+
+def content_box(rgb: NDArray[np.uint8]) -> tuple[int, int, int, int] | None:
+    """``(left, top, right, bottom)`` of the picture inside flat bars, or None when there
+    are no bars worth trimming."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    h, w = grey.shape
+    top, bottom = _content_span(grey.std(axis=1) < BORDER_STD)
+    left, right = _content_span(grey[top:bottom].std(axis=0) < BORDER_STD)
+    kept_h, kept_w = (bottom - top) / h, (right - left) / w
+    if kept_h < KEEP_MIN or kept_w < KEEP_MIN or min(kept_h, kept_w) > 1 - TRIM_MIN:
+        return None
+    return left, top, right, bottom
+
+
+def _plain_hashes(small: NDArray[np.uint8]) -> tuple[str, str, str, int]:
+    """pHash, dHash, PDQ and PDQ quality of an image as it is."""
+    image = Image.fromarray(small)
+    pdq_bits, quality = pdqhash.compute(small)
+    return (
+        str(imagehash.phash(image)),
+        str(imagehash.dhash(image)),
+        bits_to_hex(pdq_bits),
+        int(quality),
+    )
+
+
 def compute(rgb: NDArray[np.uint8]) -> HashResult:
-    """Hash the upright analysis image (RGB uint8, (H, W, 3)), with its dihedral variants."""
+    """Hash the upright analysis image (RGB uint8, (H, W, 3)), with its dihedral variants
+    and, when the photo sits inside flat bars, the hashes of what is inside them."""
     started = time.perf_counter()
     small = hash_image(rgb)
-    image = Image.fromarray(small)
-    phash = str(imagehash.phash(image))
-    dhash = str(imagehash.dhash(image))
-    pdq_bits, quality = pdqhash.compute(small)
+    phash, dhash, pdq, quality = _plain_hashes(small)
     pdqs, phashes, dhashes = dihedral_hashes(small)
+    pdqs[0], phashes[0], dhashes[0] = pdq, phash, dhash
+    box = content_box(small)  # found on the small copy, cut from the larger one
+    if box is not None:
+        sy, sx = rgb.shape[0] / small.shape[0], rgb.shape[1] / small.shape[1]
+        left, top, right, bottom = box
+        inner = hash_image(
+            np.ascontiguousarray(
+                rgb[round(top * sy) : round(bottom * sy), round(left * sx) : round(right * sx)]
+            )
+        )
+        t_phash, t_dhash, t_pdq, _ = _plain_hashes(inner)
+        pdqs, phashes, dhashes = [*pdqs, t_pdq], [*phashes, t_phash], [*dhashes, t_dhash]
     return HashResult(
         version=VERSION,
         ms=(time.perf_counter() - started) * 1000,
         phash=phash,
         dhash=dhash,
-        pdq=bits_to_hex(pdq_bits),
-        pdq_quality=int(quality),
-        pdq_variants=(bits_to_hex(pdq_bits), *pdqs[1:]),
-        phash_variants=(phash, *phashes[1:]),
-        dhash_variants=(dhash, *dhashes[1:]),
+        pdq=pdq,
+        pdq_quality=quality,
+        pdq_variants=tuple(pdqs),
+        phash_variants=tuple(phashes),
+        dhash_variants=tuple(dhashes),
     )

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shelfaudit.analyse.hashes import TRIMMED_VARIANT
 from shelfaudit.domain.checks import DuplicateMatch, RecaptureResult
 from shelfaudit.domain.enums import MatchKind, RecaptureVerdict
 from shelfaudit.domain.fraud import FraudResult, Signal, SignalCode, Verdict
@@ -48,7 +49,8 @@ def duplicate_signals(matches: list[DuplicateMatch], photo: PhotoIdentity) -> li
             weight = 0.9 if exact else 0.7
             where = _difference(best, photo)
             message = (
-                f"{'Identical to' if exact else 'Same picture as'} photo {best.photo_id} ({where})."
+                f"{'Identical to' if exact else 'Same picture as'} photo {best.photo_id} "
+                f"({where}{_how(best)})."
             )
         else:
             weight = 0.3 if exact else 0.05
@@ -108,7 +110,9 @@ def recapture_signals(result: RecaptureResult | None) -> list[Signal]:
 def _how(match: DuplicateMatch) -> str:
     """How the copy differs, when it is more than a re-save: the reviewer's first question."""
     parts = []
-    if match.variant != "identity":
+    if match.variant == TRIMMED_VARIANT:
+        parts.append("inside added bars (a screenshot or a frame)")
+    elif match.variant != "identity":
         parts.append(match.variant.replace("_", " "))
     if match.stage == "local_features" and match.inliers is not None:
         parts.append(f"found by {match.inliers} matching keypoints: cropped, tilted or re-shot")

@@ -57,7 +57,8 @@ class HashResult(CheckResult):
     pdq: str = Field(description="256-bit PDQ hash, 64 hex digits")
     pdq_quality: int = Field(description="PDQ quality 0-100; below 50 the hash is unreliable")
     # The photo with each of the eight rotations and flips undone (hashes.DIHEDRAL order),
-    # for the duplicate search; not kept with the results.
+    # then, when it sits inside flat bars (a screenshot, a frame), the content inside them;
+    # for the duplicate search, not kept with the results.
     pdq_variants: tuple[str, ...] = Field(default=(), exclude=True)
     phash_variants: tuple[str, ...] = Field(default=(), exclude=True)
     dhash_variants: tuple[str, ...] = Field(default=(), exclude=True)
@@ -84,7 +85,8 @@ class DuplicateMatch(BaseModel):
     variant: str = Field(
         default="identity",
         description="how this photo differs from the earlier one (rotate_90: turned 90° "
-        "counter-clockwise, flip_horizontal: mirrored, ...)",
+        "counter-clockwise, flip_horizontal: mirrored, border_trimmed: the earlier photo inside "
+        "bars, as in a screenshot, ...)",
     )
     inliers: int | None = Field(
         default=None, description="keypoint matches consistent with one homography (stage 2)"

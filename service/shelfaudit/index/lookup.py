@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from shelfaudit.analyse.decode import decode
 from shelfaudit.analyse.duplicates import Thresholds
-from shelfaudit.analyse.hashes import DIHEDRAL
+from shelfaudit.analyse.hashes import DIHEDRAL, TRIMMED_VARIANT
 from shelfaudit.analyse.hashes import VERSION as HASHES_VERSION
 from shelfaudit.domain.checks import DuplicateMatch, HashResult
 from shelfaudit.domain.enums import MatchKind
@@ -51,7 +51,9 @@ from shelfaudit.store.tables import Photo, utcnow
 
 log = logging.getLogger(__name__)
 
-VARIANT_NAMES = tuple(DIHEDRAL)
+# Query variants in HashResult order: the eight dihedral undos, then the content inside
+# flat bars when the photo has them.
+VARIANT_NAMES = (*DIHEDRAL, TRIMMED_VARIANT)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ class SearchConfig:
 class Match:
     photo_id: int
     stage: Stage
-    variant: int  # index into hashes.DIHEDRAL: how the new photo differs from this one
+    variant: int  # index into lookup.VARIANT_NAMES: how the new photo differs from this one
     pdq_distance: int
     phash_distance: int
     dhash_distance: int

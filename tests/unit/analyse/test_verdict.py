@@ -62,6 +62,19 @@ def test_reused_photo_message_names_the_earlier_photo_and_store() -> None:
 
 
 @pytest.mark.parametrize(
+    ("variant", "words"),
+    [
+        ("border_trimmed", "inside added bars (a screenshot or a frame)"),
+        ("rotate_90", "rotate 90"),
+    ],
+)
+def test_reused_photo_message_says_how_the_copy_differs(variant: str, words: str) -> None:
+    copy = match(MatchKind.near, store="S2").model_copy(update={"variant": variant})
+    (found,) = duplicate_signals([copy], ME)
+    assert words in found.message
+
+
+@pytest.mark.parametrize(
     ("weights", "score", "verdict"),
     [
         ([], 0.0, Verdict.clean),

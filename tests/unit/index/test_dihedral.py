@@ -50,6 +50,7 @@ def index_of(*results: HashResult) -> HashIndex:
 
 def test_variants_hold_the_plain_hashes_first() -> None:
     _, result = source()
+    # A plain photo has no bars, so no trimmed variant.
     assert len(result.pdq_variants) == len(result.phash_variants) == 8
     assert (result.pdq_variants[0], result.phash_variants[0], result.dhash_variants[0]) == (
         result.pdq,

@@ -1,0 +1,109 @@
+"""A photo re-sent inside bars (a screenshot, a frame) is found through its trimmed variant."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from shelfaudit.analyse import hashes
+from shelfaudit.analyse.decode import decode
+from shelfaudit.domain.checks import HashResult
+from shelfaudit.index.hash_index import HashIndex
+from shelfaudit.index.lookup import VARIANT_NAMES
+from shelfaudit.index.search import SearchConfig, query_of, search_hashes
+from tests.factories import real_photos
+
+
+def hash_of(data: bytes) -> HashResult:
+    return hashes.compute(decode(data, target_long_side=1024, max_pixels=10**8).rgb)
+
+
+@cache
+def source() -> tuple[Image.Image, HashResult]:
+    path = real_photos()[3]
+    return Image.open(path).convert("RGB"), hash_of(path.read_bytes())
+
+
+def jpeg(image: Image.Image, quality: int = 85) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def in_bars(image: Image.Image, colour: tuple[int, int, int], status_bar: bool) -> Image.Image:
+    """The photo full-width on a 9:19.5 phone screen, as a screenshot of it."""
+    width = image.width
+    height = round(width * 19.5 / 9)
+    canvas = Image.new("RGB", (width, height), colour)
+    canvas.paste(image, (0, (height - image.height) // 2 + height // 30))
+    if status_bar:
+        pixels = np.asarray(canvas).copy()
+        ink = 255 - colour[0]
+        for x in range(width // 20, width // 4, width // 40):  # a clock and icons
+            pixels[height // 80 : height // 40, x : x + width // 80] = ink
+        canvas = Image.fromarray(pixels)
+    return canvas
+
+
+def index_of(result: HashResult) -> HashIndex:
+    index = HashIndex(radius=31)
+    q = query_of(result)
+    index.add(type(index.rows())(np.array([1]), q.pdq[:1], q.phash[:1], q.dhash[:1]))
+    return index
+
+
+@pytest.mark.parametrize(
+    ("colour", "status_bar"),
+    [((0, 0, 0), True), ((255, 255, 255), True), ((40, 40, 40), False)],
+    ids=["black-with-status-bar", "white-with-status-bar", "grey-frame"],
+)
+def test_a_screenshot_of_a_photo_is_found_through_its_trimmed_variant(
+    colour: tuple[int, int, int], status_bar: bool
+) -> None:
+    image, original = source()
+    copy = hash_of(jpeg(in_bars(image, colour, status_bar)))
+
+    assert len(copy.pdq_variants) == len(VARIANT_NAMES) == 9
+    matches, _ = search_hashes(index_of(original), copy, before_id=None, config=SearchConfig())
+
+    assert [m.photo_id for m in matches] == [1]
+    assert VARIANT_NAMES[matches[0].variant] == hashes.TRIMMED_VARIANT
+    assert matches[0].pdq_distance <= 16
+
+
+def test_content_box_finds_the_picture_inside_bars() -> None:
+    image, _ = source()
+    framed = np.asarray(in_bars(image, (0, 0, 0), status_bar=True))
+    box = hashes.content_box(framed)
+
+    assert box is not None
+    left, top, right, bottom = box
+    expected_top = (framed.shape[0] - image.height) // 2 + framed.shape[0] // 30
+    assert (left, right) == (0, image.width)
+    assert abs(top - expected_top) <= 2
+    assert abs(bottom - (expected_top + image.height)) <= 2
+
+
+def test_no_trim_for_a_photo_without_bars_or_a_thin_edge() -> None:
+    image, _ = source()
+    rgb = np.asarray(image)
+    assert hashes.content_box(rgb) is None
+    edged = rgb.copy()
+    edged[:4] = 0  # a few dark rows at the edge: not worth a variant
+    assert hashes.content_box(edged) is None
+
+
+def test_a_flat_band_inside_the_photo_is_not_a_border() -> None:
+    image, _ = source()
+    rgb = np.asarray(image).copy()
+    h = rgb.shape[0]
+    rgb[h // 2 : h // 2 + max(1, h // 200)] = 255  # thinner than BORDER_MIN_GAP
+    assert hashes.content_box(rgb) is None
+
+
+def test_all_flat_image_has_no_content_box() -> None:
+    assert hashes.content_box(np.full((300, 400, 3), 128, np.uint8)) is None
