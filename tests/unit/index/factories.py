@@ -1,10 +1,18 @@
-"""Hash rows and queries for index tests."""
+"""Hash rows and queries for index tests, and the hashes of a real photo."""
 
 from __future__ import annotations
 
-import numpy as np
+from functools import cache
 
-from shelfaudit.index.hash_index import HashRows, Query
+import numpy as np
+from PIL import Image
+
+from shelfaudit.analyse import hashes
+from shelfaudit.analyse.decode import decode
+from shelfaudit.domain.checks import HashResult
+from shelfaudit.index.hash_index import HashIndex, HashRows, Query
+from shelfaudit.index.search import query_of
+from tests.factories import real_photos
 
 
 def random_rows(n: int, *, seed: int = 0, first_id: int = 1) -> HashRows:
@@ -36,3 +44,22 @@ def query_for(code: np.ndarray, *, variant: int = 0, seed: int = 1) -> Query:
         phash=np.zeros(8, np.uint64),
         dhash=np.zeros(8, np.uint64),
     )
+
+
+def hash_of(data: bytes) -> HashResult:
+    return hashes.compute(decode(data, target_long_side=1024, max_pixels=10**8).rgb)
+
+
+@cache
+def source() -> tuple[Image.Image, HashResult]:
+    path = real_photos()[3]
+    return Image.open(path).convert("RGB"), hash_of(path.read_bytes())
+
+
+def index_of(*results: HashResult) -> HashIndex:
+    """An index holding each result's plain hashes, photo ids from 1."""
+    index = HashIndex(radius=31)
+    for photo_id, result in enumerate(results, start=1):
+        q = query_of(result)
+        index.add(type(index.rows())(np.array([photo_id]), q.pdq[:1], q.phash[:1], q.dhash[:1]))
+    return index

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import io
-from functools import cache
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from shelfaudit.analyse import hashes
-from shelfaudit.analyse.decode import decode
-from shelfaudit.domain.checks import HashResult
-from shelfaudit.index.hash_index import HashIndex
 from shelfaudit.index.lookup import VARIANT_NAMES
-from shelfaudit.index.search import SearchConfig, query_of, search_hashes
-from tests.factories import real_photos
-
-
-def hash_of(data: bytes) -> HashResult:
-    return hashes.compute(decode(data, target_long_side=1024, max_pixels=10**8).rgb)
-
-
-@cache
-def source() -> tuple[Image.Image, HashResult]:
-    path = real_photos()[3]
-    return Image.open(path).convert("RGB"), hash_of(path.read_bytes())
+from shelfaudit.index.search import SearchConfig, search_hashes
+from tests.unit.index.factories import hash_of, index_of, source
 
 
 def jpeg(image: Image.Image, quality: int = 85) -> bytes:
@@ -47,13 +33,6 @@ def in_bars(image: Image.Image, colour: tuple[int, int, int], status_bar: bool) 
             pixels[height // 80 : height // 40, x : x + width // 80] = ink
         canvas = Image.fromarray(pixels)
     return canvas
-
-
-def index_of(result: HashResult) -> HashIndex:
-    index = HashIndex(radius=31)
-    q = query_of(result)
-    index.add(type(index.rows())(np.array([1]), q.pdq[:1], q.phash[:1], q.dhash[:1]))
-    return index
 
 
 @pytest.mark.parametrize(

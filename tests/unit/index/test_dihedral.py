@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from functools import cache
 from pathlib import Path
 
 import imagehash
@@ -14,10 +13,9 @@ from PIL import Image
 
 from shelfaudit.analyse import hashes
 from shelfaudit.analyse.decode import decode
-from shelfaudit.domain.checks import HashResult
-from shelfaudit.index.hash_index import HashIndex
-from shelfaudit.index.search import SearchConfig, query_of, search_hashes
+from shelfaudit.index.search import SearchConfig, search_hashes
 from tests.factories import real_photos, shelf_photos
+from tests.unit.index.factories import hash_of, index_of, source
 
 TRANSPOSES = {
     "rotate_90": Image.Transpose.ROTATE_90,
@@ -28,24 +26,6 @@ TRANSPOSES = {
     "transpose": Image.Transpose.TRANSPOSE,
     "transverse": Image.Transpose.TRANSVERSE,
 }
-
-
-def hash_of(data: bytes) -> HashResult:
-    return hashes.compute(decode(data, target_long_side=1024, max_pixels=10**8).rgb)
-
-
-@cache
-def source() -> tuple[Image.Image, HashResult]:
-    path = real_photos()[3]
-    return Image.open(path).convert("RGB"), hash_of(path.read_bytes())
-
-
-def index_of(*results: HashResult) -> HashIndex:
-    index = HashIndex(radius=31)
-    for photo_id, result in enumerate(results, start=1):
-        q = query_of(result)
-        index.add(type(index.rows())(np.array([photo_id]), q.pdq[:1], q.phash[:1], q.dhash[:1]))
-    return index
 
 
 def test_variants_hold_the_plain_hashes_first() -> None:
