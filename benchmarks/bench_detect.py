@@ -1,7 +1,7 @@
 """Detector latency per stage on this machine: preprocess, inference, postprocess.
 
 Run: .venv/bin/python benchmarks/bench_detect.py [--model shelves] [--photos 8] [--rounds 5]
-     [--threads 2]
+     [--threads 2] [--tiles 1]
 
 Uses the registry's ONNX model through the service's own code (ONNX Runtime, letterbox,
 decode, NMS) on real photos decoded as the pipeline decodes them, and prints the median and
@@ -40,6 +40,7 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--tiles", type=int, default=1, help="n x n tiles as well (1: off)")
     args = parser.parse_args()
 
     registry = Registry.load(REPO / "models")
@@ -52,7 +53,8 @@ def main() -> int:
         decode(p.read_bytes(), target_long_side=1024, max_pixels=10**8).rgb
         for p in sorted(PHOTOS[args.model].glob("*.jpg"))[: args.photos]
     ]
-    detector.detect(images[0], DetectOptions())  # warm-up
+    options = DetectOptions(tiles=args.tiles)
+    detector.detect(images[0], options)  # warm-up
     stages: dict[str, list[float]] = {
         "preprocess": [],
         "inference": [],
@@ -63,7 +65,7 @@ def main() -> int:
     for _ in range(args.rounds):
         for image in images:
             timings = Timings()
-            detector.detect(image, DetectOptions(), timings)
+            detector.detect(image, options, timings)
             stages["preprocess"].append(timings.preprocess_ms)
             stages["inference"].append(timings.inference_ms)
             stages["postprocess"].append(timings.postprocess_ms)
@@ -73,7 +75,8 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     providers = detector.session.get_providers()
     print(
-        f"{detector.version} at {detector.imgsz} px, {len(images)} photos x {args.rounds} rounds, "
+        f"{detector.version} at {detector.imgsz} px, tiles {args.tiles}x{args.tiles}, "
+        f"{len(images)} photos x {args.rounds} rounds, "
         f"{args.threads} threads, {providers[0]}"
     )
     print(f"{'stage':<12}{'median ms':>10}{'p90 ms':>10}")

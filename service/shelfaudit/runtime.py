@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from shelfaudit.analyse.detect import detect_options
 from shelfaudit.analyse.pipeline import PipelineConfig
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.registry import Registry
 from shelfaudit.ml.sessions import SessionOptions
-from shelfaudit.ml.yolo import DetectOptions
 from shelfaudit.results.hash_lookup import HashCache
 from shelfaudit.results.process import Processor
 from shelfaudit.review.triage import ReviewTriage, TriageConfig
@@ -59,9 +59,7 @@ def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
         hash_cache=HashCache.from_settings(settings),
         on_analysed=ReviewTriage(TriageConfig.from_settings(settings)),
         models=models,
-        detect_options=DetectOptions(
-            confidence=settings.detect_confidence, iou=settings.detect_iou
-        ),
+        detect_options=detect_options(settings),
     )
     return Runtime(
         settings=settings,

@@ -143,6 +143,11 @@ class Settings(BaseSettings):
     preload_models: bool = True
     detect_confidence: float = Field(default=0.25, gt=0, lt=1)
     detect_iou: float = Field(default=0.6, gt=0, lt=1)
+    # Outlet detector only: also detect on an n x n grid of overlapping tiles of the analysis
+    # image (1: off). Small cans and bottles are seen n times larger, at n * n + 1 times the
+    # inference time; models/outlet/CARD.md gives what it measured on val.
+    detect_tiles: int = Field(default=1, ge=1, le=4)
+    detect_tile_overlap: float = Field(default=0.2, ge=0, lt=0.5)
 
     # SKU recognition (the sku_embedder model and the packshot gallery). Boxes of the product
     # classes are cropped, embedded and matched; a facing whose best packshot is less similar

@@ -7,7 +7,7 @@ Either detector may be absent (not in the model registry): the check then says s
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +23,7 @@ from shelfaudit.domain.checks import DetectionBox, DetectionsResult, ShareResult
 from shelfaudit.domain.detections import Detections
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.yolo import DetectOptions, Timings, YoloDetector
+from shelfaudit.settings import Settings
 
 VERSION = "detect-1"
 
@@ -61,12 +62,14 @@ def run(rgb: NDArray[np.uint8], *, original_width: int, detectors: Detectors) ->
     timings = Timings()
     models: dict[str, str] = {}
     objects = rows = None
+    whole_image = replace(detectors.options, tiles=1)
     if detectors.outlet is not None:
         objects = scale_boxes(detectors.outlet.detect(rgb, detectors.options, timings), factor)
         models[OUTLET_MODEL] = detectors.outlet.version
     if detectors.shelves is not None:
         rows = order_rows(
-            scale_boxes(detectors.shelves.detect(rgb, detectors.options, timings), factor)
+            # Shelf rows span the photo: tiles would only cut them.
+            scale_boxes(detectors.shelves.detect(rgb, whole_image, timings), factor)
         )
         models[SHELF_MODEL] = detectors.shelves.version
 
@@ -118,6 +121,16 @@ def run(rgb: NDArray[np.uint8], *, original_width: int, detectors: Detectors) ->
     )
 
 
+def detect_options(settings: Settings) -> DetectOptions:
+    """The detectors' thresholds and tiling from settings."""
+    return DetectOptions(
+        confidence=settings.detect_confidence,
+        iou=settings.detect_iou,
+        tiles=settings.detect_tiles,
+        tile_overlap=settings.detect_tile_overlap,
+    )
+
+
 def load_detectors(models: ModelCache, options: DetectOptions) -> Detectors | None:
     """The registry's detectors (each optional), loaded once per process; None if neither."""
 
@@ -137,4 +150,6 @@ def versions(detectors: Detectors | None) -> str:
     if detectors is None:
         return ""
     names = [d.version for d in (detectors.outlet, detectors.shelves) if d is not None]
+    if detectors.outlet is not None and detectors.options.tiles > 1:
+        names.append(f"tiles{detectors.options.tiles}")
     return "+".join([VERSION, *names])

@@ -21,7 +21,6 @@ def detect(
     from shelfaudit.ml.cache import ModelCache
     from shelfaudit.ml.registry import Registry
     from shelfaudit.ml.sessions import SessionOptions
-    from shelfaudit.ml.yolo import DetectOptions
     from shelfaudit.settings import get_settings
 
     settings = get_settings()
@@ -29,9 +28,7 @@ def detect(
         Registry.load(settings.models_dir),
         SessionOptions(settings.onnx_providers, settings.onnx_intra_op_threads),
     )
-    detectors = detect_check.load_detectors(
-        cache, DetectOptions(confidence=settings.detect_confidence, iou=settings.detect_iou)
-    )
+    detectors = detect_check.load_detectors(cache, detect_check.detect_options(settings))
     if detectors is None:
         typer.echo(f"no detector in {settings.models_dir / 'registry.json'}", err=True)
         raise typer.Exit(2)
@@ -60,9 +57,13 @@ def eval_detect(
     ] = None,
     model: Annotated[str, typer.Option("--model", help="registry model name")] = "outlet",
     split: Annotated[str, typer.Option("--split", help="val, train or all")] = "val",
+    tiles: Annotated[
+        int, typer.Option("--tiles", min=1, max=4, help="also detect on an n x n grid of tiles")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """mAP50 and mAP50-95 of a detector, computed the COCO way."""
+    from shelfaudit.errors import InvalidInput
     from shelfaudit.evaluation.detect import evaluate_detector, load_coco
     from shelfaudit.ml.cache import ModelCache
     from shelfaudit.ml.registry import Registry
@@ -75,14 +76,23 @@ def eval_detect(
         Registry.load(settings.models_dir),
         SessionOptions(settings.onnx_providers, settings.onnx_intra_op_threads),
     )
+    if model not in cache.registry.entries:
+        known = ", ".join(sorted(cache.registry.entries)) or "none"
+        typer.echo(f"error: no model {model!r} in the registry (it has: {known})", err=True)
+        raise typer.Exit(2)
     detector = cache.get(model, YoloDetector)
-    report = evaluate_detector(
-        detector,
-        load_coco(coco),
-        images_root=images_root or coco.parent,
-        split=split,
-        analysis_long_side=settings.quality_long_side,
-    )
+    try:
+        report = evaluate_detector(
+            detector,
+            load_coco(coco),
+            images_root=images_root or coco.parent,
+            split=split,
+            analysis_long_side=settings.quality_long_side,
+            tiles=tiles,
+        )
+    except InvalidInput as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
         return

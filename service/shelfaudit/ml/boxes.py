@@ -107,3 +107,39 @@ def nms(
         ious = box_iou(boxes[best : best + 1], boxes[order[1:]])[0]
         order = order[1:][ious <= iou_threshold]
     return np.asarray(keep, dtype=np.int64)
+
+
+Window = tuple[int, int, int, int]  # left, top, right, bottom in image pixels
+
+
+def tile_windows(width: int, height: int, n: int, overlap: float) -> list[Window]:
+    """An ``n`` x ``n`` grid of windows covering a (W, H) image, neighbours sharing
+    ``overlap`` of a window's side, so an object cut by one window's edge is whole in the
+    next (up to that size)."""
+    if n < 1 or not 0 <= overlap < 1:
+        raise ValueError(f"need n >= 1 and 0 <= overlap < 1, got {n}, {overlap}")
+
+    def spans(length: int) -> list[tuple[int, int]]:
+        side = length / (n - (n - 1) * overlap)
+        step = side * (1 - overlap)
+        return [(round(i * step), min(length, round(i * step + side))) for i in range(n)]
+
+    return [(x0, y0, x1, y1) for y0, y1 in spans(height) for x0, x1 in spans(width)]
+
+
+def cut_by_window(
+    xyxy: NDArray[np.float32], window: Window, *, width: int, height: int, margin: float = 2.0
+) -> NDArray[np.bool_]:
+    """Boxes (in image pixels) that touch an edge of ``window`` lying inside the image: the
+    window cut those objects, so their boxes are partial."""
+    left, top, right, bottom = window
+    cut = np.zeros(len(xyxy), dtype=bool)
+    if left > 0:
+        cut |= xyxy[:, 0] <= left + margin
+    if top > 0:
+        cut |= xyxy[:, 1] <= top + margin
+    if right < width:
+        cut |= xyxy[:, 2] >= right - margin
+    if bottom < height:
+        cut |= xyxy[:, 3] >= bottom - margin
+    return cut

@@ -4,6 +4,11 @@ preprocess (letterbox, RGB float CHW) -> inference -> postprocess (decode, class
 scale back to the original photo), each stage timed. The ONNX graph's output is
 ultralytics' ``(1, 4 + C, A)``: per anchor ``cx, cy, w, h`` in letterboxed pixels, then one
 sigmoid score per class.
+
+Tiling (``DetectOptions.tiles`` n > 1): the whole image and an n x n grid of overlapping
+tiles are each detected at the model's input size, so small objects are seen n times
+larger; boxes a tile cut are dropped (the whole image or the neighbouring tile has them
+whole) and the rest merged by class-aware NMS. It costs n * n + 1 inferences.
 """
 
 from __future__ import annotations
@@ -16,7 +21,15 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 
 from shelfaudit.domain.detections import Detections
-from shelfaudit.ml.boxes import Letterbox, letterbox, nms, unletterbox, xywh_to_xyxy
+from shelfaudit.ml.boxes import (
+    Letterbox,
+    cut_by_window,
+    letterbox,
+    nms,
+    tile_windows,
+    unletterbox,
+    xywh_to_xyxy,
+)
 from shelfaudit.ml.registry import ModelEntry
 
 
@@ -25,6 +38,8 @@ class DetectOptions:
     confidence: float = 0.25
     iou: float = 0.6
     max_det: int = 300
+    tiles: int = 1  # n: also detect on an n x n grid of tiles (1: the whole image only)
+    tile_overlap: float = 0.2  # share of a tile's side that neighbouring tiles share
 
 
 @dataclass
@@ -75,6 +90,17 @@ def decode_output(
     )
 
 
+def merge(parts: list[Detections], options: DetectOptions) -> Detections:
+    """Detections of overlapping passes over one image, duplicates removed by class-aware
+    NMS (the most confident box of each object stays)."""
+    names = parts[0].class_names
+    xyxy = np.concatenate([p.xyxy for p in parts]).reshape(-1, 4).astype(np.float32)
+    confidence = np.concatenate([p.confidence for p in parts]).astype(np.float32)
+    class_id = np.concatenate([p.class_id for p in parts]).astype(np.int64)
+    kept = nms(xyxy, confidence, class_id, iou_threshold=options.iou, max_det=options.max_det)
+    return Detections(xyxy[kept], confidence[kept], class_id[kept], names)
+
+
 class YoloDetector:
     """A loaded detector: its session, classes and input size from the registry entry."""
 
@@ -94,6 +120,26 @@ class YoloDetector:
     ) -> Detections:
         """Detect on an upright RGB image; boxes come back in its pixel coordinates."""
         timings = timings or Timings()
+        whole = self._detect_once(image, options, timings)
+        if options.tiles <= 1:
+            return whole
+        height, width = image.shape[:2]
+        parts = [whole]
+        for window in tile_windows(width, height, options.tiles, options.tile_overlap):
+            left, top, right, bottom = window
+            tile = np.ascontiguousarray(image[top:bottom, left:right])
+            found = self._detect_once(tile, options, timings)
+            xyxy = found.xyxy + np.array([left, top, left, top], np.float32)
+            found = Detections(xyxy, found.confidence, found.class_id, found.class_names)
+            parts.append(found[~cut_by_window(xyxy, window, width=width, height=height)])
+        started = time.perf_counter()
+        merged = merge(parts, options)
+        timings.postprocess_ms += (time.perf_counter() - started) * 1000
+        return merged
+
+    def _detect_once(
+        self, image: NDArray[np.uint8], options: DetectOptions, timings: Timings
+    ) -> Detections:
         started = time.perf_counter()
         tensor, box = to_input(image, self.imgsz)
         inferred = time.perf_counter()

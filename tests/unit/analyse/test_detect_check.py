@@ -12,6 +12,7 @@ from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.registry import Registry
 from shelfaudit.ml.sessions import SessionOptions
 from shelfaudit.ml.yolo import DetectOptions
+from shelfaudit.settings import Settings
 from tests.fake_models import constant_detector, prediction, write_registry
 
 OUTLET = ["heineken", "tiger", "beer_can"]
@@ -69,3 +70,21 @@ def test_no_detectors_in_the_registry(tmp_path: Path) -> None:
     (tmp_path / "registry.json").write_text('{"models": {}}')
     cache = ModelCache(Registry.load(tmp_path), SessionOptions())
     assert detect.load_detectors(cache, DetectOptions()) is None
+
+
+def test_tiles_apply_to_the_outlet_model_and_name_the_pipeline(tmp_path: Path) -> None:
+    options = DetectOptions(confidence=0.25, tiles=2)
+    detectors = detect.load_detectors(models(tmp_path), options)
+    assert detectors is not None
+
+    result = detect.run(np.zeros((100, 200, 3), np.uint8), original_width=2000, detectors=detectors)
+
+    assert len(result.rows) == 2  # shelf rows: one pass over the whole photo
+    assert detect.versions(detectors) == "detect-1+outlet-test+shelves-test+tiles2"
+
+
+def test_detect_options_come_from_settings() -> None:
+    settings = Settings(detect_confidence=0.3, detect_tiles=3, detect_tile_overlap=0.25)
+    assert detect.detect_options(settings) == DetectOptions(
+        confidence=0.3, iou=0.6, tiles=3, tile_overlap=0.25
+    )

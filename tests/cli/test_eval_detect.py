@@ -1,0 +1,92 @@
+"""``shelfaudit eval detect`` as a user runs it: the shipped shelf-row model on a COCO file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PIL import Image
+from typer.testing import CliRunner
+
+from shelfaudit.cli.main import app
+from tests.factories import shelf_photos
+
+
+def coco_of_shelf_photos(path: Path, n: int = 3, category: str = "shelf") -> Path:
+    """A COCO file for the first ``n`` sku110k_shelves photos, from their YOLO labels."""
+    images, annotations = [], []
+    for image_id, photo in enumerate(shelf_photos(n), start=1):
+        with Image.open(photo) as opened:
+            width, height = opened.size
+        images.append({"id": image_id, "file_name": str(photo), "width": width, "height": height})
+        label = photo.parent.parent / "labels" / f"{photo.stem}.txt"
+        for line in label.read_text().splitlines():
+            _, cx, cy, w, h = (float(v) for v in line.split())
+            box = [(cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height]
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": image_id,
+                    "category_id": 1,
+                    "bbox": box,
+                    "area": box[2] * box[3],
+                    "iscrowd": 0,
+                }
+            )
+    coco = {
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": 1, "name": category}],
+    }
+    path.write_text(json.dumps(coco))
+    return path
+
+
+def test_eval_detect_prints_map_per_class_as_json(tmp_path: Path) -> None:
+    coco = coco_of_shelf_photos(tmp_path / "shelves.json")
+
+    result = CliRunner().invoke(
+        app, ["eval", "detect", "--coco", str(coco), "--images-root", "/", "--model", "shelves",
+              "--split", "all", "--json"],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == {"model", "n_images", "map50", "map50_95", "per_class"}
+    assert report["model"].startswith("shelves-")
+    assert report["n_images"] == 3
+    assert set(report["per_class"]) == {"shelf"}
+    assert report["map50"] > 0.5
+    assert 0 < report["map50_95"] <= report["map50"]
+
+
+def test_eval_detect_with_tiles_names_them(tmp_path: Path) -> None:
+    coco = coco_of_shelf_photos(tmp_path / "shelves.json", n=1)
+
+    result = CliRunner().invoke(
+        app, ["eval", "detect", "--coco", str(coco), "--images-root", "/", "--model", "shelves",
+              "--split", "all", "--tiles", "2", "--json"],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["model"].endswith("+tiles2")
+
+
+def test_eval_detect_refuses_categories_the_model_does_not_know(tmp_path: Path) -> None:
+    coco = coco_of_shelf_photos(tmp_path / "other.json", n=1, category="fridge")
+
+    result = CliRunner().invoke(
+        app, ["eval", "detect", "--coco", str(coco), "--images-root", "/", "--model", "shelves"]
+    )
+
+    assert result.exit_code == 2
+    assert "COCO category 'fridge' is not a class of shelves-" in result.stderr
+
+
+def test_eval_detect_names_the_models_there_are(tmp_path: Path) -> None:
+    coco = coco_of_shelf_photos(tmp_path / "shelves.json", n=1)
+
+    result = CliRunner().invoke(app, ["eval", "detect", "--coco", str(coco), "--model", "nope"])
+
+    assert result.exit_code == 2
+    assert "no model 'nope' in the registry" in result.stderr
