@@ -176,6 +176,11 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Addresses of the reverse proxies whose X-Forwarded-For / -Proto the API believes
+    # (comma-separated IPs or networks, "*" for any). Behind a proxy at another address, set it
+    # to that proxy: otherwise every caller appears as the proxy, and the per-address login
+    # limit locks everyone out together.
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Self:

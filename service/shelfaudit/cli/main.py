@@ -69,7 +69,13 @@ def serve(
         f"ShelfAudit on http://{host or settings.host}:{port or settings.port} "
         f"(docs at /docs); data in {settings.data_dir}"
     )
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
 
 
 @app.command()
