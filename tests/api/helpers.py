@@ -45,11 +45,11 @@ def create_person(client: TestClient, role: Role, username: str | None = None) -
     return username
 
 
-def session_headers(client: TestClient, role: Role) -> dict[str, str]:
+def session_headers(client: TestClient, role: Role, username: str | None = None) -> dict[str, str]:
     """Headers of a logged-in browser of a new person with ``role`` (cookie + CSRF token)."""
     from shelfaudit.store.tables import User
 
-    username = create_person(client, role)
+    username = create_person(client, role, username)
     with runtime_of(client).sessions() as session:
         user = session.query(User).filter_by(username=username).one()
         token = open_session(session, user=user, ttl=timedelta(hours=1))

@@ -95,6 +95,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/rule-sets/{rule_set_id}/{version}/activate"): ADMIN,
     ("POST", "/v1/rule-sets/{rule_set_id}/{version}/simulate"): ADMIN,
     ("GET", "/rule-sets"): ADMIN,
+    # admins: the audit trail
+    ("GET", "/v1/audit"): ADMIN,
     # ML engineers: labels
     ("GET", "/v1/labels/export"): EXPORTER,
     ("GET", "/labels"): EXPORTER,

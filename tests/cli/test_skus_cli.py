@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -13,6 +14,7 @@ from shelfaudit.analyse.sku import load_embedder as catalogue_embedder
 from shelfaudit.cli.main import app
 from shelfaudit.cli.skus import grocery_classes
 from shelfaudit.results.sku_gallery import CatalogueGallery
+from shelfaudit.review.audit import recent_events
 from shelfaudit.runtime import build_runtime
 from shelfaudit.settings import get_settings
 from shelfaudit.store.catalogue import list_packshots
@@ -83,6 +85,43 @@ def test_add_a_sku_with_packshots_then_list_it(data_dir: Path, tmp_path: Path) -
     assert table.stdout.split("\t")[:3] == ["Arla-Standard-Milk", "Arla Standard Milk", "Arla"]
 
 
+def catalogue_events(data_dir: Path) -> list[tuple[str, str, str, Any, Any]]:
+    """(actor, action, subject, before, after) of every event in the data dir's trail."""
+    runtime = build_runtime(embedded_settings(data_dir, models_dir=get_settings().models_dir))
+    try:
+        with runtime.sessions() as session:
+            events = recent_events(session)
+    finally:
+        runtime.close()
+    return [(e.actor, e.action, e.subject, e.before, e.after) for e in events]
+
+
+def test_add_writes_its_sku_and_packshots_to_the_audit_trail(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    front = tmp_path / "front.jpg"
+    front.write_bytes(packshot_jpeg(1))
+
+    added = shelfaudit(
+        "skus", "add", "Arla-Standard-Milk", "--name", "Arla Standard Milk", "--brand", "Arla",
+        "--packshot", str(front), "--packshot", str(front),
+    )  # fmt: skip
+
+    assert added.exit_code == 0, added.output
+    runtime = build_runtime(embedded_settings(data_dir, models_dir=get_settings().models_dir))
+    try:
+        with runtime.sessions() as session:
+            (packshot,) = list_packshots(session, sku_id="Arla-Standard-Milk")
+    finally:
+        runtime.close()
+    milk = {"name": "Arla Standard Milk", "brand": "Arla", "barcode": None, "active": True}
+    added_packshots = {"packshots": [{"id": packshot.id, "sha256": packshot.sha256}]}
+    assert catalogue_events(data_dir) == [
+        ("cli", "sku_create", "sku Arla-Standard-Milk", None, milk),
+        ("cli", "packshot_add", "sku Arla-Standard-Milk", None, added_packshots),
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -122,6 +161,12 @@ def test_import_grocery_makes_one_sku_per_class_and_is_safe_to_repeat(
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout) == {"skus_created": 3, "packshots_added": 3, "embedded": 3}
     assert json.loads(again.stdout) == {"skus_created": 0, "packshots_added": 0, "embedded": 0}
+    actions = [event[:3] for event in catalogue_events(data_dir)]
+    assert actions == [  # one run's worth: the second run changed nothing
+        ("cli", action, f"sku {sku_id}")
+        for sku_id in ("Golden-Delicious", "Arla-Standard-Milk", "Cucumber")
+        for action in ("sku_create", "packshot_add")
+    ]
     skus = {s["sku_id"]: s for s in listed()}
     assert {k: (s["name"], s["brand"], s["packshots"]) for k, s in skus.items()} == {
         "Arla-Standard-Milk": ("Arla Standard Milk", "Arla", 1),

@@ -13,6 +13,7 @@ from shelfaudit import __version__
 from shelfaudit.api import errors
 from shelfaudit.api.body_limit import BodyLimitMiddleware
 from shelfaudit.api.routes import (
+    audit,
     health,
     labels,
     master_data,
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos.router)
     app.include_router(overlay.router)
     app.include_router(master_data.router)
-    for router in (standards, skus, review, payouts, rule_sets, labels):
+    for router in (standards, skus, review, payouts, rule_sets, labels, audit):
         app.include_router(router.router)
     for pages in (pages_auth, pages_review, pages_payouts):
         app.include_router(pages.router)

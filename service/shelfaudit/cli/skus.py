@@ -2,6 +2,7 @@
 
 They work on the database and object store the settings name (migrating the embedded
 SQLite first), embedding packshots at once when the models folder has an SKU embedder.
+Each change is appended to the audit trail with the actor ``cli``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import ValidationError
 
+from shelfaudit.cli.accounts import CLI_ACTOR
 from shelfaudit.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ def _fail(message: str) -> typer.Exit:
 def _add_packshots(runtime: Runtime, sku_id: str, paths: list[Path]) -> tuple[int, int]:
     """(packshots new to the SKU, of which embedded)."""
     from shelfaudit.analyse.sku import load_embedder
+    from shelfaudit.review.catalogue_audit import record_packshots_added
     from shelfaudit.upload.packshots import PackshotFile, accept_packshots
 
     files = [PackshotFile(path.name, path.read_bytes()) for path in paths]
@@ -58,6 +61,7 @@ def _add_packshots(runtime: Runtime, sku_id: str, paths: list[Path]) -> tuple[in
         max_bytes=runtime.settings.max_upload_bytes,
         max_pixels=runtime.settings.max_pixels,
     )
+    record_packshots_added(runtime.sessions, actor=CLI_ACTOR, sku_id=sku_id, accepted=accepted)
     new = [a for a in accepted if a.created]
     return len(new), sum(a.packshot.embedded for a in new)
 
@@ -88,6 +92,7 @@ def add_command(
     ] = None,
 ) -> None:
     """Add a SKU, with its packshots; recognisable in the next audit."""
+    from shelfaudit.review.catalogue_audit import record_sku_created
     from shelfaudit.store.catalogue import create_sku
     from shelfaudit.store.sku_schemas import SkuCreate
 
@@ -100,7 +105,8 @@ def add_command(
             # Refuse a bad packshot before the SKU exists, so a failed add leaves nothing.
             _check_files(runtime, packshot or [])
             with runtime.sessions.begin() as session:
-                create_sku(session, data=data)
+                row = create_sku(session, data=data)
+                record_sku_created(session, actor=CLI_ACTOR, row=row)
             added, embedded = _add_packshots(runtime, sku_id, packshot) if packshot else (0, 0)
         except InvalidInput as exc:
             raise _fail(exc.message) from exc
@@ -171,6 +177,7 @@ def import_grocery_command(
 
     Safe to run again: existing SKUs are kept, packshots already there are not added twice.
     """
+    from shelfaudit.review.catalogue_audit import record_sku_created
     from shelfaudit.store.catalogue import create_sku, find_sku
     from shelfaudit.store.sku_schemas import SkuCreate
 
@@ -183,7 +190,8 @@ def import_grocery_command(
                 with runtime.sessions.begin() as session:
                     if find_sku(session, sku_id=item.sku_id) is None:
                         data = SkuCreate(sku_id=item.sku_id, name=item.name, brand=item.brand)
-                        create_sku(session, data=data)
+                        row = create_sku(session, data=data)
+                        record_sku_created(session, actor=CLI_ACTOR, row=row)
                         created += 1
                 added, done = _add_packshots(runtime, item.sku_id, [item.packshot])
             except InvalidInput as exc:

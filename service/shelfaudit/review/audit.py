@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
@@ -51,7 +51,22 @@ def events_for_photo(session: Session, photo_id: int, *, limit: int = 100) -> li
     return list(session.scalars(query))
 
 
-def recent_events(session: Session, *, after_id: int = 0, limit: int = 200) -> list[AuditEvent]:
-    """Oldest first from ``after_id``: the trail as an export reads it."""
-    query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id).limit(limit)
-    return list(session.scalars(query))
+def recent_events(
+    session: Session,
+    *,
+    after_id: int = 0,
+    limit: int = 200,
+    action: str | None = None,
+    subject_prefix: str | None = None,
+) -> list[AuditEvent]:
+    """Oldest first from ``after_id``: the trail as an export reads it; ``action`` keeps one
+    kind of event, ``subject_prefix`` those whose subject starts so ("sku " for the SKU
+    catalogue, "sku Arla-Standard-Milk" for one SKU)."""
+    query = select(AuditEvent).where(AuditEvent.id > after_id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if subject_prefix:
+        # Not LIKE: SQLite's ignores case, PostgreSQL's does not; this is exact on both.
+        head = func.substr(AuditEvent.subject, 1, len(subject_prefix))
+        query = query.where(head == subject_prefix)
+    return list(session.scalars(query.order_by(AuditEvent.id).limit(limit)))

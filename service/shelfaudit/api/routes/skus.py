@@ -1,7 +1,8 @@
 """The SKU catalogue: admins add products and their packshots; every known caller reads.
 
 A packshot is embedded as it is uploaded (when the service has an embedding model), so the
-next photo analysed recognises the product: no retraining, no restart.
+next photo analysed recognises the product: no retraining, no restart. Every change is
+appended to the audit trail (``review.catalogue_audit``) with the admin who made it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,13 @@ from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from shelfaudit.analyse.sku import load_embedder
 from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.security import AdminOnly, AnyCaller
+from shelfaudit.review.catalogue_audit import (
+    record_packshot_deleted,
+    record_packshots_added,
+    record_sku_changed,
+    record_sku_created,
+    sku_state,
+)
 from shelfaudit.store.catalogue import (
     create_sku,
     deactivate_sku,
@@ -47,8 +55,9 @@ ACTIVE = {SkuState.active: True, SkuState.inactive: False, SkuState.any: None}
     response_model=SkuPublic,
     responses={409: {"description": "sku_id or barcode taken"}, 422: {"description": "invalid"}},
 )
-def post_sku(session: SessionDep, _: AdminOnly, body: SkuCreate) -> SkuPublic:
+def post_sku(session: SessionDep, admin: AdminOnly, body: SkuCreate) -> SkuPublic:
     row = create_sku(session, data=body)
+    record_sku_created(session, actor=admin, row=row)
     session.commit()
     return SkuPublic.model_validate(row)
 
@@ -77,16 +86,22 @@ def get_one_sku(session: SessionDep, _: AnyCaller, sku_id: SkuIdPath) -> SkuDeta
 
 
 @router.patch("/{sku_id}", response_model=SkuPublic)
-def patch_sku(session: SessionDep, _: AdminOnly, sku_id: SkuIdPath, body: SkuUpdate) -> SkuPublic:
+def patch_sku(
+    session: SessionDep, admin: AdminOnly, sku_id: SkuIdPath, body: SkuUpdate
+) -> SkuPublic:
+    before = sku_state(get_sku(session, sku_id=sku_id))
     row = update_sku(session, sku_id=sku_id, data=body)
+    record_sku_changed(session, actor=admin, action="sku_update", before=before, row=row)
     session.commit()
     return SkuPublic.model_validate(row)
 
 
 @router.delete("/{sku_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_sku(session: SessionDep, _: AdminOnly, sku_id: SkuIdPath) -> Response:
+def delete_sku(session: SessionDep, admin: AdminOnly, sku_id: SkuIdPath) -> Response:
     """Deactivate: no longer recognised; the SKU, its packshots and past results stay."""
-    deactivate_sku(session, sku_id=sku_id)
+    before = sku_state(get_sku(session, sku_id=sku_id))
+    row = deactivate_sku(session, sku_id=sku_id)
+    record_sku_changed(session, actor=admin, action="sku_deactivate", before=before, row=row)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -105,7 +120,7 @@ def delete_sku(session: SessionDep, _: AdminOnly, sku_id: SkuIdPath) -> Response
 )
 def post_packshots(
     runtime: RuntimeDep,
-    _: AdminOnly,
+    admin: AdminOnly,
     response: Response,
     sku_id: SkuIdPath,
     files: Annotated[list[UploadFile], File(description="one or more images, JPEG/PNG/WebP")],
@@ -124,6 +139,7 @@ def post_packshots(
         max_bytes=limit,
         max_pixels=runtime.settings.max_pixels,
     )
+    record_packshots_added(runtime.sessions, actor=admin, sku_id=sku_id, accepted=accepted)
     if not any(a.created for a in accepted):
         response.status_code = status.HTTP_200_OK
     return [PackshotAccepted.of(a.packshot, created=a.created) for a in accepted]
@@ -144,9 +160,11 @@ def get_packshot_image(
 
 @router.delete("/{sku_id}/packshots/{packshot_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_one_packshot(
-    session: SessionDep, _: AdminOnly, sku_id: SkuIdPath, packshot_id: int
+    session: SessionDep, admin: AdminOnly, sku_id: SkuIdPath, packshot_id: int
 ) -> Response:
     """No longer recognised from this picture; the next analysis no longer compares with it."""
+    row = get_packshot(session, sku_id=sku_id, packshot_id=packshot_id)
+    record_packshot_deleted(session, actor=admin, row=row)
     delete_packshot(session, sku_id=sku_id, packshot_id=packshot_id)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
