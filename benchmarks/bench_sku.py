@@ -187,13 +187,13 @@ def main() -> int:
     batches = [crops[i : i + BATCH] for i in range(0, len(crops) - BATCH + 1, BATCH)] or [crops]
     stages: dict[str, list[float]] = {
         "embed_batch1": [
-            ms for c in crops for ms in per_item_ms(lambda c=c: embedder.embed([c]), 1, 1)
+            ms for c in crops for ms in per_item_ms(lambda c=c: embedder.embed_queries([c]), 1, 1)
         ],
         "embed_batch32": [
             ms
             for _ in range(args.rounds)
             for b in batches
-            for ms in per_item_ms(lambda b=b: embedder.embed(b), len(b), 1)
+            for ms in per_item_ms(lambda b=b: embedder.embed_queries(b), len(b), 1)
         ],
     }
 
@@ -227,7 +227,9 @@ def main() -> int:
 
     providers = embedder.session.get_providers()
     print(
-        f"{embedder.version} at {embedder.size} px, {embedder.dim}-d; {len(crops)} crops; "
+        f"{embedder.version} at {embedder.size} px, {embedder.dim}-d"
+        f"{', crops with their mirror image' if embedder.mirror_queries else ''}; "
+        f"{len(crops)} crops; "
         f"{args.threads} ONNX threads, {providers[0]}; BLAS threads "
         f"{os.environ.get('OPENBLAS_NUM_THREADS') or os.environ.get('OMP_NUM_THREADS') or 'all'}"
     )

@@ -44,14 +44,12 @@ NAME = "sku_embedder"
 UNKNOWN_REJECTED = 0.5  # share of absent products the threshold leaves unknown
 
 
-def load_embedder(path: Path, version: str, size: int, dim: int) -> Embedder:
+def load_embedder(path: Path, version: str, size: int, dim: int, *, mirror: bool) -> Embedder:
+    meta: dict[str, Any] = {"input_size": size, "dim": dim}
+    if mirror:
+        meta["query_views"] = "mirror"
     entry = ModelEntry(
-        name=NAME,
-        file=path.name,
-        sha256="0" * 64,
-        version=version,
-        task="embed",
-        meta={"input_size": size, "dim": dim},
+        name=NAME, file=path.name, sha256="0" * 64, version=version, task="embed", meta=meta
     )
     so = ort.SessionOptions()
     so.intra_op_num_threads = 2
@@ -168,6 +166,11 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--params", type=int, default=0)
     parser.add_argument("--command", default="python -m training.sku.train --epochs 30 --size 96")
+    parser.add_argument(
+        "--no-mirror-queries",
+        action="store_true",
+        help="embed queries as they are (by default each is averaged with its mirror image)",
+    )
     args = parser.parse_args()
     root = args.root.resolve()
 
@@ -175,7 +178,8 @@ def main() -> None:
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"sku-embedder-{args.version}.onnx"
     shutil.copyfile(args.onnx, target)
-    embedder = load_embedder(target, args.version, args.size, args.dim)
+    mirror = not args.no_mirror_queries
+    embedder = load_embedder(target, args.version, args.size, args.dim, mirror=mirror)
     load = photo_loader(1024, 50_000_000)
     reports = {
         kind.value: evaluate_split(
@@ -220,7 +224,8 @@ def main() -> None:
             "val_top1_iconic": reports["iconic"]["top1"],
             "val_top5_iconic": reports["iconic"]["top5"],
             "val_top1_train": reports["train"]["top1"],
-        },
+        }
+        | ({"query_views": "mirror"} if mirror else {}),
     }
     registry_path.write_text(json.dumps(registry, indent=2) + "\n")
     print(

@@ -119,7 +119,7 @@ def embed_files(
     """(len(paths), dim) unit vectors; photos are read a batch at a time to bound memory."""
     out = [np.zeros((0, embedder.dim), np.float32)]
     for start in range(0, len(paths), BATCH):
-        out.append(embedder.embed([load(p) for p in paths[start : start + BATCH]]))
+        out.append(embedder.embed_queries([load(p) for p in paths[start : start + BATCH]]))
     return np.concatenate(out)
 
 

@@ -260,7 +260,7 @@ def test_models_come_from_the_registry_with_their_threshold(tmp_path: Path) -> N
     models = sku.load_models(cache, lambda: None)
     assert models is not None
     assert (models.embedder.size, models.embedder.dim, models.min_similarity) == (32, 16, 0.81)
-    assert models.version == "sku-1+sku_embedder-test"
+    assert models.version == "sku-2+sku_embedder-test"
 
     (tmp_path / "registry.json").write_text('{"models": {}}')
     empty = ModelCache(Registry.load(tmp_path), SessionOptions())
