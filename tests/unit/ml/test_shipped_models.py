@@ -19,7 +19,7 @@ from shelfaudit.ml.packshot import embed_packshots
 from shelfaudit.ml.registry import Registry
 from shelfaudit.ml.sessions import SessionOptions
 from shelfaudit.ml.yolo import DetectOptions
-from tests.factories import ORIGINALS
+from tests.factories import DATASETS, ORIGINALS
 
 MODELS = Path(__file__).resolve().parents[3] / "models"
 
@@ -31,7 +31,57 @@ def detectors() -> detect.Detectors:
     )
     assert found is not None
     assert found.shelves is not None
+    assert found.outlet is not None
     return found
+
+
+OUTLET_VAL_PHOTO = (
+    DATASETS / "heineken_displays" / "images"
+    / "66502444_1706866817116_jpg.rf.0301e40c687f20c2bc4cf51ec0a421cb.jpg"
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("photo", "counts", "top"),
+    [
+        # A val outlet photo (640 x 640): cartons stacked by a Tiger display.
+        (
+            OUTLET_VAL_PHOTO,
+            {"beer_carton": 5, "tiger": 1},
+            ("beer_carton", [416.1, 303.8, 527.3, 368.7]),
+        ),
+        # A supermarket shelf (4096 x 2304 landscape): one false ice bucket, pinned as one.
+        (
+            ORIGINALS / "train_2961.jpg",
+            {"ice_bucket": 1},
+            ("ice_bucket", [2149.1, 1688.8, 2953.7, 2296.7]),
+        ),
+        # The same kind of shelf in portrait (2340 x 4160): nothing above the threshold.
+        (ORIGINALS / "train_2968.jpg", {}, None),
+    ],
+    ids=["outlet-val", "shelf-landscape", "shelf-portrait"],
+)  # fmt: skip
+def test_outlet_objects_on_real_photos(
+    detectors: detect.Detectors,
+    photo: Path,
+    counts: dict[str, int],
+    top: tuple[str, list[float]] | None,
+) -> None:
+    decoded = decode(photo.read_bytes(), target_long_side=1024, max_pixels=10**8)
+    result = detect.run(decoded.rgb, original_width=decoded.result.width, detectors=detectors)
+    assert result.models["outlet"] == detectors.outlet.version  # type: ignore[union-attr]
+    assert result.counts == counts
+    if top is None:
+        assert result.boxes == []
+        return
+    best = max(result.boxes, key=lambda b: b.confidence)
+    assert best.class_name == top[0]
+    np.testing.assert_allclose(best.xyxy, top[1], atol=2.0)
+    assert all(
+        0 <= v <= max(decoded.result.width, decoded.result.height)
+        for b in result.boxes
+        for v in b.xyxy
+    )
 
 
 @pytest.mark.parametrize(
