@@ -2,7 +2,7 @@
 local-feature stage.
 
 Run: .venv/bin/python benchmarks/bench_dedup_index.py [--sizes 1000000 10000000]
-     [--queries 2000] [--radius 31] [--layout auto] [--local] [--json]
+     [--queries 2000] [--radius 31] [--layout auto] [--local] [--keypoints] [--json]
 
 Index: N synthetic photos (uniform random PDQ, pHash, dHash, generated with numpy) are
 indexed; a tail of recent rows (half the fold size) is left unfolded, as a live index has
@@ -19,6 +19,13 @@ stored size per photo, reading stored features back, and verification of an unre
 candidate (most of them: one faiss k-NN, rejected) and of a cropped, rotated copy (both
 directions, RANSAC, aligned-thumbnail similarity); the worst case of one photo is
 ``--candidates`` unrelated candidates read from storage.
+
+Keypoint postings (``--keypoints``): N photos with 96 keys each, built directly as the CSR
+table the index holds (keys uniform over 2**24: real ORB keys are skewed, which lengthens
+some postings; ``--max-posting`` caps them as the service does). Each query is the keys of
+500 ORB descriptors, probed with their one-bit neighbours (12,500 lookups) as the service
+does, or not (``probe: false``); a planted photo shares 20 of them and must come first.
+Reports memory and p50/p95/p99 of the vote and top-k selection.
 
 Uniform random codes are the worst case for bucket sizes of 16-bit chunks and the best
 case for 21-bit ones; real PDQ bits are balanced per photo (median threshold), so buckets
@@ -244,6 +251,54 @@ def bench_local(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def bench_keypoints(n: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Vote latency and memory of the keypoint postings at ``n`` photos."""
+    from shelfaudit.index.keypoint_keys import KEYS_PER_PHOTO, N_KEYS, probe_keys
+    from shelfaudit.index.keypoint_postings import KeypointPostings
+
+    rng = np.random.default_rng(11)
+    before = rss_mb()
+    started = time.perf_counter()
+    counts = rng.poisson(n * KEYS_PER_PHOTO / N_KEYS, size=N_KEYS)
+    offsets = np.zeros(N_KEYS + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    rows = rng.integers(0, n, size=int(offsets[-1]), dtype=np.uint32)
+    postings = KeypointPostings(n_base=n, offsets=offsets, rows=rows)
+    build_s = time.perf_counter() - started
+    planted = n // 2
+    out: dict[str, Any] = {
+        "photos": n,
+        "postings": int(offsets[-1]),
+        "build_s": round(build_s, 1),
+        "index_mb": round(postings.nbytes() / 2**20, 1),
+        "rss_added_mb": round(rss_mb() - before, 1),
+    }
+    for probe in (True, False):
+        ms, first = [], 0
+        for _ in range(max(1, args.queries // 10)):
+            query = np.unique(rng.integers(0, N_KEYS, size=500, dtype=np.uint32))
+            # The planted photo holds 20 of the query's keys (appended to their postings).
+            shared = query[:20]
+            keys = probe_keys(query) if probe else query
+            t = time.perf_counter()
+            votes = postings.vote(keys, max_posting=args.max_posting)
+            extra = np.full(len(shared), planted, np.int64)
+            all_rows = np.concatenate([votes.rows, extra])
+            all_votes = np.concatenate([votes.votes, np.ones(len(shared), np.int64)])
+            ids, inverse = np.unique(all_rows, return_inverse=True)
+            total = np.bincount(inverse, weights=all_votes).astype(np.int64)
+            top = ids[np.lexsort((ids, -total))[:4]]
+            ms.append((time.perf_counter() - t) * 1000)
+            first += int(top[0] == planted)
+        out["probe" if probe else "exact"] = {
+            "lookups": int(len(probe_keys(query)) if probe else len(query)),
+            "ms": percentiles(ms),
+            "planted_first": round(first / len(ms), 3),
+        }
+    del postings, rows, offsets
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
@@ -257,16 +312,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--candidates", type=int, default=40, help="verifications per photo (dup_verify_max)"
     )
+    parser.add_argument(
+        "--keypoints", action="store_true", help="also time the keypoint postings at --sizes"
+    )
+    parser.add_argument("--max-posting", type=int, default=50_000)
+    parser.add_argument("--no-hashes", action="store_true", help="skip the hash index")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
     results: dict[str, Any] = {"index": []}
-    for n in args.sizes:
+    for n in [] if args.no_hashes else args.sizes:
         result = bench_index(n, args)
         results["index"].append(result)
         if not args.json:
             print(json.dumps(result), flush=True)
         gc.collect()
+    if args.keypoints:
+        results["keypoints"] = []
+        for n in args.sizes:
+            result = bench_keypoints(n, args)
+            results["keypoints"].append(result)
+            if not args.json:
+                print(json.dumps({"keypoints": result}), flush=True)
+            gc.collect()
     if args.local:
         results["local"] = bench_local(args)
         if not args.json:

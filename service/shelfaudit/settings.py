@@ -112,7 +112,9 @@ class Settings(BaseSettings):
     # (benchmarks/bench_dedup_index.py). A match needs pdq_max_distance, or dup_vote_pdq with
     # pHash and dHash within theirs. Local features (ORB + RANSAC: dup_min_inliers, then the
     # aligned pictures must correlate, dup_min_similarity) verify the nearest unmatched
-    # candidates, a store's and a rep's latest photos, and the latest photos of anyone.
+    # candidates, the dup_verify_keypoint photos sharing most keypoint keys (at least
+    # dup_keypoint_min_votes: what finds crops and tilted copies from anyone), a store's
+    # and a rep's latest photos, and the latest photos of anyone.
     dup_index_radius: int = Field(default=31, ge=0, le=64)
     dup_vote_pdq: int = Field(default=40, ge=0, le=256)
     dup_index_save_every: int = Field(default=50_000, ge=1)
@@ -122,6 +124,8 @@ class Settings(BaseSettings):
     dup_verify_latest: int = Field(default=8, ge=0)
     dup_verify_recent_days: float = Field(default=90.0, gt=0)
     dup_verify_max: int = Field(default=40, ge=0)
+    dup_verify_keypoint: int = Field(default=4, ge=0)
+    dup_keypoint_min_votes: int = Field(default=3, ge=1)
     dup_min_inliers: int = Field(default=20, ge=4)
     dup_min_similarity: float = Field(default=0.93, ge=-1, le=1)
 

@@ -17,7 +17,7 @@ SMALL_RUNS = [
         ["--photos", "1", "--rounds", "1", "--history", "50", "--recent", "2"],
         "analysis_total",
     ),
-    ("bench_dedup_index.py", ["--sizes", "20000", "--queries", "50"], "p95"),
+    ("bench_dedup_index.py", ["--sizes", "20000", "--queries", "50", "--keypoints"], "planted"),
     ("bench_detect.py", ["--photos", "1", "--rounds", "1"], "photos/s"),
     ("bench_recapture.py", ["--photos", "1", "--rounds", "1"], "ms"),
     ("bench_review_queue.py", ["--items", "6000", "--repeat", "1"], "queue page 1"),

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from shelfaudit.domain.checks import HashResult
 
-VERSION = "duplicates-2"  # hash index with dihedral variants, local features
+VERSION = "duplicates-3"  # + keypoint postings (crops, tilts, screenshots from anyone)
 
 
 @dataclass(frozen=True)

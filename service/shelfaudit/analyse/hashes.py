@@ -216,6 +216,24 @@ def content_box(rgb: NDArray[np.uint8]) -> tuple[int, int, int, int] | None:
     return left, top, right, bottom
 
 
+def _inside(
+    rgb: NDArray[np.uint8], small: NDArray[np.uint8], box: tuple[int, int, int, int]
+) -> NDArray[np.uint8]:
+    """The part of ``rgb`` inside ``box``, a box found on its ``small`` copy."""
+    sy, sx = rgb.shape[0] / small.shape[0], rgb.shape[1] / small.shape[1]
+    left, top, right, bottom = box
+    return np.ascontiguousarray(
+        rgb[round(top * sy) : round(bottom * sy), round(left * sx) : round(right * sx)]
+    )
+
+
+def inside_bars(rgb: NDArray[np.uint8]) -> NDArray[np.uint8] | None:
+    """The picture inside flat bars of an RGB image (as ``compute`` trims it), or None."""
+    small = hash_image(rgb)
+    box = content_box(small)
+    return None if box is None else _inside(rgb, small, box)
+
+
 def _plain_hashes(small: NDArray[np.uint8]) -> tuple[str, str, str, int]:
     """pHash, dHash, PDQ and PDQ quality of an image as it is."""
     image = Image.fromarray(small)
@@ -238,13 +256,7 @@ def compute(rgb: NDArray[np.uint8]) -> HashResult:
     pdqs[0], phashes[0], dhashes[0] = pdq, phash, dhash
     box = content_box(small)  # found on the small copy, cut from the larger one
     if box is not None:
-        sy, sx = rgb.shape[0] / small.shape[0], rgb.shape[1] / small.shape[1]
-        left, top, right, bottom = box
-        inner = hash_image(
-            np.ascontiguousarray(
-                rgb[round(top * sy) : round(bottom * sy), round(left * sx) : round(right * sx)]
-            )
-        )
+        inner = hash_image(_inside(rgb, small, box))
         t_phash, t_dhash, t_pdq, _ = _plain_hashes(inner)
         pdqs, phashes, dhashes = [*pdqs, t_pdq], [*phashes, t_phash], [*dhashes, t_dhash]
     return HashResult(

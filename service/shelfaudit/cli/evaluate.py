@@ -56,11 +56,19 @@ def duplicates(
     all_pairs: Annotated[
         bool, typer.Option("--all-pairs", help="also verify every distinct pair (slow)")
     ] = False,
+    same_scene: Annotated[
+        Path | None,
+        typer.Option(
+            "--same-scene",
+            help="CSV a,b of file names showing the same scene (not counted as false matches)",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recall of the duplicate search per transform, and false matches among distinct photos."""
     from shelfaudit.evaluation.duplicates import (
         evaluate_duplicates,
+        read_same_scene,
         report_lines,
         sample,
     )
@@ -73,6 +81,11 @@ def duplicates(
     if not originals:
         typer.echo("no images found", err=True)
         raise typer.Exit(2)
+    try:
+        scenes = read_same_scene(same_scene) if same_scene else None
+    except (OSError, ValueError) as exc:
+        typer.echo(f"cannot read --same-scene: {exc}", err=True)
+        raise typer.Exit(2) from exc
     settings = get_settings()
     report = evaluate_duplicates(
         originals,
@@ -83,6 +96,7 @@ def duplicates(
         layout=layout,
         seed=seed,
         all_pairs=all_pairs,
+        same_scene=scenes,
     )
     if as_json:
         typer.echo(report.model_dump_json(indent=2))

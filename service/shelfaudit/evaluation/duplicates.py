@@ -6,14 +6,18 @@ with their dihedral variants, ORB features), the distinct ones (``--images`` and
 transformed copies of ``--images`` are searched with the production rules
 (``index.search``). Two settings of the second stage are measured:
 
-* ``global``: only the hash index's nearest unmatched candidates are verified, as for a
-  copy submitted by another rep for another store;
+* ``global``: only the index's candidates are verified (the nearest unmatched by PDQ and
+  those sharing most keypoint keys), as for a copy submitted by another rep for another
+  store;
 * ``context``: the copy's rep has ``context`` recent photos, the source among them (the
   common case: a rep re-submits from their own gallery), and those are verified too.
 
 A false match is a distinct photo that matches any other photo under the ``context``
 setting (each gets ``context`` random other photos as its recent history), or a copy that
-matches a photo other than its source.
+matches a photo other than its source. Pairs of files known to show the same scene
+(``same_scene``: a genuine photo and its re-shot from a screen, two shots of one screen
+seconds apart; the recapture set holds such pairs on purpose) are not distinct photos: a
+match between them is counted apart, as found.
 """
 
 from __future__ import annotations
@@ -38,9 +42,11 @@ from shelfaudit.domain.checks import HashResult
 from shelfaudit.errors import InvalidInput
 from shelfaudit.index import features as local
 from shelfaudit.index.hash_index import HashIndex, HashRows
+from shelfaudit.index.keypoint_keys import stored_keys
 from shelfaudit.index.mih import LAYOUTS
 from shelfaudit.index.search import (
     SearchConfig,
+    keypoint_unmatched,
     local_matches,
     nearest_unmatched,
     query_of,
@@ -144,12 +150,19 @@ TRANSFORMS: dict[str, tuple[float, Transform]] = {
 class Fingerprint:
     hashes: HashResult
     features: local.LocalFeatures
+    inside_bars: local.LocalFeatures | None = None
 
 
 def fingerprint(data: bytes) -> Fingerprint:
-    """What the pipeline computes for a photo: hashes, then local features."""
+    """What the pipeline computes for a photo: hashes, then local features (and those of
+    the picture inside flat bars, when it has them)."""
     rgb = decode(data, target_long_side=ANALYSIS_LONG_SIDE, max_pixels=100_000_000).rgb
-    return Fingerprint(hashes.compute(rgb), local.extract(rgb).features)
+    inside = local.extract_inside_bars(rgb)
+    return Fingerprint(
+        hashes.compute(rgb),
+        local.extract(rgb).features,
+        inside.features if inside is not None else None,
+    )
 
 
 def _encode(image: Image.Image, quality: int) -> bytes:
@@ -205,6 +218,9 @@ class DuplicatesReport(BaseModel):
     false_match_photos: int
     false_match_rate: float
     false_match_pairs: list[list[str]]
+    same_scene_listed: int = 0  # pairs given as the same scene
+    same_scene_found: int = 0  # of them, matched by the search
+    same_scene_pairs: list[list[str]] = []
     # Every distinct pair verified by local features (``all_pairs``): as if every photo
     # were among every other's recent photos (one store, one rep).
     all_pairs_checked: int = 0
@@ -253,6 +269,14 @@ def _search(
     by_hash, candidates = search_hashes(history.index, probe.hashes, before_id=None, config=cfg)
     hashed = {m.photo_id for m in by_hash if m.photo_id != exclude}
     nearest = nearest_unmatched(candidates, hashed | {exclude}, cfg.verify_nearest)
+    nearest += keypoint_unmatched(
+        history.index,
+        probe.features,
+        hashed | {exclude} | set(nearest),
+        before_id=None,
+        config=cfg,
+        inside_bars=probe.inside_bars,
+    )
     pool = nearest + [p for p in recent if p not in hashed and p != exclude and p not in nearest]
     outcome = local_matches(probe.features, pool, history.features.get, candidates, cfg)
     return _Outcome(
@@ -285,6 +309,7 @@ def evaluate_duplicates(
     seed: int = 20240611,
     transforms: tuple[str, ...] = tuple(TRANSFORMS),
     all_pairs: bool = False,
+    same_scene: set[frozenset[str]] | None = None,
 ) -> DuplicatesReport:
     """Fingerprint, index, copy and search (see the module's description)."""
     started = time.perf_counter()
@@ -329,7 +354,8 @@ def evaluate_duplicates(
         )
         for t, name in enumerate(transforms)
     }
-    flagged, false_pairs = _false_matches(history, photos, recent, cfg, costs)
+    scenes = same_scene or set()
+    flagged, false_pairs, scene_pairs = _false_matches(history, photos, recent, cfg, costs, scenes)
     pair_matches = _all_pairs(photos, cfg) if all_pairs else []
     in_pairs = {p for pair in pair_matches for p in pair}
     n = len(photos)
@@ -352,6 +378,9 @@ def evaluate_duplicates(
         false_match_photos=flagged,
         false_match_rate=round(flagged / n, 5) if n else 0.0,
         false_match_pairs=false_pairs[:50],
+        same_scene_listed=len(scenes),
+        same_scene_found=len(scene_pairs),
+        same_scene_pairs=[sorted(pair) for pair in sorted(scene_pairs, key=sorted)][:50],
         all_pairs_checked=n * (n - 1) // 2 if all_pairs else 0,
         all_pairs_matched=len(pair_matches),
         all_pairs_photo_rate=round(len(in_pairs) / n, 5) if n and all_pairs else 0.0,
@@ -401,17 +430,39 @@ def _false_matches(
     recent: Callable[[int], list[int]],
     cfg: SearchConfig,
     costs: list[tuple[float, int]],
-) -> tuple[int, list[list[str]]]:
-    """Distinct photos that match another one, and the pairs."""
+    same_scene: set[frozenset[str]],
+) -> tuple[int, list[list[str]], set[frozenset[str]]]:
+    """Distinct photos that match another one, the pairs, and the same-scene pairs
+    matched (by file name; they count as neither)."""
     names = {p.photo_id: str(p.path) for p in photos}
-    flagged, pairs = 0, list[list[str]]()
+    flagged, pairs, scenes = 0, list[list[str]](), set[frozenset[str]]()
     for photo in photos:
         outcome = _search(history, photo.fingerprint, recent(0), photo.photo_id, cfg)
         costs.append((outcome.ms, outcome.count))
-        others = sorted(outcome.matched(context=True) - {photo.photo_id})
+        others = []
+        for other in sorted(outcome.matched(context=True) - {photo.photo_id}):
+            pair = frozenset((photo.path.name, Path(names[other]).name))
+            if pair in same_scene:
+                scenes.add(pair)
+            else:
+                others.append(other)
         flagged += bool(others)
         pairs.extend([str(photo.path), names[o]] for o in others)
-    return flagged, pairs
+    return flagged, pairs, scenes
+
+
+def read_same_scene(path: Path) -> set[frozenset[str]]:
+    """Pairs of file names from a CSV with columns ``a,b`` (a header line, ``#`` comments)."""
+    out = set()
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line == "a,b":
+            continue
+        a, sep, b = line.partition(",")
+        if not sep or not a.strip() or not b.strip():
+            raise ValueError(f"{path}: expected 'a,b', got {line!r}")
+        out.add(frozenset((Path(a.strip()).name, Path(b.strip()).name)))
+    return out
 
 
 def _all_pairs(photos: list[_Indexed], cfg: SearchConfig) -> list[list[str]]:
@@ -427,7 +478,11 @@ def _all_pairs(photos: list[_Indexed], cfg: SearchConfig) -> list[list[str]]:
 def _row(photo_id: int, f: Fingerprint) -> HashRows:
     q = query_of(f.hashes)
     return HashRows(
-        ids=np.array([photo_id], np.int64), pdq=q.pdq[:1], phash=q.phash[:1], dhash=q.dhash[:1]
+        ids=np.array([photo_id], np.int64),
+        pdq=q.pdq[:1],
+        phash=q.phash[:1],
+        dhash=q.dhash[:1],
+        keys=stored_keys(f.features)[None],
     )
 
 
@@ -439,6 +494,7 @@ def _stack(rows: list[HashRows]) -> HashRows:
         pdq=np.concatenate([r.pdq for r in rows]),
         phash=np.concatenate([r.phash for r in rows]),
         dhash=np.concatenate([r.dhash for r in rows]),
+        keys=np.concatenate([r.keys for r in rows if r.keys is not None]),
     )
 
 
@@ -474,6 +530,14 @@ def report_lines(report: DuplicatesReport) -> list[str]:
         f"false matches: {report.false_match_photos} of {report.distinct} distinct photos "
         f"({report.false_match_rate:.3%})",
         *(f"  {a}  ~  {b}" for a, b in report.false_match_pairs[:10]),
+        *(
+            [
+                f"same scene (listed, not distinct): {report.same_scene_found} of "
+                f"{report.same_scene_listed} pairs matched"
+            ]
+            if report.same_scene_listed
+            else []
+        ),
         f"local features: {report.verified_per_query:.1f} photos verified per query, "
         f"{report.verify_ms_median:.1f} ms (median); {report.seconds:.0f} s in all",
     ]

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from shelfaudit.index import snapshot
+from shelfaudit.index import keypoint_keys, snapshot
 from shelfaudit.index.hash_index import DEFAULT_TAIL_MAX, HashIndex, HashRows
 from shelfaudit.store.tables import PhotoHash, PhotoHashFeed
 
@@ -47,19 +47,36 @@ class CatalogConfig:
 
 
 def rows_from_db(
-    rows: Sequence[tuple[int, int, int, str]],
+    rows: Sequence[tuple[int, int, int, str]] | Sequence[tuple[int, int, int, str, bytes | None]],
 ) -> HashRows:
-    """(photo_id, phash, dhash, pdq hex) as stored -> index rows."""
+    """(photo_id, phash, dhash, pdq hex[, keypoint keys]) as stored -> index rows.
+
+    Keys that cannot be read (a damaged row) leave that photo out of the keypoint
+    postings only; its hashes are indexed as usual.
+    """
     if not rows:
         return HashRows.empty()
-    ids, phashes, dhashes, pdqs = zip(*rows, strict=True)
+    ids, phashes, dhashes, pdqs = (list(c) for c in zip(*(r[:4] for r in rows), strict=True))
     pdq = np.frombuffer(bytes.fromhex("".join(pdqs)), dtype=">u8").astype(np.uint64)
+    keys = None
+    if any(len(r) > 4 and r[4] for r in rows):
+        keys = np.stack([_keys_of_row(r) for r in rows])
     return HashRows(
         ids=np.asarray(ids, dtype=np.int64),
         pdq=pdq.reshape(-1, 4),
         phash=np.asarray(phashes, dtype=np.int64).view(np.uint64),
         dhash=np.asarray(dhashes, dtype=np.int64).view(np.uint64),
+        keys=keys,
     )
+
+
+def _keys_of_row(row: tuple[object, ...]) -> NDArray[np.uint32]:
+    data = row[4] if len(row) > 4 else None
+    try:
+        return keypoint_keys.from_bytes(data if isinstance(data, bytes) else None)
+    except ValueError as exc:
+        log.warning("photo %s: unreadable keypoint keys (%s); left out", row[0], exc)
+        return keypoint_keys.from_bytes(None)
 
 
 class IndexedHashes:
@@ -136,7 +153,7 @@ class IndexedHashes:
             self._unsaved += added
             return added
 
-    def _fetch(self, session: Session) -> list[tuple[int, int, int, int, str]]:
+    def _fetch(self, session: Session) -> list[tuple[int, int, int, int, str, bytes | None]]:
         wanted = PhotoHashFeed.seq > self._watermark
         if self._gaps:
             wanted = or_(wanted, PhotoHashFeed.seq.in_(sorted(self._gaps)))
@@ -147,6 +164,7 @@ class IndexedHashes:
                 PhotoHash.phash,
                 PhotoHash.dhash,
                 PhotoHash.pdq,
+                PhotoHash.orb_keys,
             )
             .join(PhotoHash, PhotoHash.photo_id == PhotoHashFeed.photo_id)
             .where(wanted)

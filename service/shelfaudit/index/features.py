@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from shelfaudit.analyse.hashes import inside_bars
+
 VERSION = "orb-2"
 
 MAX_KEYPOINTS = 500
@@ -131,6 +133,20 @@ def extract(rgb: NDArray[np.uint8], *, max_keypoints: int = MAX_KEYPOINTS) -> Ex
             thumbnail=thumbnail,
         )
     return Extracted(features, (time.perf_counter() - started) * 1000)
+
+
+def extract_inside_bars(rgb: NDArray[np.uint8]) -> Extracted | None:
+    """Features of the picture inside flat bars (a screenshot, a frame), brought back to the
+    long side of ``rgb``, so its keypoints have the scale of the photo it shows; None when
+    there are no bars."""
+    inside = inside_bars(rgb)
+    if inside is None:
+        return None
+    long_side = max(rgb.shape[:2])
+    scale = long_side / max(inside.shape[:2])
+    size = (max(1, round(inside.shape[1] * scale)), max(1, round(inside.shape[0] * scale)))
+    resized = cv2.resize(inside, size, interpolation=cv2.INTER_CUBIC)
+    return extract(np.ascontiguousarray(resized, dtype=np.uint8))
 
 
 def to_bytes(features: LocalFeatures) -> bytes:

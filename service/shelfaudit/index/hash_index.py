@@ -6,6 +6,10 @@ Rows are appended as photos arrive, into arrays that grow by doubling. The first
 A photo added again with other hashes (after a hash-version change) gets a new row and its
 old row is marked dead.
 
+Rows may carry keypoint keys (``keypoint_keys.py``): their postings (``keypoint_postings.py``)
+follow the same base/tail split, so crops and small rotations, which move every hash, are
+found by shared keypoints (``keypoint_search``).
+
 Not thread-safe by itself: ``catalog.IndexedHashes`` holds the lock.
 """
 
@@ -17,6 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from shelfaudit.index.keypoint_keys import KEYS_PER_PHOTO
+from shelfaudit.index.keypoint_postings import DEFAULT_MAX_POSTING, KeypointPostings
 from shelfaudit.index.mih import Codes, Layout, MultiIndexHash, choose_layout
 
 # Exhaustive scan of the tail: 4k rows x 8 query variants is ~0.3 ms; folding it into the
@@ -27,12 +33,14 @@ DEFAULT_TAIL_MAX = 4_096
 @dataclass(frozen=True)
 class HashRows:
     """Parallel arrays for N photos: ``ids (N,) int64``, ``pdq (N, 4) uint64``,
-    ``phash (N,) uint64``, ``dhash (N,) uint64``."""
+    ``phash (N,) uint64``, ``dhash (N,) uint64``, and optionally ``keys (N, 96) uint32``
+    (keypoint keys padded with ``keypoint_keys.SENTINEL``; None: no keys)."""
 
     ids: NDArray[np.int64]
     pdq: Codes
     phash: NDArray[np.uint64]
     dhash: NDArray[np.uint64]
+    keys: NDArray[np.uint32] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -42,6 +50,8 @@ class HashRows:
             shape = getattr(self, name).shape
             if shape != (n,):
                 raise ValueError(f"{name} must have shape ({n},), got {shape}")
+        if self.keys is not None and self.keys.shape != (n, KEYS_PER_PHOTO):
+            raise ValueError(f"keys must have shape ({n}, {KEYS_PER_PHOTO}), got {self.keys.shape}")
 
     @classmethod
     def empty(cls) -> HashRows:
@@ -58,11 +68,13 @@ class HashRows:
 
 @dataclass(frozen=True)
 class Frozen:
-    """Rows (views that later appends never overwrite), dead flags (a copy) and tables."""
+    """Rows (views that later appends never overwrite), dead flags (a copy), tables and
+    the keypoint postings of the same base rows (arrays no later fold modifies)."""
 
     rows: HashRows
     dead: NDArray[np.bool_]
     tables: MultiIndexHash
+    keypoints: tuple[NDArray[np.int64], NDArray[np.uint32]] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,17 @@ class Query:
     pdq: Codes
     phash: NDArray[np.uint64]
     dhash: NDArray[np.uint64]
+
+
+@dataclass(frozen=True)
+class KeypointCandidates:
+    """Earlier photos sharing keypoint keys with a query, most shared first."""
+
+    ids: NDArray[np.int64]
+    votes: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 @dataclass(frozen=True)
@@ -151,8 +174,10 @@ class HashIndex:
         rows: HashRows | None = None,
         dead: NDArray[np.bool_] | None = None,
         tables: MultiIndexHash | None = None,
+        keypoints: KeypointPostings | None = None,
     ) -> None:
-        """``rows`` (and ``dead``) are copied; ``tables``, when given, cover its first rows."""
+        """``rows`` (and ``dead``) are copied; ``tables`` and ``keypoints``, when given,
+        cover its first rows (the keys of later rows come from ``rows.keys``)."""
         rows = rows if rows is not None else HashRows.empty()
         self.radius = radius
         self.tail_max = tail_max
@@ -165,6 +190,14 @@ class HashIndex:
         self._dhash = _Column(rows.dhash)
         self._dead = _Column(dead if dead is not None else np.zeros(len(rows), np.bool_))
         self._tables = tables if tables is not None else MultiIndexHash.build(rows.pdq, self.layout)
+        n_base = self._tables.n
+        if keypoints is None:
+            keypoints = KeypointPostings.of_matrix(rows.keys, n_base)
+        if keypoints.n_base != n_base:
+            raise ValueError(f"keypoints cover {keypoints.n_base} rows, tables {n_base}")
+        self._keypoints = keypoints
+        if rows.keys is not None and len(rows) > n_base:
+            self._keypoints.add(n_base, rows.keys[n_base:])
         self._tail_where: dict[int, int] = {}  # photo id -> row, tail rows only
         for offset, photo_id in enumerate(rows.ids[self._tables.n :].tolist()):
             self._tail_where[photo_id] = self._tables.n + offset
@@ -198,7 +231,7 @@ class HashIndex:
 
     def frozen(self) -> Frozen:
         """This moment's rows and tables, safe to read while the index goes on changing."""
-        return Frozen(self.rows(), self.dead_mask().copy(), self._tables)
+        return Frozen(self.rows(), self.dead_mask().copy(), self._tables, self._keypoints.arrays)
 
     @property
     def tables(self) -> MultiIndexHash:
@@ -217,7 +250,7 @@ class HashIndex:
 
     def nbytes(self) -> int:
         columns = (self._ids, self._pdq, self._phash, self._dhash, self._dead)
-        return sum(c.nbytes() for c in columns) + self._tables.nbytes()
+        return sum(c.nbytes() for c in columns) + self._tables.nbytes() + self._keypoints.nbytes()
 
     # ------------------------------------------------------------------ updates
 
@@ -248,6 +281,8 @@ class HashIndex:
         self._phash.extend(rows.phash[keep])
         self._dhash.extend(rows.dhash[keep])
         self._dead.extend(np.zeros(added, np.bool_))
+        if rows.keys is not None:
+            self._keypoints.add(start, rows.keys[keep])
         for offset, photo_id in enumerate(rows.ids[keep].tolist()):
             self._tail_where[photo_id] = start + offset
         if len(self) - self.n_base >= self.tail_max:
@@ -268,6 +303,7 @@ class HashIndex:
             self._tables = self._tables.extend(pdq)
         if self._sorted is not None:
             self._sorted = _merge_sorted(self._sorted, self._ids.view, n_old)
+        self._keypoints.fold(len(self))
         self._tail_where.clear()
 
     def _find(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -371,6 +407,27 @@ class HashIndex:
             dhash=dh[pick],
             variant=variant[pick].astype(np.int64),
         )
+
+    def keypoint_search(
+        self,
+        keys: NDArray[np.uint32],
+        *,
+        before_id: int | None = None,
+        min_votes: int = 3,
+        limit: int = 8,
+        max_posting: int = DEFAULT_MAX_POSTING,
+    ) -> KeypointCandidates:
+        """Up to ``limit`` live photos (``id < before_id`` when given) sharing at least
+        ``min_votes`` of the query's keypoint ``keys``, most shared first."""
+        votes = self._keypoints.vote(keys, max_posting=max_posting)
+        rows, count = votes.rows, votes.votes
+        ok = (count >= min_votes) & ~self._dead.view[rows]
+        ids = self._ids.view[rows]
+        if before_id is not None:
+            ok &= ids < before_id
+        ids, count = ids[ok], count[ok]
+        order = np.lexsort((ids, -count))[:limit]  # most votes, then the oldest photo
+        return KeypointCandidates(ids=ids[order].astype(np.int64), votes=count[order])
 
 
 def _merge_sorted(

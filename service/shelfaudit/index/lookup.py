@@ -6,8 +6,9 @@ store where features are kept next to the originals. Order of work for a photo:
 
 1. identical bytes: the ``photos.sha256`` index;
 2. hashes: the index, with the photo's eight dihedral variants;
-3. local features: the nearest hash candidates that did not match, and the latest photos
-   of the same store and of the same rep, verified by ORB + RANSAC (at most
+3. local features: the nearest hash candidates that did not match, the photos sharing
+   most keypoint keys with it, and the latest photos of the same store and of the same
+   rep, verified by ORB + RANSAC (at most
    ``max_verify``); features missing for old photos are computed from their originals
    (at most ``backfill_max`` per photo).
 """
@@ -33,12 +34,14 @@ from shelfaudit.domain.checks import DuplicateMatch, HashResult
 from shelfaudit.domain.enums import MatchKind
 from shelfaudit.errors import NotFound, ShelfAuditError
 from shelfaudit.index import features as local
+from shelfaudit.index import keypoint_keys
 from shelfaudit.index.catalog import CatalogConfig, IndexedHashes
 from shelfaudit.index.features import LocalFeatures
 from shelfaudit.index.hash_index import Candidates
 from shelfaudit.index.search import (
     Match,
     SearchConfig,
+    keypoint_unmatched,
     local_matches,
     nearest_unmatched,
     query_of,
@@ -85,6 +88,8 @@ def config_from_settings(settings: Settings) -> LookupConfig:
         vote_dhash=settings.dhash_max_distance,
         verify_nearest=settings.dup_verify_nearest,
         max_verify=settings.dup_verify_max,
+        keypoint_nearest=settings.dup_verify_keypoint,
+        keypoint_min_votes=settings.dup_keypoint_min_votes,
         verify=VerifyConfig(
             min_inliers=settings.dup_min_inliers, min_similarity=settings.dup_min_similarity
         ),
@@ -154,9 +159,11 @@ class DuplicateSearch:
         hashes: HashResult,
         features: LocalFeatures,
         thresholds: Thresholds | None = None,
+        inside_bars: LocalFeatures | None = None,
     ) -> Found:
         """Earlier photos this one repeats: identical first, then by hashes, then by local
-        features; each with its evidence."""
+        features; each with its evidence. ``inside_bars``: features of the picture inside
+        the photo's flat bars (a screenshot), also looked up in the keypoint postings."""
         config = self.config.search
         if thresholds is not None:
             config = replace(
@@ -177,8 +184,16 @@ class DuplicateSearch:
             index = self.hashes.index(session)
             by_hash, candidates = search_hashes(index, hashes, before_id=photo.id, config=config)
             searched = index.count_before(photo.id)
-        skip = set(exact) | {m.photo_id for m in by_hash}
-        pool = nearest_unmatched(candidates, skip, config.verify_nearest)
+            skip = set(exact) | {m.photo_id for m in by_hash}
+            pool = nearest_unmatched(candidates, skip, config.verify_nearest)
+            pool += keypoint_unmatched(
+                index,
+                features,
+                skip | set(pool),
+                before_id=photo.id,
+                config=config,
+                inside_bars=inside_bars,
+            )
         pool += self._recent(session, photo, skip | set(pool))
         with self.hashes.lock:
             known = set(candidates.ids.tolist())
@@ -224,6 +239,14 @@ class DuplicateSearch:
         return out
 
     # ------------------------------------------------------------------ features
+
+    def stored_keys(self, sha256: str) -> bytes | None:
+        """The keypoint keys to save with a photo's hashes, from the features this process
+        extracted for it (None when it has none: the index then leaves it out)."""
+        features = self._features.get(sha256)
+        if features is None or len(features) == 0:
+            return None
+        return keypoint_keys.to_bytes(keypoint_keys.stored_keys(features))
 
     def store_features(self, sha256: str, features: LocalFeatures) -> None:
         """Keep a photo's features for later lookups (idempotent: content-addressed)."""

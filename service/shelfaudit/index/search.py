@@ -6,8 +6,11 @@ A photo matches when its PDQ is within ``pdq_match`` of a variant or, a little f
 quality is low (flat, dark) needs all three.
 
 Stage 2 (local features): earlier photos the hashes did not match (the nearest PDQ
-candidates, plus whatever the caller adds: the same store's and rep's recent photos) are
-verified with ORB matches and a RANSAC homography; enough inliers make a match.
+candidates, the photos sharing most keypoint keys with it, plus whatever the caller adds:
+the same store's and rep's recent photos) are verified with ORB matches and a RANSAC
+homography; enough inliers make a match. The keypoint candidates are what finds a crop or
+a straightened copy of a photo sent by anyone, anywhere (its hashes are far from the
+source's).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from shelfaudit.analyse.duplicates import hex_to_u64, pdq_words
 from shelfaudit.domain.checks import HashResult
 from shelfaudit.index.features import LocalFeatures
 from shelfaudit.index.hash_index import Candidates, HashIndex, Query
+from shelfaudit.index.keypoint_keys import probe_keys, query_keys
+from shelfaudit.index.keypoint_postings import DEFAULT_MAX_POSTING
 from shelfaudit.index.verify import Verification, VerifyConfig, verify
 
 Stage = Literal["hash", "local_features"]
@@ -38,6 +43,10 @@ class SearchConfig:
     keep_within: int = 64  # hash candidates returned for the second stage, at most this far
     verify_nearest: int = 8  # of them, the nearest unmatched ones are verified
     max_verify: int = 40  # verifications per photo, all sources together
+    keypoint_nearest: int = 4  # photos sharing most keypoint keys, verified (0: none)
+    keypoint_min_votes: int = 3  # keys a photo must share to be one of them
+    keypoint_max_posting: int = DEFAULT_MAX_POSTING
+    keypoint_probe: bool = True  # also look up keys one bit away (keypoint_keys.probe_keys)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
 
 
@@ -87,6 +96,33 @@ def nearest_unmatched(candidates: Candidates, matched: Iterable[int], count: int
     """Ids of the ``count`` nearest candidates (by PDQ) that did not match by hashes."""
     skip = set(matched)
     return [int(i) for i in candidates.ids.tolist() if int(i) not in skip][:count]
+
+
+def keypoint_unmatched(
+    index: HashIndex,
+    features: LocalFeatures,
+    matched: Iterable[int],
+    *,
+    before_id: int | None,
+    config: SearchConfig,
+    inside_bars: LocalFeatures | None = None,
+) -> list[int]:
+    """Ids of the ``keypoint_nearest`` photos sharing most keypoint keys with the new one
+    (its features, and those of the picture inside its bars when it has them), leaving out
+    ``matched`` ones."""
+    views = [f for f in (features, inside_bars) if f is not None and len(f)]
+    if config.keypoint_nearest <= 0 or not views:
+        return []
+    skip = set(matched)
+    keys = np.unique(np.concatenate([query_keys(f) for f in views]))
+    found = index.keypoint_search(
+        probe_keys(keys) if config.keypoint_probe else keys,
+        before_id=before_id,
+        min_votes=config.keypoint_min_votes,
+        limit=config.keypoint_nearest + len(skip),
+        max_posting=config.keypoint_max_posting,
+    )
+    return [int(i) for i in found.ids.tolist() if int(i) not in skip][: config.keypoint_nearest]
 
 
 def _match(

@@ -24,13 +24,14 @@ from pathlib import Path
 import numpy as np
 
 from shelfaudit.index.hash_index import Frozen, HashIndex, HashRows
+from shelfaudit.index.keypoint_postings import KeypointPostings
 from shelfaudit.index.mih import LAYOUTS, MultiIndexHash
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: keypoint postings (``kp_offsets``, ``kp_rows``; empty when no row has keys)
 KEEP_SNAPSHOTS = 2
-_ARRAYS = ("ids", "pdq", "phash", "dhash", "dead", "order", "offsets")
+_ARRAYS = ("ids", "pdq", "phash", "dhash", "dead", "order", "offsets", "kp_offsets", "kp_rows")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def save(index: Frozen, root: Path, meta: SnapshotMeta) -> Path | None:
             "dead": index.dead,
             "order": tables.order,
             "offsets": tables.offsets,
+            "kp_offsets": index.keypoints[0] if index.keypoints else np.zeros(0, np.int64),
+            "kp_rows": index.keypoints[1] if index.keypoints else np.zeros(0, np.uint32),
         }
         for name, array in arrays.items():
             np.save(folder / f"{name}.npy", np.ascontiguousarray(array))
@@ -141,7 +144,20 @@ def load(root: Path, *, radius: int, tail_max: int) -> tuple[HashIndex, Snapshot
         phash=arrays["phash"][:n_rows],
         dhash=arrays["dhash"][:n_rows],
     )
+    keypoints = KeypointPostings(n_base=n_base)
+    if arrays["kp_offsets"].size:
+        # Mapped like the chunk tables: a fold makes new arrays, never writes into them.
+        keypoints = KeypointPostings(
+            n_base=n_base,
+            offsets=np.asarray(arrays["kp_offsets"], np.int64),
+            rows=np.asarray(arrays["kp_rows"], np.uint32),
+        )
     index = HashIndex(
-        radius=radius, tail_max=tail_max, rows=rows, dead=arrays["dead"][:n_rows], tables=tables
+        radius=radius,
+        tail_max=tail_max,
+        rows=rows,
+        dead=arrays["dead"][:n_rows],
+        tables=tables,
+        keypoints=keypoints,
     )
     return index, meta

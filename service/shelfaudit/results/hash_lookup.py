@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from shelfaudit.analyse.duplicates import Thresholds, hex_to_u64
 from shelfaudit.domain.checks import DuplicateMatch, HashResult
 from shelfaudit.errors import NotFound
-from shelfaudit.index.features import LocalFeatures
+from shelfaudit.index.features import LocalFeatures, extract_inside_bars
 from shelfaudit.index.features import extract as extract_features
 from shelfaudit.index.lookup import DuplicateSearch
 from shelfaudit.store.tables import Photo
@@ -53,12 +53,22 @@ def find_earlier(
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise NotFound(f"photo {photo_id} does not exist")
+    inside = None
     if rgb is not None:
         features = extract_features(rgb).features
         cache.store_features(sha256, features)
+        extracted = extract_inside_bars(rgb)
+        inside = extracted.features if extracted is not None else None
     else:
         features = LocalFeatures.empty()
-    found = cache.find(session, photo=photo, hashes=query, features=features, thresholds=thresholds)
+    found = cache.find(
+        session,
+        photo=photo,
+        hashes=query,
+        features=features,
+        thresholds=thresholds,
+        inside_bars=inside,
+    )
     if found.verified:
         log.debug(
             "photo %s: %d candidates verified in %.1f ms", photo_id, found.verified, found.local_ms
@@ -66,7 +76,10 @@ def find_earlier(
     return found.matches, found.searched
 
 
-def hash_row(photo_id: int, sha256: str, hashes: HashResult) -> dict[str, object]:
+def hash_row(
+    photo_id: int, sha256: str, hashes: HashResult, orb_keys: bytes | None = None
+) -> dict[str, object]:
+    """The ``photo_hashes`` row of a photo (``orb_keys``: ``keypoint_keys.to_bytes``)."""
     return {
         "photo_id": photo_id,
         "sha256": sha256,
@@ -74,4 +87,5 @@ def hash_row(photo_id: int, sha256: str, hashes: HashResult) -> dict[str, object
         "dhash": to_signed64(hex_to_u64(hashes.dhash)),
         "pdq": hashes.pdq,
         "pdq_quality": hashes.pdq_quality,
+        "orb_keys": orb_keys,
     }

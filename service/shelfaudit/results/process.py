@@ -174,9 +174,11 @@ class Processor:
             upsert(
                 session,
                 PhotoHash.__table__,  # type: ignore[arg-type]
-                hash_row(photo_id, sha256, result.checks.hashes),
+                hash_row(
+                    photo_id, sha256, result.checks.hashes, self.hash_cache.stored_keys(sha256)
+                ),
                 keys=["photo_id"],
-                update=["sha256", "phash", "dhash", "pdq", "pdq_quality"],
+                update=["sha256", "phash", "dhash", "pdq", "pdq_quality", "orb_keys"],
             )
             # Hash indexes in every process catch up from this feed (see index/catalog.py).
             session.add(PhotoHashFeed(photo_id=photo_id))

@@ -160,6 +160,9 @@ class PhotoHash(Base):
     dhash: Mapped[int] = mapped_column(BigInteger)
     pdq: Mapped[str] = mapped_column(String(64))
     pdq_quality: Mapped[int] = mapped_column(Integer)
+    # Keypoint keys (index/keypoint_keys.py, little-endian uint32); NULL for photos analysed
+    # before they were kept, which the keypoint index then does not hold.
+    orb_keys: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class Analysis(Base):

@@ -11,6 +11,7 @@ from PIL import Image
 from shelfaudit.analyse import hashes
 from shelfaudit.index.lookup import VARIANT_NAMES
 from shelfaudit.index.search import SearchConfig, search_hashes
+from tests.factories import textured_rgb
 from tests.unit.index.factories import hash_of, index_of, source
 
 
@@ -86,3 +87,16 @@ def test_a_flat_band_inside_the_photo_is_not_a_border() -> None:
 
 def test_all_flat_image_has_no_content_box() -> None:
     assert hashes.content_box(np.full((300, 400, 3), 128, np.uint8)) is None
+
+
+def test_features_inside_bars_have_the_scale_of_the_analysis_image() -> None:
+    from shelfaudit.index.features import extract_inside_bars
+
+    rgb = np.zeros((1000, 460, 3), np.uint8)
+    rgb[300:600, :] = textured_rgb(460, 300, seed=4)
+    extracted = extract_inside_bars(rgb)
+    assert extracted is not None
+    assert extracted.features.width == 1000  # 460 x 300 inside, long side back to 1000
+    assert abs(extracted.features.height - 652) <= 4  # the box is found on a small copy
+    assert len(extracted.features) > 100
+    assert extract_inside_bars(textured_rgb(460, 1000, seed=5)) is None

@@ -14,9 +14,13 @@ from shelfaudit.store.tables import Photo, PhotoHash, PhotoHashFeed, utcnow
 from tests.unit.index.factories import random_rows
 
 
-def add_photos(runtime: Runtime, n: int, *, seed: int) -> list[int]:
-    """Photos with random hashes, their hash rows, but no feed rows yet."""
+def add_photos(
+    runtime: Runtime, n: int, *, seed: int, keys: list[bytes | None] | None = None
+) -> list[int]:
+    """Photos with random hashes (and the given keypoint keys), their hash rows, but no
+    feed rows yet."""
     rows = random_rows(n, seed=seed)
+    keys = keys or [None] * n
     now = utcnow()
     with runtime.sessions.begin() as session:
         photos = [
@@ -35,7 +39,8 @@ def add_photos(runtime: Runtime, n: int, *, seed: int) -> list[int]:
         ]
         session.add_all(photos)
         session.flush()
-        for photo, pdq, ph, dh in zip(photos, rows.pdq, rows.phash, rows.dhash, strict=True):
+        columns = zip(photos, rows.pdq, rows.phash, rows.dhash, keys, strict=True)
+        for photo, pdq, ph, dh, orb_keys in columns:
             session.add(
                 PhotoHash(
                     photo_id=photo.id,
@@ -44,6 +49,7 @@ def add_photos(runtime: Runtime, n: int, *, seed: int) -> list[int]:
                     dhash=to_signed64(int(dh)),
                     pdq="".join(f"{int(w):016x}" for w in pdq),
                     pdq_quality=100,
+                    orb_keys=orb_keys,
                 )
             )
         return [p.id for p in photos]
@@ -170,3 +176,27 @@ def test_a_small_index_is_not_saved(runtime: Runtime, tmp_path: Path) -> None:
         hashes.index(session)
     hashes.wait_for_save(timeout=30)
     assert not (tmp_path / "current").exists()
+
+
+def test_keypoint_keys_are_indexed_from_the_feed_and_the_snapshot(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    first = add_photos(
+        runtime, 3, seed=11, keys=[np.arange(10, dtype="<u4").tobytes(), None, b"bad"]
+    )
+    feed(runtime, first)
+    hashes = catalog(tmp_path)
+    with runtime.sessions() as session:
+        index = hashes.index(session)
+    query = np.arange(10, dtype=np.uint32)
+    assert index.keypoint_search(query).ids.tolist() == [first[0]]
+    assert len(index) == 3  # the damaged keys leave the hashes indexed
+    assert hashes.save() is not None
+    later = add_photos(runtime, 1, seed=12, keys=[np.arange(5, 15, dtype="<u4").tobytes()])
+    feed(runtime, later)
+
+    restarted = catalog(tmp_path)
+    with runtime.sessions() as session:
+        found = restarted.index(session).keypoint_search(query)
+    assert found.ids.tolist() == [first[0], later[0]]
+    assert found.votes.tolist() == [10, 5]

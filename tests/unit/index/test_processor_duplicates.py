@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from shelfaudit.runtime import Runtime
+from shelfaudit.index.keypoint_keys import KEYS_PER_PHOTO
+from shelfaudit.runtime import Runtime, build_runtime
 from shelfaudit.store.objects import original_key
-from shelfaudit.store.tables import Analysis, Rep, Store
+from shelfaudit.store.tables import Analysis, PhotoHash, Rep, Store
 from shelfaudit.upload.intake import accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
+from tests.conftest import embedded_settings
 from tests.factories import real_photos, shelf_photos
 
 
@@ -99,3 +103,67 @@ def test_an_identical_file_is_an_exact_match(runtime: Runtime) -> None:
     runtime.processor.process(again)
     [match] = matches(runtime, again)
     assert (match["photo_id"], match["kind"], match["stage"]) == (first, "exact", "sha256")
+
+
+@pytest.mark.parametrize("keypoints", [4, 0])
+def test_a_cropped_and_tilted_copy_from_anyone_is_found_by_keypoints(
+    tmp_path: Path, keypoints: int
+) -> None:
+    """No recent photo of the same store or rep is verified: only the keypoint index can
+    propose the source, among other photos (and without it, nothing does)."""
+    runtime = build_runtime(
+        embedded_settings(
+            tmp_path / "data",
+            dup_verify_recent=0,
+            dup_verify_latest=0,
+            dup_verify_keypoint=keypoints,
+        ),
+        upgrade_db=True,
+    )
+    try:
+        path = real_photos()[5]
+        image = Image.open(path).convert("RGB")
+        w, h = image.size
+        first = submit(runtime, path.read_bytes())
+        for other in shelf_photos(3):
+            submit(runtime, other.read_bytes())
+        tilted = image.rotate(4, Image.Resampling.BICUBIC).crop(
+            (int(0.18 * w), int(0.12 * h), int(0.95 * w), int(0.9 * h))
+        )
+        found = matches(runtime, submit(runtime, jpeg(tilted)))
+        with runtime.sessions() as session:
+            stored = session.get(PhotoHash, first)
+    finally:
+        runtime.close()
+    assert stored is not None
+    assert stored.orb_keys is not None
+    assert len(stored.orb_keys) == 4 * KEYS_PER_PHOTO
+    if not keypoints:
+        assert found == []
+        return
+    [match] = found
+    assert (match["photo_id"], match["stage"]) == (first, "local_features")
+    assert match["pdq_distance"] > 64  # beyond anything the hash stage proposes
+
+
+def test_a_screenshot_is_looked_up_with_the_picture_inside_its_bars(tmp_path: Path) -> None:
+    """The photo shown small on a tall phone screen: its keypoints are at another scale
+    than the source's, so the keypoint postings are also asked with the picture inside the
+    bars, brought back to the analysis size."""
+    runtime = build_runtime(
+        embedded_settings(tmp_path / "data", dup_verify_recent=0, dup_verify_latest=0),
+        upgrade_db=True,
+    )
+    try:
+        path = real_photos()[5]
+        image = Image.open(path).convert("RGB")
+        first = submit(runtime, path.read_bytes())
+        for other in shelf_photos(2):
+            submit(runtime, other.read_bytes())
+        w, h = image.size
+        screen = Image.new("RGB", (w, round(w * 19.5 / 9)), (0, 0, 0))
+        screen.paste(image.crop((0, 0, w, int(0.9 * h))), (0, screen.height // 3))
+        found = matches(runtime, submit(runtime, jpeg(screen)))
+    finally:
+        runtime.close()
+    assert [(m["photo_id"], m["stage"]) for m in found] == [(first, "local_features")]

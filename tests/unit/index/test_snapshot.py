@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from shelfaudit.index import snapshot
 from shelfaudit.index.hash_index import HashIndex
 from tests.unit.index.factories import flipped, query_for, random_rows
@@ -65,3 +67,26 @@ def test_old_snapshots_are_pruned(tmp_path: Path) -> None:
     loaded = snapshot.load(tmp_path, radius=31, tail_max=10)
     assert loaded is not None
     assert loaded[1].watermark == 3
+
+
+def test_keypoint_postings_survive_a_snapshot(tmp_path: Path) -> None:
+    from tests.unit.index.test_keypoint_postings import index_with_keys, random_keys
+
+    keys = random_keys(50, seed=8)
+    keys[7, :20] = np.arange(3_000, 3_020)
+    index = index_with_keys(50, keys)
+    snapshot.save(index.frozen(), tmp_path, snapshot.SnapshotMeta(hashes_version="h", watermark=1))
+    loaded = snapshot.load(tmp_path, radius=31, tail_max=10)
+    assert loaded is not None
+    again = loaded[0]
+    query = keys[7, :20]
+    expected = index.keypoint_search(query, min_votes=1, limit=50)
+    found = again.keypoint_search(query, min_votes=1, limit=50)
+    assert found.ids.tolist() == expected.ids.tolist()
+    assert found.ids[0] == 8
+    more = random_rows(12, seed=9, first_id=51)  # grows past tail_max: a fold
+    more_keys = random_keys(12, seed=10)
+    more_keys[11, :20] = np.arange(5_000, 5_020)  # keys no other photo has
+    again.add(type(more)(more.ids, more.pdq, more.phash, more.dhash, more_keys))
+    assert again.n_base == 62
+    assert again.keypoint_search(more_keys[11, :20], min_votes=20).ids.tolist() == [62]

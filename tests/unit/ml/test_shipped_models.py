@@ -87,8 +87,8 @@ def test_outlet_objects_on_real_photos(
 @pytest.mark.parametrize(
     ("photo", "rows", "second_row"),
     [
-        ("train_2961.jpg", 23, [329.7, 697.8, 1341.2, 968.9]),  # 4096 x 2304 landscape
-        ("train_2968.jpg", 12, [1621.9, 204.6, 2320.3, 580.9]),  # 2340 x 4160 portrait
+        ("train_2961.jpg", 24, [330.6, 686.0, 1330.6, 965.0]),  # 4096 x 2304 landscape
+        ("train_2968.jpg", 10, [1639.6, 191.9, 2331.3, 585.8]),  # 2340 x 4160 portrait
     ],
 )
 def test_shelf_rows_on_real_photos(
