@@ -1,11 +1,12 @@
-"""Entry point: ``shelfaudit serve | worker | audit | sweep | db upgrade | users | apikeys |
-export | skus | standards | activities``."""
+"""Entry point: ``shelfaudit serve | worker | audit | sweep | db upgrade | db backfill-keys |
+users | apikeys | export | skus | standards | activities``."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -138,6 +139,25 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     migrate.upgrade(engine, revision)
     engine.dispose()
     err.print(f"database at {revision}: {engine.url.render_as_string(hide_password=True)}")
+
+
+@db_app.command("backfill-keys")
+def db_backfill_keys(
+    batch: Annotated[int, typer.Option(min=1, help="photos per transaction")] = 200,
+    limit: Annotated[int | None, typer.Option(min=1, help="stop after this many photos")] = None,
+) -> None:
+    """Give keypoint keys to photos analysed before they were kept (crop search for all)."""
+    from shelfaudit.results.keypoint_backfill import backfill_keys
+    from shelfaudit.runtime import build_runtime
+
+    runtime = build_runtime(_settings())
+    try:
+        report = backfill_keys(
+            runtime.sessions, runtime.processor.hash_cache, batch=batch, limit=limit
+        )
+    finally:
+        runtime.close()
+    typer.echo(json.dumps(asdict(report)))
 
 
 @app.command()

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from shelfaudit.index.keypoint_keys import KEYS_PER_PHOTO
+from shelfaudit.index.keypoint_keys import KEYS_PER_PHOTO, SENTINEL
 from shelfaudit.index.keypoint_postings import DEFAULT_MAX_POSTING, KeypointPostings
 from shelfaudit.index.mih import Codes, Layout, MultiIndexHash, choose_layout
 
@@ -75,6 +75,7 @@ class Frozen:
     dead: NDArray[np.bool_]
     tables: MultiIndexHash
     keypoints: tuple[NDArray[np.int64], NDArray[np.uint32]] | None = None
+    keyed: NDArray[np.bool_] | None = None  # rows whose keys are in the postings (a copy)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class HashIndex:
         dead: NDArray[np.bool_] | None = None,
         tables: MultiIndexHash | None = None,
         keypoints: KeypointPostings | None = None,
+        keyed: NDArray[np.bool_] | None = None,
     ) -> None:
         """``rows`` (and ``dead``) are copied; ``tables`` and ``keypoints``, when given,
         cover its first rows (the keys of later rows come from ``rows.keys``)."""
@@ -189,6 +191,9 @@ class HashIndex:
         self._phash = _Column(rows.phash)
         self._dhash = _Column(rows.dhash)
         self._dead = _Column(dead if dead is not None else np.zeros(len(rows), np.bool_))
+        if keyed is None:
+            keyed = _has_keys(rows)
+        self._keyed = _Column(np.asarray(keyed, np.bool_))
         self._tables = tables if tables is not None else MultiIndexHash.build(rows.pdq, self.layout)
         n_base = self._tables.n
         if keypoints is None:
@@ -231,7 +236,13 @@ class HashIndex:
 
     def frozen(self) -> Frozen:
         """This moment's rows and tables, safe to read while the index goes on changing."""
-        return Frozen(self.rows(), self.dead_mask().copy(), self._tables, self._keypoints.arrays)
+        return Frozen(
+            self.rows(),
+            self.dead_mask().copy(),
+            self._tables,
+            self._keypoints.arrays,
+            self._keyed.view.copy(),
+        )
 
     @property
     def tables(self) -> MultiIndexHash:
@@ -249,13 +260,15 @@ class HashIndex:
         return self.layout.guaranteed_radius(upright), self.layout.guaranteed_radius(turned)
 
     def nbytes(self) -> int:
-        columns = (self._ids, self._pdq, self._phash, self._dhash, self._dead)
+        columns = (self._ids, self._pdq, self._phash, self._dhash, self._dead, self._keyed)
         return sum(c.nbytes() for c in columns) + self._tables.nbytes() + self._keypoints.nbytes()
 
     # ------------------------------------------------------------------ updates
 
     def add(self, rows: HashRows) -> int:
-        """Append photos; a photo already present with the same hashes is skipped.
+        """Append photos; a photo already present with the same hashes is skipped, unless
+        it now comes with keypoint keys its row lacks (keys backfilled for an old photo):
+        then, as for new hashes, the old row is marked dead and a new one appended.
 
         Returns how many rows were appended.
         """
@@ -266,9 +279,10 @@ class HashIndex:
         keep = np.zeros(len(rows), np.bool_)
         keep[len(rows) - 1 - last] = True
         present = self._find(rows.ids)
+        keyed = _has_keys(rows)
         for i in np.flatnonzero(keep & (present >= 0)).tolist():
             row = int(present[i])
-            if self._same_hashes(row, rows, i):
+            if self._same_hashes(row, rows, i) and (self._keyed.view[row] or not keyed[i]):
                 keep[i] = False
             else:
                 self._dead.view[row] = True
@@ -281,6 +295,7 @@ class HashIndex:
         self._phash.extend(rows.phash[keep])
         self._dhash.extend(rows.dhash[keep])
         self._dead.extend(np.zeros(added, np.bool_))
+        self._keyed.extend(keyed[keep])
         if rows.keys is not None:
             self._keypoints.add(start, rows.keys[keep])
         for offset, photo_id in enumerate(rows.ids[keep].tolist()):
@@ -428,6 +443,14 @@ class HashIndex:
         ids, count = ids[ok], count[ok]
         order = np.lexsort((ids, -count))[:limit]  # most votes, then the oldest photo
         return KeypointCandidates(ids=ids[order].astype(np.int64), votes=count[order])
+
+
+def _has_keys(rows: HashRows) -> NDArray[np.bool_]:
+    """Which rows carry at least one keypoint key."""
+    if rows.keys is None:
+        return np.zeros(len(rows), np.bool_)
+    keyed: NDArray[np.bool_] = (rows.keys != SENTINEL).any(axis=1)
+    return keyed
 
 
 def _merge_sorted(

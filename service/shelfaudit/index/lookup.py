@@ -256,6 +256,10 @@ class DuplicateSearch:
                 local.features_key(sha256), local.to_bytes(features), "application/x-npz"
             )
 
+    def features_for(self, session: Session, photo_id: int, sha256: str) -> LocalFeatures | None:
+        """A photo's features: kept ones, else computed from its original (and kept)."""
+        return self._load(session, photo_id, sha256, [-(1 << 62)])
+
     def _load(
         self, session: Session, photo_id: int, sha256: str | None, backfills: list[int]
     ) -> LocalFeatures | None:

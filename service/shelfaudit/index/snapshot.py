@@ -29,9 +29,22 @@ from shelfaudit.index.mih import LAYOUTS, MultiIndexHash
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: keypoint postings (``kp_offsets``, ``kp_rows``; empty when no row has keys)
+# 2: keypoint postings (``kp_offsets``, ``kp_rows``; empty when no row has keys) and which
+# rows have keys (``keyed``)
+FORMAT = 2
 KEEP_SNAPSHOTS = 2
-_ARRAYS = ("ids", "pdq", "phash", "dhash", "dead", "order", "offsets", "kp_offsets", "kp_rows")
+_ARRAYS = (
+    "ids",
+    "pdq",
+    "phash",
+    "dhash",
+    "dead",
+    "order",
+    "offsets",
+    "kp_offsets",
+    "kp_rows",
+    "keyed",
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,7 @@ def save(index: Frozen, root: Path, meta: SnapshotMeta) -> Path | None:
             "offsets": tables.offsets,
             "kp_offsets": index.keypoints[0] if index.keypoints else np.zeros(0, np.int64),
             "kp_rows": index.keypoints[1] if index.keypoints else np.zeros(0, np.uint32),
+            "keyed": index.keyed if index.keyed is not None else np.zeros(len(rows), np.bool_),
         }
         for name, array in arrays.items():
             np.save(folder / f"{name}.npy", np.ascontiguousarray(array))
@@ -159,5 +173,6 @@ def load(root: Path, *, radius: int, tail_max: int) -> tuple[HashIndex, Snapshot
         dead=arrays["dead"][:n_rows],
         tables=tables,
         keypoints=keypoints,
+        keyed=arrays["keyed"][:n_rows],
     )
     return index, meta

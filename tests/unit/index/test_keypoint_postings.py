@@ -122,3 +122,18 @@ def test_a_photo_re_added_with_other_hashes_keeps_one_live_row() -> None:
     assert index.keypoint_search(np.arange(100, 104, dtype=np.uint32)).ids.tolist() == [1]
     index.fold_tail()
     assert index.keypoint_search(np.arange(100, 104, dtype=np.uint32)).ids.tolist() == [1]
+
+
+def test_keys_backfilled_for_a_photo_replace_its_keyless_row_once() -> None:
+    rows = random_rows(3)
+    index = HashIndex(radius=31, rows=rows)  # analysed before keys were kept
+    keys = np.full((1, KEYS_PER_PHOTO), SENTINEL, np.uint32)
+    keys[0, :6] = np.arange(200, 206)
+    again = type(rows)(rows.ids[1:2], rows.pdq[1:2], rows.phash[1:2], rows.dhash[1:2], keys)
+    assert index.add(again) == 1  # same hashes, but now with keys
+    assert index.keypoint_search(keys[0, :6]).ids.tolist() == [2]
+    assert index.live == 3
+    assert index.add(again) == 0  # the same keys again: nothing to do
+    assert (
+        index.add(type(rows)(rows.ids[1:2], rows.pdq[1:2], rows.phash[1:2], rows.dhash[1:2])) == 0
+    )

@@ -89,4 +89,6 @@ def test_keypoint_postings_survive_a_snapshot(tmp_path: Path) -> None:
     more_keys[11, :20] = np.arange(5_000, 5_020)  # keys no other photo has
     again.add(type(more)(more.ids, more.pdq, more.phash, more.dhash, more_keys))
     assert again.n_base == 62
+    keyed = random_rows(50)  # the same photos and keys again: already there
+    assert again.add(type(keyed)(keyed.ids, keyed.pdq, keyed.phash, keyed.dhash, keys)) == 0
     assert again.keypoint_search(more_keys[11, :20], min_votes=20).ids.tolist() == [62]
