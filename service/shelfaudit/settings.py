@@ -126,6 +126,7 @@ class Settings(BaseSettings):
     dup_verify_max: int = Field(default=40, ge=0)
     dup_verify_keypoint: int = Field(default=4, ge=0)
     dup_keypoint_min_votes: int = Field(default=3, ge=1)
+    dup_keypoint_probe_below: int = Field(default=2_000_000, ge=0)
     dup_min_inliers: int = Field(default=20, ge=4)
     dup_min_similarity: float = Field(default=0.93, ge=-1, le=1)
 

@@ -90,6 +90,7 @@ def config_from_settings(settings: Settings) -> LookupConfig:
         max_verify=settings.dup_verify_max,
         keypoint_nearest=settings.dup_verify_keypoint,
         keypoint_min_votes=settings.dup_keypoint_min_votes,
+        keypoint_probe_below=settings.dup_keypoint_probe_below,
         verify=VerifyConfig(
             min_inliers=settings.dup_min_inliers, min_similarity=settings.dup_min_similarity
         ),

@@ -46,7 +46,10 @@ class SearchConfig:
     keypoint_nearest: int = 4  # photos sharing most keypoint keys, verified (0: none)
     keypoint_min_votes: int = 3  # keys a photo must share to be one of them
     keypoint_max_posting: int = DEFAULT_MAX_POSTING
-    keypoint_probe: bool = True  # also look up keys one bit away (keypoint_keys.probe_keys)
+    # Keys one bit away are looked up too (keypoint_keys.probe_keys) while the index holds
+    # fewer photos than this: 9 ms p95 at 1 M photos, 73 ms at 10 M, where the exact keys
+    # alone take 2 ms (benchmarks/bench_dedup_index.py --keypoints).
+    keypoint_probe_below: int = 2_000_000
     verify: VerifyConfig = field(default_factory=VerifyConfig)
 
 
@@ -116,7 +119,7 @@ def keypoint_unmatched(
     skip = set(matched)
     keys = np.unique(np.concatenate([query_keys(f) for f in views]))
     found = index.keypoint_search(
-        probe_keys(keys) if config.keypoint_probe else keys,
+        probe_keys(keys) if len(index) < config.keypoint_probe_below else keys,
         before_id=before_id,
         min_votes=config.keypoint_min_votes,
         limit=config.keypoint_nearest + len(skip),

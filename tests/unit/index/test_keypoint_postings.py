@@ -137,3 +137,29 @@ def test_keys_backfilled_for_a_photo_replace_its_keyless_row_once() -> None:
     assert (
         index.add(type(rows)(rows.ids[1:2], rows.pdq[1:2], rows.phash[1:2], rows.dhash[1:2])) == 0
     )
+
+
+@pytest.mark.parametrize(("probe_below", "found"), [(1_000, True), (0, False)])
+def test_keys_one_bit_away_are_probed_while_the_index_is_small(
+    probe_below: int, found: bool
+) -> None:
+    from shelfaudit.index import keypoint_keys
+    from shelfaudit.index.features import LocalFeatures
+    from shelfaudit.index.search import SearchConfig, keypoint_unmatched
+
+    rng = np.random.default_rng(5)
+    descriptors = rng.integers(0, 256, size=(KEYS_PER_PHOTO, 32), dtype=np.uint8)
+
+    def features(d: np.ndarray) -> LocalFeatures:
+        return LocalFeatures(
+            np.zeros((len(d), 2), np.float32), d, 100, 100, np.zeros((4, 4), np.uint8)
+        )
+
+    stored = keypoint_keys.stored_keys(features(descriptors))
+    index = index_with_keys(3, np.stack([stored, random_keys(1)[0], random_keys(1, seed=2)[0]]))
+    moved = descriptors.copy()
+    bit = int(keypoint_keys._BITS[0])  # a sampled bit: every key moves by exactly one bit
+    moved[:, bit // 8] ^= np.uint8(1 << (7 - bit % 8))
+    config = SearchConfig(keypoint_probe_below=probe_below)
+    ids = keypoint_unmatched(index, features(moved), set(), before_id=None, config=config)
+    assert (ids == [1]) is found
