@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         batch=args.batch,
         seed=0,
         deterministic=True,
-        **{**FIXED_TRAIN_ARGS},
+        **FIXED_TRAIN_ARGS,
     )
 
 

@@ -40,15 +40,20 @@ def build_csr(
 ) -> tuple[NDArray[np.int64], NDArray[np.uint32]]:
     """CSR ``(offsets, rows)`` of a ``(N, KEYS_PER_PHOTO)`` key matrix whose row ``i`` is
     index row ``first_row + i``."""
-    flat = keys.ravel()
-    owner = np.repeat(np.arange(first_row, first_row + len(keys), dtype=np.uint32), keys.shape[1])
+    owners = np.arange(first_row, first_row + len(keys), dtype=np.uint32)
+    return _csr_of_sorted(*_sorted_postings(keys, owners))
+
+
+def _sorted_postings(
+    keys: NDArray[np.uint32], owners: NDArray[np.uint32]
+) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+    """The (key, row) postings of a key matrix whose row ``i`` is index row ``owners[i]``,
+    padding left out, sorted by key (stable: rows ascending within a key)."""
+    flat, owner = keys.ravel(), np.repeat(owners, keys.shape[1])
     valid = flat != SENTINEL
     flat, owner = flat[valid], owner[valid]
     order = np.argsort(flat, kind="stable")
-    counts = np.bincount(flat, minlength=N_KEYS)
-    offsets = np.zeros(N_KEYS + 1, np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return offsets, owner[order]
+    return flat[order], owner[order]
 
 
 class KeypointPostings:
@@ -142,11 +147,7 @@ class KeypointPostings:
                     for first, block in zip(self._tail_first, self._tail_keys, strict=True)
                 ]
             )
-            flat, owner = keys.ravel(), np.repeat(owners, keys.shape[1])
-            valid = flat != SENTINEL
-            flat, owner = flat[valid], owner[valid]
-            order = np.argsort(flat, kind="stable")
-            self._tail_cache = (flat[order], owner[order])
+            self._tail_cache = _sorted_postings(keys, owners)
         return self._tail_cache
 
     # ------------------------------------------------------------------ search

@@ -242,9 +242,9 @@ class DuplicateSearch:
     # ------------------------------------------------------------------ features
 
     def stored_keys(self, sha256: str) -> bytes | None:
-        """The keypoint keys to save with a photo's hashes, from the features this process
-        extracted for it (None when it has none: the index then leaves it out)."""
-        features = self._features.get(sha256)
+        """The keypoint keys to save with a photo's hashes, from its kept features (None
+        when it has none: the index then leaves it out)."""
+        features = self._kept(sha256)
         if features is None or len(features) == 0:
             return None
         return keypoint_keys.to_bytes(keypoint_keys.stored_keys(features))
@@ -259,38 +259,41 @@ class DuplicateSearch:
 
     def features_for(self, session: Session, photo_id: int, sha256: str) -> LocalFeatures | None:
         """A photo's features: kept ones, else computed from its original (and kept)."""
-        return self._load(session, photo_id, sha256, [-(1 << 62)])
+        kept = self._kept(sha256, photo_id)
+        return kept if kept is not None else self._backfill(session, photo_id, sha256)
 
     def _load(
         self, session: Session, photo_id: int, sha256: str | None, backfills: list[int]
     ) -> LocalFeatures | None:
+        """Kept features, else (at most ``backfill_max`` times per search, counted in
+        ``backfills``) computed from the original."""
         if sha256 is None:
             return None
+        kept = self._kept(sha256, photo_id)
+        if kept is not None or backfills[0] >= self.config.backfill_max:
+            return kept
+        backfills[0] += 1
+        return self._backfill(session, photo_id, sha256)
+
+    def _kept(self, sha256: str, photo_id: int | None = None) -> LocalFeatures | None:
+        """Features from the cache, else from the object store (then cached)."""
         cached = self._features.get(sha256)
-        if cached is not None:
+        if cached is not None or self._objects is None:
             return cached
-        if self._objects is None:
-            return None
         try:
             loaded = local.from_bytes(self._objects.get(local.features_key(sha256)))
         except NotFound:
-            loaded = None
+            return None
         except ValueError as exc:
-            log.warning("features of photo %s unreadable (%s); recomputing", photo_id, exc)
-            loaded = None
-        if loaded is None:
-            if backfills[0] >= self.config.backfill_max:
-                return None
-            backfills[0] += 1
-            loaded = self._backfill(session, photo_id, sha256)
-            if loaded is None:
-                return None
+            log.warning("features of photo %s unreadable (%s)", photo_id or sha256, exc)
+            return None
         self._features.put(sha256, loaded)
         return loaded
 
     def _backfill(self, session: Session, photo_id: int, sha256: str) -> LocalFeatures | None:
         """Features of a photo analysed before they were kept: from its original."""
-        assert self._objects is not None
+        if self._objects is None:
+            return None
         key = session.scalar(select(Photo.object_key).where(Photo.id == photo_id))
         if key is None:
             return None

@@ -10,7 +10,6 @@ keys, is replaced (``HashIndex.add``). Idempotent, in batches, resumable at any 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -36,7 +35,6 @@ def backfill_keys(
     *,
     batch: int = 200,
     limit: int | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> BackfillReport:
     """Give keys to every photo hash row without them (at most ``limit`` photos)."""
     report = BackfillReport()
@@ -66,8 +64,6 @@ def backfill_keys(
                 # Hash indexes in every process catch up from this feed (index/catalog.py).
                 session.add(PhotoHashFeed(photo_id=photo_id))
                 report.keyed += 1
-        if progress is not None:
-            progress(len(rows))
     with sessions() as session:
         report.remaining = int(
             session.scalar(select(func.count()).where(PhotoHash.orb_keys.is_(None))) or 0
