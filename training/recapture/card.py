@@ -154,6 +154,17 @@ Verdicts at the default thresholds (uncertain at >= {th["uncertain_at"]}:
 - The probability is calibrated for balanced classes on these sources; its meaning shifts on
   other data. Re-fit the thresholds when labelled field photos exist.
 
+## Tried and not used: a patch CNN
+A small CNN (`training/recapture/patch_cnn.py`, 7 conv layers, 0.29 M parameters) trained on
+random 64 px patches of the analysis images (scale 0.55-1x, JPEG 50-95, flips; half the
+patches from recaptures), a photo scored by the mean logit of 48 grid patches.
+`python -m training.recapture.patch_loso --steps 1200` (1,200 steps of 64 patches, about
+200 s per fold, 2026-12-01) gave held-out AUCs of 0.34 (aakash), 0.42 (devansh), 0.46
+(shrimanta) and 0.62 (yash): it learned what sets the training people's photos apart, not
+what makes a recapture. Without the genuine shelf sets (`--no-shelf --steps 800`) aakash
+came to 0.55. At 1024 px and from three people, patches carry no cue that transfers; the
+feature model above stays.
+
 ## Training
 `{report["command"]}` — {report["train_seconds"]:.0f} s on 2 shared CPU cores
 (feature extraction {timings["features_s"]:.0f} s{cached}, LOSO {timings["loso_s"]:.0f} s);
