@@ -127,8 +127,8 @@ Classes are the 81 fine classes (42 coarse).
 CosFace (scale 24, margin 0.25) over the 81 fine classes, label smoothing 0.1, AdamW with
 one-cycle LR. Each batch holds in-store photos (random crops, rotation, colour, JPEG) and
 packshots pasted on real store backgrounds or left on white (`training/sku/data.py`), so a
-class's packshot and its shelf photos share one proxy. Best epoch by packshot-gallery top-1 on
-val: {facts["best_epoch"]} of {facts["epochs"]}; {facts["train_time_s"]} s on {facts["hardware"]}.
+class's packshot and its shelf photos share one proxy. {facts["exported_text"]}
+{facts["train_time_s"]} s on {facts["hardware"]}.
 
 ## Metrics on val (`shelfaudit eval sku --split val.txt --root ... --gallery G --json`)
 | gallery | n | top-1 | top-5 | top-1 coarse |
@@ -167,6 +167,12 @@ def main() -> None:
     parser.add_argument("--params", type=int, default=0)
     parser.add_argument("--command", default="python -m training.sku.train --epochs 30 --size 96")
     parser.add_argument(
+        "--exported",
+        choices=("best", "last"),
+        default="best",
+        help="which epoch --onnx holds: the best by val top-1 (train.py's export) or the last",
+    )
+    parser.add_argument(
         "--no-mirror-queries",
         action="store_true",
         help="embed queries as they are (by default each is averaged with its mirror image)",
@@ -190,6 +196,17 @@ def main() -> None:
     open_set = open_set_threshold(embedder, root)
     history = json.loads(args.history.read_text()) if args.history.exists() else []
     best = max(history, key=lambda h: h["top1"]) if history else {"epoch": -1}
+    if args.exported == "last":
+        exported_text = (
+            f"Exported: the last of {len(history)} epochs, chosen without looking at val (the "
+            f"epoch with the best packshot-gallery top-1 on val during training was "
+            f"{best['epoch']})."
+        )
+    else:
+        exported_text = (
+            f"Exported: the epoch with the best packshot-gallery top-1 on val, "
+            f"{best['epoch']} of {len(history)} (so val also chose the epoch)."
+        )
     facts = {
         "version": args.version,
         "file": f"sku/{target.name}",
@@ -203,6 +220,7 @@ def main() -> None:
         "n_val": len(read_split(root / "val.txt", root)),
         "command": args.command,
         "best_epoch": best["epoch"],
+        "exported_text": exported_text,
         "epochs": len(history),
         "train_time_s": round(sum(h.get("seconds", 0) for h in history)),
         "hardware": f"{platform.machine()} CPU, 2 cores, shared with other jobs",
