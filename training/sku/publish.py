@@ -44,10 +44,17 @@ NAME = "sku_embedder"
 UNKNOWN_REJECTED = 0.5  # share of absent products the threshold leaves unknown
 
 
-def load_embedder(path: Path, version: str, size: int, dim: int, *, mirror: bool) -> Embedder:
-    meta: dict[str, Any] = {"input_size": size, "dim": dim}
-    if mirror:
-        meta["query_views"] = "mirror"
+def query_meta(*, mirror: bool, zooms: tuple[float, ...]) -> dict[str, Any]:
+    """The registry meta that tells the service how to embed what it searches."""
+    return ({"query_views": "mirror"} if mirror else {}) | (
+        {"close_up_zooms": list(zooms)} if zooms else {}
+    )
+
+
+def load_embedder(
+    path: Path, version: str, size: int, dim: int, *, mirror: bool, zooms: tuple[float, ...]
+) -> Embedder:
+    meta: dict[str, Any] = {"input_size": size, "dim": dim} | query_meta(mirror=mirror, zooms=zooms)
     entry = ModelEntry(
         name=NAME, file=path.name, sha256="0" * 64, version=version, task="embed", meta=meta
     )
@@ -80,6 +87,21 @@ def open_set_threshold(embedder: Embedder, root: Path) -> dict[str, float]:
         "known_kept": round(float(np.mean(top >= threshold)), 4),
         "unknown_rejected": round(float(np.mean(others < threshold)), 4),
     }
+
+
+def query_text(*, mirror: bool, zooms: tuple[float, ...]) -> str:
+    views = ["whole"] + [f"its centre {z:.0%} of each side" for z in zooms]
+    text = f"Each query photo is embedded {', '.join(views)}" if zooms else ""
+    if mirror:
+        text = (
+            f"{text}, each view averaged with its mirror image"
+            if text
+            else "Each query is averaged with its mirror image"
+        )
+    if not text:
+        return ""
+    text += f" (registry meta {json.dumps(query_meta(mirror=mirror, zooms=zooms))})"
+    return f"{text}; a detector's product crop is not zoomed." if zooms else f"{text}."
 
 
 def write_card(path: Path, facts: dict[str, Any]) -> None:
@@ -136,7 +158,7 @@ class's packshot and its shelf photos share one proxy. {facts["exported_text"]}
 {rows}
 
 Packshot vectors are the mean of the embeddings of a few views of the packshot
-(`shelfaudit.ml.packshot`), as the catalogue stores them.
+(`shelfaudit.ml.packshot`), as the catalogue stores them. {facts["query_text"]}
 
 Open set (leave-one-class-out on val with the packshot gallery): at `min_similarity`
 {facts["open_set"]["min_similarity"]}, {facts["open_set"]["unknown_rejected"]:.0%} of photos whose
@@ -173,6 +195,13 @@ def main() -> None:
         help="which epoch --onnx holds: the best by val top-1 (train.py's export) or the last",
     )
     parser.add_argument(
+        "--close-up-zooms",
+        type=float,
+        nargs="*",
+        default=[0.8, 0.65],
+        help="centre crops (share of each side) averaged into a whole-photo query",
+    )
+    parser.add_argument(
         "--no-mirror-queries",
         action="store_true",
         help="embed queries as they are (by default each is averaged with its mirror image)",
@@ -184,8 +213,8 @@ def main() -> None:
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"sku-embedder-{args.version}.onnx"
     shutil.copyfile(args.onnx, target)
-    mirror = not args.no_mirror_queries
-    embedder = load_embedder(target, args.version, args.size, args.dim, mirror=mirror)
+    mirror, zooms = not args.no_mirror_queries, tuple(args.close_up_zooms)
+    embedder = load_embedder(target, args.version, args.size, args.dim, mirror=mirror, zooms=zooms)
     load = photo_loader(1024, 50_000_000)
     reports = {
         kind.value: evaluate_split(
@@ -225,6 +254,7 @@ def main() -> None:
         "train_time_s": round(sum(h.get("seconds", 0) for h in history)),
         "hardware": f"{platform.machine()} CPU, 2 cores, shared with other jobs",
         "reports": reports,
+        "query_text": query_text(mirror=mirror, zooms=zooms),
     }
     write_card(target_dir / "CARD.md", facts)
     registry_path = MODELS_DIR / "registry.json"
@@ -243,7 +273,7 @@ def main() -> None:
             "val_top5_iconic": reports["iconic"]["top5"],
             "val_top1_train": reports["train"]["top1"],
         }
-        | ({"query_views": "mirror"} if mirror else {}),
+        | query_meta(mirror=mirror, zooms=zooms),
     }
     registry_path.write_text(json.dumps(registry, indent=2) + "\n")
     print(

@@ -29,7 +29,9 @@ from shelfaudit.index.gallery import Gallery, Recognition
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.embedder import Embedder
 
-VERSION = "sku-2"  # sku-2: crops embedded through Embedder.embed_queries (mirror views)
+# sku-2: crops embedded through Embedder.embed_queries (mirror views); sku-3: a whole photo
+# through Embedder.embed_close_ups (also zoomed on its centre)
+VERSION = "sku-3"
 MODEL_NAME = "sku_embedder"
 
 # The outlet detector's packaging classes: what a facing of one product looks like.
@@ -209,9 +211,8 @@ def run(
     crops = [rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in (r.xyxy for r in found)]
     cropped = time.perf_counter()
     # An empty gallery names nothing: every facing is unknown, no need to embed it.
-    vectors = (
-        embedder.embed_queries(crops) if gallery.n_vectors else np.zeros((len(crops), gallery.dim))
-    )
+    embed = embedder.embed_close_ups if whole else embedder.embed_queries
+    vectors = embed(crops) if gallery.n_vectors else np.zeros((len(crops), gallery.dim))
     embedded = time.perf_counter()
     recognitions = gallery.search(
         vectors.astype(np.float32), min_similarity=min_similarity, k=config.alternatives + 1

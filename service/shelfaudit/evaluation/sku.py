@@ -5,7 +5,8 @@ also holds ``classes.csv`` (column 5: each class's packshot, "Iconic Image Path"
 ``/iconic-images-and-descriptions/...`` relative to the root). The gallery is the packshots
 (``iconic``, what the service searches), the embeddings of the photos of ``ROOT/train.txt``
 (``train``), or both. Each query photo is decoded as the pipeline decodes it and embedded
-whole, exactly as the pipeline's whole-photo fallback does, and ranked with no threshold.
+whole, exactly as the pipeline's whole-photo fallback does (``Embedder.embed_close_ups``), and
+ranked with no threshold. Training photos in the gallery are embedded the same way.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def embed_files(
     """(len(paths), dim) unit vectors; photos are read a batch at a time to bound memory."""
     out = [np.zeros((0, embedder.dim), np.float32)]
     for start in range(0, len(paths), BATCH):
-        out.append(embedder.embed_queries([load(p) for p in paths[start : start + BATCH]]))
+        out.append(embedder.embed_close_ups([load(p) for p in paths[start : start + BATCH]]))
     return np.concatenate(out)
 
 

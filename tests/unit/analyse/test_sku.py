@@ -6,6 +6,7 @@ packshot embeds to the packshot's own vector (similarity 1) and another layout l
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -172,6 +173,27 @@ def test_without_product_boxes_the_whole_photo_is_one_product(
     assert (item.box, item.sku_id, item.xyxy) == (None, "sku-2", [0, 0, 1200, 1200])
 
 
+def test_a_whole_photo_is_zoomed_on_its_centre_and_a_product_box_is_not(
+    embedder: Embedder,
+) -> None:
+    zooming = replace(embedder, close_up_zooms=(0.5,))
+    close_up = packshot(2, side=120)
+    gallery = gallery_of(embedder, [1, 2])
+
+    whole = run(close_up, zooming, gallery, None, original=(120, 120), min_similarity=-1.0)
+
+    (item,) = whole.items
+    (expected,) = gallery.search(zooming.embed_close_ups([close_up]), min_similarity=-1.0, k=1)
+    assert expected.best is not None
+    assert item.similarity == pytest.approx(expected.best.similarity, abs=1e-5)
+    assert zooming.embed_close_ups([close_up]) @ embedder.embed([close_up])[0] < 0.999
+    # A detector's box is cut tight around the product: its crop is not zoomed.
+    rgb = photo((400, 600), {2: (100, 50)})
+    found = detections([box("beer_carton", [200, 100, 200 + 2 * SIDE, 100 + 2 * SIDE])])
+    boxed = run(rgb, zooming, gallery, found, original=(1200, 800))
+    assert [(i.sku_id, round(i.similarity, 4)) for i in boxed.items] == [("sku-2", 1.0)]
+
+
 def test_whole_photo_fallback_can_be_turned_off(embedder: Embedder) -> None:
     config = sku.SkuConfig(whole_photo_fallback=False)
     result = run(
@@ -260,7 +282,7 @@ def test_models_come_from_the_registry_with_their_threshold(tmp_path: Path) -> N
     models = sku.load_models(cache, lambda: None)
     assert models is not None
     assert (models.embedder.size, models.embedder.dim, models.min_similarity) == (32, 16, 0.81)
-    assert models.version == "sku-2+sku_embedder-test"
+    assert models.version == "sku-3+sku_embedder-test"
 
     (tmp_path / "registry.json").write_text('{"models": {}}')
     empty = ModelCache(Registry.load(tmp_path), SessionOptions())
