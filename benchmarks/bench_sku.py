@@ -196,6 +196,12 @@ def main() -> int:
             for ms in per_item_ms(lambda b=b: embedder.embed_queries(b), len(b), 1)
         ],
     }
+    # A photo with no product box is one close-up: embedded whole and zoomed on its centre
+    # (``close_up_zooms``), once per photo, so it is timed apart from the crops.
+    photos = [np.ascontiguousarray(np.kron(c, np.ones((3, 3, 1), np.uint8))) for c in crops[:32]]
+    close_up = [
+        ms for p in photos for ms in per_item_ms(lambda p=p: embedder.embed_close_ups([p]), 1, 1)
+    ]
 
     tracemalloc.start()
     started = time.perf_counter()
@@ -242,6 +248,11 @@ def main() -> int:
         print(f"{name:<22}{statistics.median(values):>10.3f}{pct(values, 0.9):>10.3f}")
     print(f"{'total_batch1':<22}{total1:>10.3f}")
     print(f"{'total_batch32':<22}{total32:>10.3f}")
+    views = (1 + len(embedder.close_up_zooms)) * (2 if embedder.mirror_queries else 1)
+    print(
+        f"whole-photo close-up ({views} views): {statistics.median(close_up):.3f} ms median, "
+        f"{pct(close_up, 0.9):.3f} ms p90 per photo (embedding only)"
+    )
     print(
         json.dumps(
             {
@@ -255,6 +266,8 @@ def main() -> int:
                 "gallery_mib": round(memory_mb, 2),
                 "ms_per_crop": {k: round(v, 4) for k, v in median.items()}
                 | {"total_batch1": round(total1, 4), "total_batch32": round(total32, 4)},
+                "close_up_views": views,
+                "ms_per_close_up": round(statistics.median(close_up), 4),
             }
         )
     )

@@ -167,3 +167,27 @@ def test_a_screenshot_is_looked_up_with_the_picture_inside_its_bars(tmp_path: Pa
     finally:
         runtime.close()
     assert [(m["photo_id"], m["stage"]) for m in found] == [(first, "local_features")]
+
+
+def test_the_original_sent_after_its_screenshot_finds_the_screenshot(tmp_path: Path) -> None:
+    """The other order, with no recent photo verified: the keys kept for the screenshot (its
+    strongest keypoints, on the picture inside the bars) are among the original's many
+    keys, so the keypoint postings propose it (on 40 heineken photos the original shared a
+    median of 16.5 of the screenshot's 96 keys, at least 3 for all)."""
+    runtime = build_runtime(
+        embedded_settings(tmp_path / "data", dup_verify_recent=0, dup_verify_latest=0),
+        upgrade_db=True,
+    )
+    try:
+        path = real_photos()[5]
+        image = Image.open(path).convert("RGB")
+        w, h = image.size
+        screen = Image.new("RGB", (w, round(w * 19.5 / 9)), (0, 0, 0))
+        screen.paste(image.crop((0, 0, w, int(0.9 * h))), (0, screen.height // 3))
+        first = submit(runtime, jpeg(screen))
+        for other in shelf_photos(2):
+            submit(runtime, other.read_bytes())
+        found = matches(runtime, submit(runtime, path.read_bytes()))
+    finally:
+        runtime.close()
+    assert [(m["photo_id"], m["stage"]) for m in found] == [(first, "local_features")]
