@@ -68,6 +68,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/v1/skus/{sku_id}"): ADMIN,
     ("DELETE", "/v1/skus/{sku_id}"): ADMIN,
     ("POST", "/v1/skus/{sku_id}/packshots"): ADMIN,
+    ("POST", "/v1/skus/{sku_id}/examples"): PEOPLE,
     ("GET", "/v1/skus/{sku_id}/packshots/{packshot_id}/image"): KNOWN,
     ("DELETE", "/v1/skus/{sku_id}/packshots/{packshot_id}"): ADMIN,
     # approvers: queue, decisions, statements
@@ -88,6 +89,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/review/photos/{photo_id}"): READER,
     ("GET", "/review/photos/{photo_id}/image"): READER,
     ("GET", "/review/photos/{photo_id}/overlay.jpg"): READER,
+    ("POST", "/review/photos/{photo_id}/skus/{item_index}"): READER,
     # admins: rule sets
     ("GET", "/v1/rule-sets"): ADMIN,
     ("POST", "/v1/rule-sets"): ADMIN,

@@ -21,8 +21,16 @@ from shelfaudit.settings import Settings
 from shelfaudit.store.catalogue import catalogue_revision
 from shelfaudit.store.tables import SkuPackshot
 from shelfaudit.upload.packshots import decode_packshot
-from tests.api.helpers import browser, runtime_of, session_headers
-from tests.catalogue_factories import embedder_models, packshot_jpeg, packshot_png
+from tests.api.helpers import (
+    browser,
+    create_rep,
+    create_store,
+    runtime_of,
+    session_headers,
+    wait_analysed,
+)
+from tests.api.helpers import upload as upload_photo
+from tests.catalogue_factories import close_up, embedder_models, packshot_jpeg, packshot_png
 from tests.conftest import embedded_settings
 
 MILK = {"sku_id": "Arla-Standard-Milk", "name": "Arla Standard Milk 1 l", "brand": "Arla"}
@@ -364,3 +372,85 @@ def test_without_an_embedder_packshots_are_kept_unembedded(tmp_path: Path) -> No
         assert response.status_code == 201, response.text
         assert response.json()[0]["embedded"] is False
         assert live_gallery(app_client).current() is None
+
+
+# --- field examples -------------------------------------------------------------------
+
+
+def sent_photo(client: TestClient, seed: int = 2) -> int:
+    create_store(client)
+    create_rep(client)
+    response = upload_photo(client, close_up(seed=seed))
+    assert response.status_code == 202, response.text
+    photo_id = int(response.json()["photo_id"])
+    wait_analysed(client, photo_id)
+    return photo_id
+
+
+@pytest.mark.parametrize("role", [Role.approver, Role.admin, Role.ml_engineer])
+def test_a_person_confirms_a_facing_as_a_sku(
+    client: TestClient, admin: TestClient, role: Role
+) -> None:
+    create(admin)
+    photo_id = sent_photo(client)
+    with browser(client) as person:
+        person.headers.update(session_headers(client, role))
+        body = {"photo_id": photo_id, "xyxy": [100, 50, 900, 1100]}
+
+        first = person.post("/v1/skus/Arla-Standard-Milk/examples", json=body)
+        again = person.post("/v1/skus/Arla-Standard-Milk/examples", json=body)
+
+    assert (first.status_code, again.status_code) == (201, 200), first.text
+    example = first.json()
+    assert (example["kind"], example["source_photo_id"], example["embedded"]) == (
+        "shelf_crop",
+        photo_id,
+        True,
+    )
+    assert example["model_version"] == "test+crop-plain"
+    assert again.json()["id"] == example["id"]
+    # 800 x 1050 original pixels at the analysis scale (0.64), padded by 5 % of each side
+    # and clipped at the top: x 38-602, y 0-738.
+    assert (example["width"], example["height"]) == (564, 738)
+    detail = client.get("/v1/skus/Arla-Standard-Milk").json()
+    assert [(p["id"], p["kind"]) for p in detail["packshots"]] == [(example["id"], "shelf_crop")]
+    assert client.get(example["image_url"]).headers["content-type"] == "image/jpeg"
+    gallery = live_gallery(client).current()
+    assert gallery is not None
+    assert (gallery.n_skus, gallery.n_vectors) == (1, 1)
+    events = admin.get("/v1/audit", params={"action": "packshot_add"}).json()
+    assert events[0]["after"]["packshots"][0]["source_photo_id"] == photo_id
+
+
+def test_an_sfa_app_cannot_confirm_facings(client: TestClient, admin: TestClient) -> None:
+    create(admin)
+    photo_id = sent_photo(client)
+    response = client.post("/v1/skus/Arla-Standard-Milk/examples", json={"photo_id": photo_id})
+    assert response.status_code == 403
+    assert packshot_count(client) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"photo_id": 999}, 404, "not_found"),
+        ({"xyxy": [0, 0, 5000, 10]}, 400, "invalid_input"),
+        ({"xyxy": [0, 0, 10]}, 422, None),
+        ({"photo_id": 0}, 422, None),
+        ({"box": 1}, 422, None),
+    ],
+    ids=["unknown photo", "box outside the photo", "three numbers", "photo id 0", "extra field"],
+)
+def test_a_bad_field_example_is_refused_and_nothing_is_stored(
+    client: TestClient, admin: TestClient, body: dict[str, Any], status: int, code: str | None
+) -> None:
+    create(admin)
+    photo_id = sent_photo(client)
+    response = admin.post(
+        "/v1/skus/Arla-Standard-Milk/examples", json={"photo_id": photo_id} | body
+    )
+    assert response.status_code == status, response.text
+    if code is not None:
+        assert response.json()["error"]["code"] == code
+    assert packshot_count(client) == 0
+    assert admin.post("/v1/skus/nope/examples", json={"photo_id": photo_id}).status_code == 404

@@ -18,7 +18,7 @@ from shelfaudit.review.audit import recent_events
 from shelfaudit.runtime import build_runtime
 from shelfaudit.settings import get_settings
 from shelfaudit.store.catalogue import list_packshots
-from tests.catalogue_factories import embedder_models, packshot_jpeg
+from tests.catalogue_factories import close_up, embedder_models, packshot_jpeg
 from tests.conftest import embedded_settings
 from tests.factories import DATASETS
 
@@ -206,3 +206,58 @@ def test_import_grocery_seeds_a_recognisable_catalogue_from_the_shared_dataset(
     assert by_id["Oatly-Oat-Milk"].name == "Oatly Oat Milk"
     assert by_id["Granny-Smith"].brand is None
     assert milk.format == "JPEG"
+
+
+def test_add_example_confirms_an_audited_photo_as_a_field_example(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    photo = tmp_path / "close-up.jpg"
+    photo.write_bytes(close_up(seed=2))
+    assert shelfaudit("skus", "add", "Milk", "--name", "Milk").exit_code == 0
+    audited = shelfaudit("audit", str(photo), "--json")
+    assert audited.exit_code == 0, audited.output
+    photo_id = json.loads(audited.stdout)["photo_id"]
+
+    whole = shelfaudit("skus", "add-example", "Milk", "--photo", str(photo_id))
+    crop = shelfaudit(
+        "skus", "add-example", "Milk", "--photo", str(photo_id), "--box", "0,0,800,600"
+    )
+
+    assert whole.exit_code == 0, whole.output
+    assert crop.exit_code == 0, crop.output
+    made = [json.loads(r.stdout) for r in (whole, crop)]
+    assert [(m["kind"], m["source_photo_id"], m["created"]) for m in made] == [
+        ("close_up", photo_id, True),
+        ("shelf_crop", photo_id, True),
+    ]
+    runtime = build_runtime(get_settings())
+    try:
+        with runtime.sessions() as session:
+            rows = list_packshots(session, sku_id="Milk")
+    finally:
+        runtime.close()
+    assert [(r.kind, r.embedded) for r in rows] == [("close_up", True), ("shelf_crop", True)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["Milk", "--photo", "1", "--box", "1,2,x,4"], "--box must be x0,y0,x1,y1"),
+        (["Milk", "--photo", "1", "--box", "0,0,99999,10"], "not a box inside"),
+        (["Milk", "--photo", "42"], "photo 42 does not exist"),
+        (["Nope", "--photo", "1"], "SKU 'Nope' does not exist"),
+    ],
+    ids=["not numbers", "outside", "unknown photo", "unknown SKU"],
+)
+def test_add_example_refuses_bad_input_with_exit_2(
+    data_dir: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    photo = tmp_path / "close-up.jpg"
+    photo.write_bytes(close_up(seed=2))
+    assert shelfaudit("skus", "add", "Milk", "--name", "Milk").exit_code == 0
+    assert shelfaudit("audit", str(photo), "--json").exit_code == 0
+
+    result = shelfaudit("skus", "add-example", *args)
+
+    assert result.exit_code == 2
+    assert message in result.output

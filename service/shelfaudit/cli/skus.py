@@ -1,4 +1,5 @@
-"""``shelfaudit skus add | list | import-grocery``: the SKU catalogue from the command line.
+"""``shelfaudit skus add | add-example | list | import-grocery``: the SKU catalogue from the
+command line.
 
 They work on the database and object store the settings name (migrating the embedded
 SQLite first), embedding packshots at once when the models folder has an SKU embedder.
@@ -19,7 +20,7 @@ import typer
 from pydantic import ValidationError
 
 from shelfaudit.cli.accounts import CLI_ACTOR
-from shelfaudit.errors import InvalidInput
+from shelfaudit.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from shelfaudit.runtime import Runtime
@@ -111,6 +112,57 @@ def add_command(
         except InvalidInput as exc:
             raise _fail(exc.message) from exc
     typer.echo(f"added SKU {sku_id} with {added} packshots ({embedded} embedded)", err=True)
+
+
+def _box(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError as exc:
+        raise _fail(f"--box must be x0,y0,x1,y1 numbers, got {text!r}") from exc
+
+
+@skus_app.command("add-example")
+def add_example_command(
+    sku_id: Annotated[str, typer.Argument(help="the SKU the facing shows")],
+    photo: Annotated[int, typer.Option("--photo", help="id of an accepted photo")],
+    box: Annotated[
+        str | None,
+        typer.Option(
+            "--box",
+            help="x0,y0,x1,y1 in upright original-photo pixels (as audit --json reports a "
+            "facing's xyxy); omitted: the whole photo is a close-up of the product",
+        ),
+    ] = None,
+) -> None:
+    """Confirm a facing of a photo as SKU_ID: a field example, compared with in the next
+    audit (no retraining). Prints the stored example as JSON."""
+    from shelfaudit.analyse.sku import load_embedder
+    from shelfaudit.review.catalogue_audit import record_packshots_added
+    from shelfaudit.store.sku_schemas import PackshotAccepted
+    from shelfaudit.upload.sku_examples import accept_field_example
+
+    xyxy = _box(box)
+    with _runtime() as runtime:
+        try:
+            accepted = accept_field_example(
+                sessions=runtime.sessions,
+                objects=runtime.objects,
+                sku_id=sku_id,
+                photo_id=photo,
+                xyxy=xyxy,
+                embedder=load_embedder(runtime.models),
+                long_side=runtime.settings.quality_long_side,
+                max_pixels=runtime.settings.max_pixels,
+            )
+        except (InvalidInput, NotFound) as exc:
+            raise _fail(exc.message) from exc
+        record_packshots_added(
+            runtime.sessions, actor=CLI_ACTOR, sku_id=sku_id, accepted=[accepted]
+        )
+    shown = PackshotAccepted.of(accepted.packshot, created=accepted.created)
+    typer.echo(shown.model_dump_json())
 
 
 @skus_app.command("list")

@@ -36,3 +36,11 @@ class RecaptureVerdict(StrEnum):
 class MatchKind(StrEnum):
     exact = "exact"  # identical bytes (SHA-256)
     near = "near"  # perceptual hashes within thresholds
+
+
+class ExampleKind(StrEnum):
+    """What a SKU's reference picture is, which decides how it is embedded."""
+
+    packshot = "packshot"  # a clean product picture: embedded through a few staged views
+    shelf_crop = "shelf_crop"  # a facing cut from a field photo: embedded like a crop
+    close_up = "close_up"  # a whole field photo of the product: embedded like a close-up

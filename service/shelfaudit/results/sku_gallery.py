@@ -1,10 +1,12 @@
-"""The live SKU gallery: the catalogue's packshot vectors, rebuilt when the catalogue changes.
+"""The live SKU gallery: the catalogue's packshot and field-example vectors, rebuilt when the
+catalogue changes.
 
 ``CatalogueGallery.current()`` costs one small query while nothing changed; after a SKU or
 packshot is added, changed or removed (``catalogue_revision`` moves), or when the embedding
-model is another version, it builds a new immutable ``Gallery``. Packshots without a vector
-of the current model are embedded again from their originals in object storage, and the
-vectors written back, so a new model never compares its crops with an old model's vectors.
+model is another version, it builds a new immutable ``Gallery``. Pictures without a vector
+of the current model (and views, ``ml.sku_examples.example_version``) are embedded again from
+their originals in object storage, each as its kind is, and the vectors written back, so a
+new model never compares its crops with an old model's vectors.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 
+from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.errors import InvalidInput, NotFound
 from shelfaudit.index.gallery import Gallery, SkuInfo
 from shelfaudit.ml.embedder import Embedder
-from shelfaudit.ml.packshot import embed_packshots, packshot_version
+from shelfaudit.ml.sku_examples import embed_examples, example_version, gallery_version
 from shelfaudit.store.catalogue import (
     GalleryRow,
     catalogue_revision,
@@ -58,7 +61,8 @@ class CatalogueGallery:
         self._built_for: tuple[str, str] | None = None  # (catalogue revision, model version)
 
     def current(self) -> Gallery | None:
-        """The gallery of every active SKU's packshots; None when there is no embedder."""
+        """The gallery of every active SKU's packshots and field examples; None when there is
+        no embedder."""
         embedder = self._embedder()
         if embedder is None:
             return None
@@ -68,12 +72,12 @@ class CatalogueGallery:
                 revision = catalogue_revision(session)
                 if self._gallery is not None and self._built_for == (
                     revision,
-                    packshot_version(embedder),
+                    gallery_version(embedder),
                 ):
                     return self._gallery
                 rows = gallery_rows(session)
             gallery = self._build(embedder, revision, rows)
-            self._gallery, self._built_for = gallery, (revision, packshot_version(embedder))
+            self._gallery, self._built_for = gallery, (revision, gallery_version(embedder))
             return gallery
 
     def _build(self, embedder: Embedder, revision: str, rows: Sequence[GalleryRow]) -> Gallery:
@@ -82,15 +86,17 @@ class CatalogueGallery:
         for row in rows:
             vector = (
                 decode_vector(row.embedding, embedder.dim)
-                if row.model_version == packshot_version(embedder)
+                if row.model_version == example_version(embedder, row.kind)
                 else None
             )
             if vector is None:
                 stale.append(row)
             else:
                 vectors[row.packshot_id] = vector
-        for start in range(0, len(stale), _CHUNK):
-            vectors.update(self._embed_again(embedder, stale[start : start + _CHUNK]))
+        for kind in ExampleKind:
+            same = [row for row in stale if row.kind is kind]
+            for start in range(0, len(same), _CHUNK):
+                vectors.update(self._embed_again(embedder, kind, same[start : start + _CHUNK]))
         entries = [
             (SkuInfo(row.sku_id, row.name, row.brand), vectors[row.packshot_id])
             for row in rows
@@ -100,7 +106,7 @@ class CatalogueGallery:
         log.info(
             "SKU gallery %s (model %s): %d SKUs, %d vectors, %d embedded again",
             revision,
-            packshot_version(embedder),
+            gallery_version(embedder),
             gallery.n_skus,
             gallery.n_vectors,
             len(stale),
@@ -108,9 +114,10 @@ class CatalogueGallery:
         return gallery
 
     def _embed_again(
-        self, embedder: Embedder, rows: Sequence[GalleryRow]
+        self, embedder: Embedder, kind: ExampleKind, rows: Sequence[GalleryRow]
     ) -> dict[int, NDArray[np.float32]]:
-        """Vectors of ``rows`` from their originals, written back to the database.
+        """Vectors of ``rows`` (all of ``kind``) from their originals, written back to the
+        database.
 
         A packshot whose original is gone or no longer decodes is left out of the gallery
         (and logged) rather than failing every audit; a storage outage propagates.
@@ -134,13 +141,13 @@ class CatalogueGallery:
             ids.append(row.packshot_id)
         if not ids:
             return {}
-        vectors = embed_packshots(embedder, crops)
+        vectors = embed_examples(embedder, kind, crops)
         with self._sessions.begin() as session:
             for packshot_id, vector in zip(ids, vectors, strict=True):
                 set_embedding(
                     session,
                     packshot_id=packshot_id,
                     embedding=encode_vector(vector),
-                    model_version=packshot_version(embedder),
+                    model_version=example_version(embedder, kind),
                 )
         return dict(zip(ids, vectors, strict=True))

@@ -142,3 +142,38 @@ def model_confidence(checks: dict[str, Any]) -> float | None:
     if confidences:
         values.append(sum(confidences) / len(confidences))
     return min(values) if values else None
+
+
+@dataclass(frozen=True)
+class SkuFacing:
+    """One recognised item of the SKU check, as a person may confirm it: ``xyxy`` in upright
+    original-photo pixels, None when the whole photo was recognised as one close-up."""
+
+    index: int
+    sku_id: str | None
+    name: str
+    similarity: float | None
+    xyxy: list[float] | None
+
+
+def sku_facings(checks: dict[str, Any]) -> list[SkuFacing]:
+    """Every item of the SKU check in its order (the index a confirmation refers to)."""
+    part = _part(checks, "skus")
+    whole = part.get("source") == "whole_photo"
+    out = []
+    for index, item in enumerate(part.get("items") or []):
+        if not isinstance(item, dict):
+            continue
+        sku = item.get("sku_id")
+        box = item.get("xyxy")
+        similarity = item.get("similarity")
+        out.append(
+            SkuFacing(
+                index=index,
+                sku_id=sku if isinstance(sku, str) else None,
+                name=str(item.get("name") or sku or "unknown"),
+                similarity=float(similarity) if isinstance(similarity, int | float) else None,
+                xyxy=None if whole or not isinstance(box, list) else [float(v) for v in box],
+            )
+        )
+    return out

@@ -29,7 +29,10 @@ def sku_state(row: Sku) -> dict[str, Any]:
 
 
 def packshot_state(row: SkuPackshot) -> dict[str, Any]:
-    return {"id": row.id, "sha256": row.sha256}
+    state: dict[str, Any] = {"id": row.id, "sha256": row.sha256}
+    if row.kind != "packshot":  # a field example: where it was cut from
+        state |= {"kind": row.kind, "source_photo_id": row.source_photo_id}
+    return state
 
 
 def record_sku_created(session: Session, *, actor: Principal, row: Sku) -> AuditEvent:

@@ -18,11 +18,13 @@ from shelfaudit.payouts.preview import Preview, photo_preview
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.payouts.statements import lines_for_photo
 from shelfaudit.review.analysis_view import (
+    SkuFacing,
     SkuRow,
     display,
     latest_analyses,
     latest_analysis,
     recapture_probability,
+    sku_facings,
     sku_rows,
     verdict_of,
 )
@@ -84,6 +86,7 @@ class PhotoView:
     paid: list[PayoutLine]
     trail: list[AuditEvent] = field(default_factory=list)
     skus: list[SkuRow] = field(default_factory=list)
+    facings: list[SkuFacing] = field(default_factory=list)  # each item, to confirm its SKU
 
     @property
     def classes(self) -> list[str]:
@@ -177,4 +180,5 @@ def photo_view(session: Session, photo_id: int) -> PhotoView:
         paid=list(lines_for_photo(session, photo_id)),
         trail=events_for_photo(session, photo_id),
         skus=sku_rows(checks),
+        facings=sku_facings(checks),
     )

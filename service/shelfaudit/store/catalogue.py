@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.errors import Conflict, NotFound
 from shelfaudit.store.sku_schemas import SkuCreate, SkuUpdate
 from shelfaudit.store.tables import Sku, SkuPackshot, utcnow
@@ -144,8 +145,14 @@ def list_packshots(session: Session, *, sku_id: str) -> list[SkuPackshot]:
     return list(session.scalars(query))
 
 
-def count_packshots(session: Session, *, sku_id: str) -> int:
-    query = select(func.count()).select_from(SkuPackshot).where(SkuPackshot.sku_id == sku_id)
+def count_packshots(session: Session, *, sku_id: str, field: bool = False) -> int:
+    """The SKU's packshots, or with ``field`` its field examples (every other kind)."""
+    kind = SkuPackshot.kind != ExampleKind.packshot.value
+    query = (
+        select(func.count())
+        .select_from(SkuPackshot)
+        .where(SkuPackshot.sku_id == sku_id, kind if field else ~kind)
+    )
     return int(session.scalar(query) or 0)
 
 
@@ -175,6 +182,8 @@ class NewPackshot:
     height: int
     embedding: bytes | None = None
     model_version: str | None = None
+    kind: ExampleKind = ExampleKind.packshot
+    source_photo_id: int | None = None  # field examples: the photo it was cut from
 
 
 def add_packshot(session: Session, *, sku_id: str, packshot: NewPackshot) -> SkuPackshot:
@@ -190,6 +199,8 @@ def add_packshot(session: Session, *, sku_id: str, packshot: NewPackshot) -> Sku
         embedding=packshot.embedding,
         model_version=packshot.model_version,
         created_at=utcnow(),
+        kind=packshot.kind.value,
+        source_photo_id=packshot.source_photo_id,
     )
     session.add(row)
     _flush(session, f"packshot {packshot.sha256[:12]} of SKU {sku_id!r}")
@@ -238,7 +249,7 @@ def catalogue_revision(session: Session) -> str:
 
 @dataclass(frozen=True)
 class GalleryRow:
-    """One packshot of an active SKU, with what the gallery needs of both."""
+    """One packshot or field example of an active SKU, with what the gallery needs of both."""
 
     sku_id: str
     name: str
@@ -247,6 +258,7 @@ class GalleryRow:
     object_key: str
     embedding: bytes | None
     model_version: str | None
+    kind: ExampleKind = ExampleKind.packshot
 
 
 def gallery_rows(session: Session) -> list[GalleryRow]:
@@ -260,9 +272,10 @@ def gallery_rows(session: Session) -> list[GalleryRow]:
             SkuPackshot.object_key,
             SkuPackshot.embedding,
             SkuPackshot.model_version,
+            SkuPackshot.kind,
         )
         .join(SkuPackshot, SkuPackshot.sku_id == Sku.sku_id)
         .where(Sku.active.is_(True))
         .order_by(Sku.sku_id, SkuPackshot.id)
     )
-    return [GalleryRow(*row) for row in session.execute(query)]
+    return [GalleryRow(*row[:-1], kind=ExampleKind(row[-1])) for row in session.execute(query)]

@@ -9,6 +9,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.domain.gtin import Gtin
 
 SKU_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -93,11 +94,34 @@ class PackshotPublic(BaseModel):
     embedded: bool = Field(description="a vector is stored (made by model_version)")
     model_version: str | None = Field(description="embedding model of the stored vector")
     created_at: datetime
+    kind: ExampleKind = Field(
+        default=ExampleKind.packshot,
+        description="packshot, or a field example a person confirmed: shelf_crop or close_up",
+    )
+    source_photo_id: int | None = Field(
+        default=None, description="field examples: the photo it was cut from"
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def image_url(self) -> str:
         return f"/v1/skus/{self.sku_id}/packshots/{self.id}/image"
+
+
+class FieldExampleCreate(BaseModel):
+    """A facing a person confirmed as this SKU on an analysed photo."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    photo_id: int = Field(ge=1)
+    xyxy: list[float] | None = Field(
+        default=None,
+        min_length=4,
+        max_length=4,
+        description="the facing's box in upright original-photo pixels, as the SKU check "
+        "reports it; omitted: the whole photo is one close-up of the product",
+        examples=[[412.0, 180.0, 590.0, 520.0]],
+    )
 
 
 class PackshotAccepted(PackshotPublic):

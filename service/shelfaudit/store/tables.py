@@ -479,7 +479,9 @@ class Sku(Base):
 class SkuPackshot(Base):
     """One reference picture of a SKU; the original lives in object storage at ``object_key``.
 
-    ``embedding`` is float32 little-endian bytes made by model ``model_version``.
+    ``embedding`` is float32 little-endian bytes made by model ``model_version``. ``kind``
+    (``domain.enums.ExampleKind``) says whether it is a packshot or a field example a person
+    confirmed, cut from photo ``source_photo_id``.
     """
 
     __tablename__ = "sku_packshots"
@@ -501,6 +503,8 @@ class SkuPackshot(Base):
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     model_version: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), default="packshot", server_default="packshot")
+    source_photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"))
 
     @property
     def embedded(self) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit.analyse import decode
 from shelfaudit.analyse.pipeline import sha256_hex
+from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.errors import InvalidInput, PayloadTooLarge
 from shelfaudit.ml.embedder import Embedder
 from shelfaudit.ml.packshot import embed_packshots, packshot_version
@@ -146,16 +147,31 @@ def accept_packshots(
             row = add_packshot(
                 session,
                 sku_id=sku_id,
-                packshot=NewPackshot(
-                    object_key=packshot_key(d.sha256),
-                    sha256=d.sha256,
-                    format=d.format,
-                    size_bytes=len(f.data),
-                    width=d.width,
-                    height=d.height,
-                    embedding=embedding,
-                    model_version=version if embedding is not None else None,
-                ),
+                packshot=new_packshot(d, len(f.data), embedding, version),
             )
             results[d.sha256] = AcceptedPackshot(row, created=True)
     return [results[d.sha256] for d, _ in unique]
+
+
+def new_packshot(
+    decoded: DecodedPackshot,
+    size_bytes: int,
+    embedding: bytes | None,
+    version: str | None,
+    *,
+    kind: ExampleKind = ExampleKind.packshot,
+    source_photo_id: int | None = None,
+) -> NewPackshot:
+    """The row of a picture stored at ``packshot_key(decoded.sha256)``."""
+    return NewPackshot(
+        object_key=packshot_key(decoded.sha256),
+        sha256=decoded.sha256,
+        format=decoded.format,
+        size_bytes=size_bytes,
+        width=decoded.width,
+        height=decoded.height,
+        embedding=embedding,
+        model_version=version if embedding is not None else None,
+        kind=kind,
+        source_photo_id=source_photo_id,
+    )

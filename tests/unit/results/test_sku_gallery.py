@@ -11,11 +11,14 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.index.gallery import Gallery
 from shelfaudit.ml.embedder import Embedder
 from shelfaudit.ml.packshot import embed_packshots
+from shelfaudit.ml.sku_examples import embed_examples
 from shelfaudit.results.sku_gallery import CatalogueGallery
 from shelfaudit.store.catalogue import (
+    add_packshot,
     catalogue_revision,
     deactivate_sku,
     decode_vector,
@@ -24,7 +27,7 @@ from shelfaudit.store.catalogue import (
 )
 from shelfaudit.store.sku_schemas import SkuUpdate
 from shelfaudit.store.tables import SkuPackshot
-from shelfaudit.upload.packshots import decode_packshot
+from shelfaudit.upload.packshots import decode_packshot, new_packshot, packshot_key
 from tests.catalogue_factories import (
     DIM,
     Catalogue,
@@ -261,3 +264,34 @@ def test_re_embedding_does_not_change_the_revision(
 
     with catalogue.sessions() as session:
         assert catalogue_revision(session) == before
+
+
+def test_a_new_model_embeds_field_examples_again_as_their_kind(
+    catalogue: Catalogue, embedder: Embedder, other_model: Embedder
+) -> None:
+    """A field example is a photo, not a packshot: re-embedded as a close-up or a crop."""
+    catalogue.add_sku("A")
+    images = {ExampleKind.close_up: packshot_jpeg(3), ExampleKind.shelf_crop: packshot_png(4)}
+    with catalogue.sessions.begin() as session:
+        for kind, data in images.items():
+            decoded = decode_packshot(data, max_bytes=10**8, max_pixels=10**8)
+            catalogue.objects.put(packshot_key(decoded.sha256), data, "image/jpeg")
+            add_packshot(
+                session,
+                sku_id="A",
+                packshot=new_packshot(decoded, len(data), None, None, kind=kind),
+            )
+
+    gallery = current(gallery_of(catalogue, other_model))
+
+    rows = stored(catalogue)
+    assert [(p.kind, p.model_version) for p in rows] == [
+        ("close_up", "b+close-up-plain"),
+        ("shelf_crop", "b+crop-plain"),
+    ]
+    for row, (kind, data) in zip(rows, images.items(), strict=True):
+        rgb = decode_packshot(data, max_bytes=10**8, max_pixels=10**8).rgb
+        vector = decode_vector(row.embedding, DIM)
+        assert vector is not None
+        np.testing.assert_allclose(vector, embed_examples(other_model, kind, [rgb])[0], atol=1e-6)
+    assert (gallery.n_skus, gallery.n_vectors) == (1, 2)

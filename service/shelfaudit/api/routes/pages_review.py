@@ -1,4 +1,5 @@
-"""Review pages: the queue, a photo with its evidence, decisions and box corrections."""
+"""Review pages: the queue, a photo with its evidence, decisions, box corrections and SKU
+confirmations (field examples)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,30 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shelfaudit.analyse.sku import load_embedder
 from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.routes.review import Filters
 from shelfaudit.api.security import Approver, PhotoReader
 from shelfaudit.auth.roles import Role
 from shelfaudit.commission import Decision
 from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.review.analysis_view import latest_analysis, sku_facings
+from shelfaudit.review.catalogue_audit import record_packshots_added
 from shelfaudit.review.decisions import bulk_approve, decide
 from shelfaudit.review.detections import correct_box
 from shelfaudit.review.images import PREVIEW_SIDES, preview_jpeg
 from shelfaudit.review.photo_view import photo_view
 from shelfaudit.review.queue import Cursor, neighbours, queue_page
 from shelfaudit.review.vocabulary import APPROVE_REASONS, REJECT_REASONS, BoxAction, ReasonCode
+from shelfaudit.store.catalogue import list_skus
 from shelfaudit.store.master_data import Activity, Rep, Store, list_rows
 from shelfaudit.store.tables import Photo
+from shelfaudit.upload.sku_examples import accept_field_example
 from shelfaudit.web.render import render
 
 router = APIRouter(prefix="/review", tags=["pages"], include_in_schema=False)
+
+CATALOGUE_CHOICES = 1000  # SKUs offered as you type; any other id can still be typed
 
 
 def _see_other(path: str, params: dict[str, str] | None = None) -> RedirectResponse:
@@ -101,6 +109,9 @@ def photo_page(
             "following": following,
             "params": filters.params(),
             "can_decide": principal.role in (Role.approver, Role.admin),
+            "catalogue": list_skus(session, active=True, limit=CATALOGUE_CHOICES)
+            if view.facings
+            else [],
             "approve_reasons": APPROVE_REASONS,
             "reject_reasons": REJECT_REASONS,
         },
@@ -178,4 +189,36 @@ def box_correction(
         actor=principal,
     )
     session.commit()
+    return _see_other(f"/review/photos/{photo_id}")
+
+
+@router.post("/photos/{photo_id}/skus/{item_index}", response_class=RedirectResponse)
+def sku_confirmation(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    principal: PhotoReader,
+    photo_id: int,
+    item_index: int,
+    sku_id: Annotated[str, Form(min_length=1, max_length=100)],
+) -> RedirectResponse:
+    """Confirm that item ``item_index`` of the photo's SKU check shows ``sku_id``: it becomes a
+    field example of that SKU, compared with from the next audit on."""
+    analysis = latest_analysis(session, photo_id)
+    facings = sku_facings(analysis.checks if analysis else {})
+    facing = next((f for f in facings if f.index == item_index), None)
+    if facing is None:
+        raise NotFound(f"photo {photo_id} has no recognised item {item_index}")
+    accepted = accept_field_example(
+        sessions=runtime.sessions,
+        objects=runtime.objects,
+        sku_id=sku_id.strip(),
+        photo_id=photo_id,
+        xyxy=facing.xyxy,
+        embedder=load_embedder(runtime.models),
+        long_side=runtime.settings.quality_long_side,
+        max_pixels=runtime.settings.max_pixels,
+    )
+    record_packshots_added(
+        runtime.sessions, actor=principal, sku_id=accepted.packshot.sku_id, accepted=[accepted]
+    )
     return _see_other(f"/review/photos/{photo_id}")

@@ -1,8 +1,9 @@
 """The SKU catalogue: admins add products and their packshots; every known caller reads.
 
 A packshot is embedded as it is uploaded (when the service has an embedding model), so the
-next photo analysed recognises the product: no retraining, no restart. Every change is
-appended to the audit trail (``review.catalogue_audit``) with the admin who made it.
+next photo analysed recognises the product: no retraining, no restart. A person reviewing
+photos may also confirm a facing as a SKU (a field example, ``upload.sku_examples``). Every
+change is appended to the audit trail (``review.catalogue_audit``) with who made it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
 from shelfaudit.analyse.sku import load_embedder
 from shelfaudit.api.deps import RuntimeDep, SessionDep
-from shelfaudit.api.security import AdminOnly, AnyCaller
+from shelfaudit.api.security import AdminOnly, AnyCaller, AnyPerson
 from shelfaudit.review.catalogue_audit import (
     record_packshot_deleted,
     record_packshots_added,
@@ -33,6 +34,7 @@ from shelfaudit.store.catalogue import (
 )
 from shelfaudit.store.sku_schemas import (
     SKU_ID_PATTERN,
+    FieldExampleCreate,
     PackshotAccepted,
     SkuCreate,
     SkuDetail,
@@ -42,6 +44,7 @@ from shelfaudit.store.sku_schemas import (
 )
 from shelfaudit.upload.intake import CONTENT_TYPES
 from shelfaudit.upload.packshots import PackshotFile, accept_packshots
+from shelfaudit.upload.sku_examples import accept_field_example
 
 router = APIRouter(prefix="/v1/skus", tags=["sku catalogue"])
 
@@ -143,6 +146,41 @@ def post_packshots(
     if not any(a.created for a in accepted):
         response.status_code = status.HTTP_200_OK
     return [PackshotAccepted.of(a.packshot, created=a.created) for a in accepted]
+
+
+@router.post(
+    "/{sku_id}/examples",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PackshotAccepted,
+    responses={
+        400: {"description": "a box outside the photo or too small, or too many examples"},
+        404: {"description": "unknown SKU or photo"},
+    },
+)
+def post_field_example(
+    runtime: RuntimeDep,
+    person: AnyPerson,
+    response: Response,
+    sku_id: SkuIdPath,
+    body: FieldExampleCreate,
+) -> PackshotAccepted:
+    """Confirm a facing of an analysed photo as this SKU: it is cut from the original as the
+    SKU check cuts facings, kept and embedded, so the next audit compares with it too. 200
+    instead of 201 when the SKU already had this exact cut-out."""
+    accepted = accept_field_example(
+        sessions=runtime.sessions,
+        objects=runtime.objects,
+        sku_id=sku_id,
+        photo_id=body.photo_id,
+        xyxy=body.xyxy,
+        embedder=load_embedder(runtime.models),
+        long_side=runtime.settings.quality_long_side,
+        max_pixels=runtime.settings.max_pixels,
+    )
+    record_packshots_added(runtime.sessions, actor=person, sku_id=sku_id, accepted=[accepted])
+    if not accepted.created:
+        response.status_code = status.HTTP_200_OK
+    return PackshotAccepted.of(accepted.packshot, created=accepted.created)
 
 
 @router.get("/{sku_id}/packshots/{packshot_id}/image", response_class=Response)
