@@ -101,6 +101,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/audit"): ADMIN,
     # ML engineers: labels
     ("GET", "/v1/labels/export"): EXPORTER,
+    ("GET", "/v1/labels/sku-examples"): EXPORTER,
     ("GET", "/labels"): EXPORTER,
     # any person
     ("POST", "/logout"): PEOPLE,

@@ -4,6 +4,7 @@ uploaded is in the recognition gallery at once."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -454,3 +455,28 @@ def test_a_bad_field_example_is_refused_and_nothing_is_stored(
         assert response.json()["error"]["code"] == code
     assert packshot_count(client) == 0
     assert admin.post("/v1/skus/nope/examples", json={"photo_id": photo_id}).status_code == 404
+
+
+def test_an_ml_engineer_downloads_packshots_and_field_examples(
+    client: TestClient, admin: TestClient
+) -> None:
+    create(admin)
+    assert upload(admin, "Arla-Standard-Milk", packshot_jpeg(1)).status_code == 201
+    photo_id = sent_photo(client)
+    assert (
+        admin.post("/v1/skus/Arla-Standard-Milk/examples", json={"photo_id": photo_id}).status_code
+        == 201
+    )
+    with browser(client) as engineer:
+        engineer.headers.update(session_headers(client, Role.ml_engineer))
+        response = engineer.get("/v1/labels/sku-examples")
+
+    assert response.status_code == 200
+    assert (response.headers["x-classes"], response.headers["x-train"]) == ("1", "1")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = set(archive.namelist())
+        assert archive.read("train.txt").decode() == "train/Arla-Standard-Milk/2.jpg, 0, 0\n"
+    assert {"classes.csv", "train.txt", "val.txt"} <= names
+    assert (
+        "iconic-images-and-descriptions/Arla-Standard-Milk/Arla-Standard-Milk_Iconic.jpg" in names
+    )

@@ -1,4 +1,5 @@
-"""``shelfaudit export labels``: reviewed photos with corrected boxes, for retraining."""
+"""``shelfaudit export labels | sku-examples``: reviewed photos with corrected boxes, and SKU
+pictures with confirmed field examples, for retraining."""
 
 from __future__ import annotations
 
@@ -44,3 +45,30 @@ def export_labels_command(
         f"{summary.images} photos, {summary.boxes} boxes, {len(summary.classes)} classes "
         f"({format_}) in {out}"
     )
+
+
+@export_app.command("sku-examples")
+def export_sku_examples_command(
+    out: Annotated[Path, typer.Option(help="folder to write (created)")] = Path("sku-examples"),
+) -> None:
+    """Write the SKU catalogue's packshots and confirmed field examples in the GroceryStore
+    layout (classes.csv, train.txt, val.txt): train with `python -m training.sku.train --root
+    OUT`, measure with `shelfaudit eval sku --split OUT/val.txt --root OUT`."""
+    from shelfaudit.review.label_export import FolderSink
+    from shelfaudit.review.sku_example_export import export_sku_examples
+    from shelfaudit.runtime import build_runtime
+    from shelfaudit.settings import get_settings
+
+    settings = get_settings()
+    runtime = build_runtime(settings, upgrade_db=settings.database_url is None)
+    try:
+        with runtime.sessions() as session:
+            summary = export_sku_examples(session, runtime.objects, sink=FolderSink(out))
+    finally:
+        runtime.close()
+    typer.echo(
+        f"{summary.classes} SKUs, {summary.train} train and {summary.val} val field examples "
+        f"in {out}"
+    )
+    if summary.without_packshot:
+        typer.echo(f"left out (no packshot): {', '.join(summary.without_packshot)}", err=True)

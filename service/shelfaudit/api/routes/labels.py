@@ -1,4 +1,5 @@
-"""Label export for ML engineers: reviewed photos with corrected boxes, as a zip."""
+"""Label export for ML engineers, as zips: reviewed photos with corrected boxes, and the SKU
+catalogue's packshots with the field examples people confirmed."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.responses import Response
 from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.security import LabelExporter
 from shelfaudit.review.label_export import LabelFormat, ZipSink, export_labels
+from shelfaudit.review.sku_example_export import export_sku_examples
 
 router = APIRouter(prefix="/v1/labels", tags=["labels"])
 
@@ -38,5 +40,24 @@ def get_label_export(
             "Content-Disposition": f'attachment; filename="{name}"',
             "X-Images": str(summary.images),
             "X-Boxes": str(summary.boxes),
+        },
+    )
+
+
+@router.get("/sku-examples", response_class=Response)
+def get_sku_example_export(runtime: RuntimeDep, session: SessionDep, _: LabelExporter) -> Response:
+    """Every active SKU with a packshot and its confirmed field examples, in the GroceryStore
+    layout ``training.sku.train --root`` and ``shelfaudit eval sku`` read."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        summary = export_sku_examples(session, runtime.objects, sink=ZipSink(archive))
+    return Response(
+        content=buffer.getvalue(),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": 'attachment; filename="sku-examples.zip"',
+            "X-Classes": str(summary.classes),
+            "X-Train": str(summary.train),
+            "X-Val": str(summary.val),
         },
     )
