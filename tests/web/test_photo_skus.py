@@ -60,6 +60,7 @@ def test_a_person_confirms_a_facing_from_the_photo_page(client: TestClient) -> N
     page = web.get(f"/review/photos/{photo_id}").text
     assert "data-facings" in page
     assert f'action="/review/photos/{photo_id}/skus/2"' in page
+    assert "(box 2)" in page
     assert '<option value="hnk-silver">' in page
     token = page_csrf(web, f"/review/photos/{photo_id}")
 

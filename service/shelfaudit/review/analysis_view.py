@@ -154,6 +154,7 @@ class SkuFacing:
     name: str
     similarity: float | None
     xyxy: list[float] | None
+    box: int | None = None  # the detector box it was cut from (the page's box table)
 
 
 def sku_facings(checks: dict[str, Any]) -> list[SkuFacing]:
@@ -166,6 +167,7 @@ def sku_facings(checks: dict[str, Any]) -> list[SkuFacing]:
             continue
         sku = item.get("sku_id")
         box = item.get("xyxy")
+        detector_box = item.get("box")
         similarity = item.get("similarity")
         out.append(
             SkuFacing(
@@ -174,6 +176,7 @@ def sku_facings(checks: dict[str, Any]) -> list[SkuFacing]:
                 name=str(item.get("name") or sku or "unknown"),
                 similarity=float(similarity) if isinstance(similarity, int | float) else None,
                 xyxy=None if whole or not isinstance(box, list) else [float(v) for v in box],
+                box=detector_box if isinstance(detector_box, int) else None,
             )
         )
     return out
