@@ -16,8 +16,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# SQLite rebuilds the table to add a foreign key: keep AUTOINCREMENT, so packshot ids are
+# never reused (the catalogue revision relies on it; see store/catalogue.py).
+KEEP = {"sqlite_autoincrement": True}
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("sku_packshots") as batch:
+    with op.batch_alter_table("sku_packshots", table_kwargs=KEEP) as batch:
         batch.add_column(
             sa.Column("kind", sa.String(16), nullable=False, server_default="packshot")
         )
@@ -28,7 +33,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("sku_packshots") as batch:
+    with op.batch_alter_table("sku_packshots", table_kwargs=KEEP) as batch:
         batch.drop_constraint("fk_sku_packshots_source_photo_id_photos", type_="foreignkey")
         batch.drop_column("source_photo_id")
         batch.drop_column("kind")
