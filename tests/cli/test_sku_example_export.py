@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 
 from shelfaudit.cli.main import app
 from shelfaudit.evaluation.sku import read_classes, read_split
+from shelfaudit.review.sku_example_export import val_photos
 from shelfaudit.settings import get_settings
 from tests.catalogue_factories import close_up, embedder_models, packshot_jpeg
 from tests.factories import REPO
@@ -93,3 +94,19 @@ def test_training_reads_the_export(exported: Path) -> None:
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (out / "sku_embedder.onnx").is_file()
+
+
+@pytest.mark.parametrize(
+    ("photos", "val"),
+    [
+        (set(), set()),
+        ({7}, set()),  # one photo: it trains, nothing to measure it on
+        ({1, 2}, {2}),  # no multiple of 5: the newest photo is measured
+        ({1, 5, 9}, {5}),
+        ({5, 10, 11}, {5, 10}),
+    ],
+)
+def test_val_photos_keep_their_side_and_never_leave_val_empty(
+    photos: set[int], val: set[int]
+) -> None:
+    assert val_photos(photos) == val

@@ -11,7 +11,10 @@ Layout (in a folder or a zip, through the same sinks as ``label_export``)::
 
 Fine ids follow SKU ids in order; the coarse class is the brand (the SKU itself without
 one). Field examples go to val by the photo they were cut from (every ``VAL_EVERY``-th photo
-id), so two facings of one photo never sit on both sides of the split.
+id), so two facings of one photo never sit on both sides of the split and a photo keeps its
+side from one export to the next. When no source photo id is such a multiple but there are
+at least two source photos, the newest one goes to val, so a small export can still be
+measured.
 """
 
 from __future__ import annotations
@@ -49,8 +52,12 @@ class SkuExportSummary:
     without_packshot: list[str]  # active SKUs left out: no packshot to be their class image
 
 
-def _split_of(row: SkuPackshot) -> str:
-    return "val" if (row.source_photo_id or 0) % VAL_EVERY == 0 else "train"
+def val_photos(source_photo_ids: set[int]) -> set[int]:
+    """The source photos whose examples go to val."""
+    chosen = {i for i in source_photo_ids if i % VAL_EVERY == 0}
+    if not chosen and len(source_photo_ids) >= 2:
+        chosen = {max(source_photo_ids)}
+    return chosen
 
 
 def export_sku_examples(session: Session, objects: ObjectStore, *, sink: Sink) -> SkuExportSummary:
@@ -71,6 +78,14 @@ def export_sku_examples(session: Session, objects: ObjectStore, *, sink: Sink) -
         for sku_id, found in pictures.items()
     }
     kept = [sku_id for sku_id in sorted(skus) if packshots[sku_id]]
+    val = val_photos(
+        {
+            p.source_photo_id
+            for sku_id in kept
+            for p in pictures[sku_id]
+            if p.kind != ExampleKind.packshot.value and p.source_photo_id is not None
+        }
+    )
     brands = sorted({skus[s].brand or s for s in kept})
     coarse = {brand: i for i, brand in enumerate(brands)}
     classes = io.StringIO()
@@ -89,7 +104,7 @@ def export_sku_examples(session: Session, objects: ObjectStore, *, sink: Sink) -
         for example in pictures[sku_id]:
             if example.kind == ExampleKind.packshot.value:
                 continue
-            split = _split_of(example)
+            split = "val" if example.source_photo_id in val else "train"
             name = f"{split}/{sku_id}/{example.id}.{EXTENSIONS.get(example.format, 'jpg')}"
             sink.write(name, objects.get(example.object_key))
             splits[split].append(f"{name}, {fine}, {coarse[brand]}")
