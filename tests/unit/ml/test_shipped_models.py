@@ -44,18 +44,16 @@ OUTLET_VAL_PHOTO = (
 @pytest.mark.parametrize(
     ("photo", "counts", "top"),
     [
-        # A val outlet photo (640 x 640): cartons stacked by a Tiger display.
+        # A val outlet photo (640 x 640): cartons stacked by a Tiger display (labelled: 5
+        # cartons, 4 heineken, 2 tiger, a fridge, a larue; the model is weak, pinned as it is).
         (
             OUTLET_VAL_PHOTO,
-            {"beer_carton": 5, "tiger": 1},
-            ("beer_carton", [416.1, 303.8, 527.3, 368.7]),
+            {"beer_carton": 7, "tiger": 5, "ice_bucket": 1, "heineken": 1},
+            ("beer_carton", [411.5, 304.0, 530.9, 370.0]),
         ),
-        # A supermarket shelf (4096 x 2304 landscape): one false ice bucket, pinned as one.
-        (
-            ORIGINALS / "train_2961.jpg",
-            {"ice_bucket": 1},
-            ("ice_bucket", [2149.1, 1688.8, 2953.7, 2296.7]),
-        ),
+        # A supermarket shelf (4096 x 2304 landscape): no outlet object (v1 saw a false ice
+        # bucket here).
+        (ORIGINALS / "train_2961.jpg", {}, None),
         # The same kind of shelf in portrait (2340 x 4160): nothing above the threshold.
         (ORIGINALS / "train_2968.jpg", {}, None),
     ],
