@@ -48,8 +48,8 @@ OUTLET_VAL_PHOTO = (
         # cartons, 4 heineken, 2 tiger, a fridge, a larue; the model is weak, pinned as it is).
         (
             OUTLET_VAL_PHOTO,
-            {"beer_carton": 7, "tiger": 5, "ice_bucket": 1, "heineken": 1},
-            ("beer_carton", [411.5, 304.0, 530.9, 370.0]),
+            {"beer_carton": 9, "tiger": 5, "ice_bucket": 1},
+            ("beer_carton", [401.3, 57.7, 529.9, 376.6]),
         ),
         # A supermarket shelf (4096 x 2304 landscape): no outlet object (v1 saw a false ice
         # bucket here).
