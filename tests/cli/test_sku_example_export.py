@@ -110,3 +110,19 @@ def test_val_photos_keep_their_side_and_never_leave_val_empty(
     photos: set[int], val: set[int]
 ) -> None:
     assert val_photos(photos) == val
+
+
+def test_a_small_export_still_has_a_val_photo(data_dir: Path, tmp_path: Path) -> None:
+    """Photos 1 and 2, no multiple of five: the newest one's example is measured."""
+    pack = tmp_path / "Milk.jpg"
+    pack.write_bytes(packshot_jpeg(1))
+    shelfaudit("skus", "add", "Milk", "--name", "Milk", "--packshot", str(pack))
+    for seed in (1, 2):
+        photo = tmp_path / f"photo-{seed}.jpg"
+        photo.write_bytes(close_up(seed=10 + seed))
+        photo_id = json.loads(shelfaudit("audit", str(photo), "--json").stdout)["photo_id"]
+        shelfaudit("skus", "add-example", "Milk", "--photo", str(photo_id))
+    out = tmp_path / "export"
+    result = shelfaudit("export", "sku-examples", "--out", str(out))
+    assert "1 SKUs, 1 train and 1 val field examples" in result.stdout
+    assert len(read_split(out / "val.txt", out)) == 1
