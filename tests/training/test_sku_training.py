@@ -77,7 +77,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tiny_grocery_store(tmp_path_factory.mktemp("grocery"))
     out = root / "out"
     command = [sys.executable, "-m", "training.sku.train", "--root", str(root), "--out", str(out)]
-    command += ["--epochs", "1", "--batch", "8", "--size", str(SIZE)]
+    command += ["--epochs", "1", "--batch", "8", "--size", str(SIZE), "--many-share", "0.5"]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return out
@@ -148,3 +148,54 @@ def test_serving_matches_the_torch_model_it_was_exported_from(
     model = EmbedNet(dim=DIM)
     model.load_state_dict(torch.load(trained / "best.pt", map_location="cpu")["model"])
     np.testing.assert_allclose(embedder.embed(crops()), embed(model, crops(), SIZE), atol=1e-4)
+
+
+def test_a_run_can_start_from_saved_weights(trained: Path, tmp_path: Path) -> None:
+    """``--init-weights`` loads the embedder; at lr 0 its learned weights come out unchanged."""
+    import torch
+
+    root = trained.parent
+    out = tmp_path / "again"
+    command = [sys.executable, "-m", "training.sku.train", "--root", str(root), "--out", str(out)]
+    command += ["--epochs", "1", "--batch", "8", "--size", str(SIZE), "--lr", "0"]
+    command += ["--init-weights", str(trained / "last.pt")]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"weights from {trained / 'last.pt'}" in done.stdout
+
+    before = torch.load(trained / "last.pt", map_location="cpu", weights_only=False)["model"]
+    after = torch.load(out / "last.pt", map_location="cpu", weights_only=False)["model"]
+    learned = [k for k in before if k.endswith("weight")]
+    assert learned
+    for key in learned:
+        torch.testing.assert_close(after[key], before[key])
+
+
+def test_publishing_with_int8_serves_the_quantised_file(trained: Path, tmp_path: Path) -> None:
+    """``training.sku.publish --int8``: both files measured, the registry names the int8 one."""
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "registry.json").write_text(json.dumps({"models": {}}))
+    command = [
+        sys.executable,
+        "-m",
+        "training.sku.publish",
+        "--onnx",
+        str(trained / "sku_embedder.onnx"),
+    ]
+    command += ["--history", str(trained / "history.json"), "--root", str(trained.parent)]
+    command += ["--version", "t1", "--size", str(SIZE), "--models-dir", str(models), "--int8"]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    entry = json.loads((models / "registry.json").read_text())["models"][sku.MODEL_NAME]
+    assert entry["file"] == "sku/sku-embedder-t1-int8.onnx"
+    assert entry["version"] == "t1-int8"
+    assert entry["sha256"] == file_sha256(models / entry["file"])
+    assert (models / "sku" / "sku-embedder-t1.onnx").exists()  # the float32 source stays
+    card = (models / "sku" / "CARD.md").read_text()
+    assert "## Served as int8" in card
+    assert entry["sha256"][:16] in card
+    served = sku.load_embedder(ModelCache(Registry.load(models), SessionOptions()))
+    assert served is not None
+    assert served.embed(crops()).shape == (5, DIM)

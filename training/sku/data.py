@@ -43,10 +43,12 @@ class Augment:
         rng: np.random.Generator,
         backgrounds: list[NDArray[np.uint8]],
         white_share: float = 0.2,
+        many_share: float = 0.0,
     ) -> None:
         self.rng = rng
         self.backgrounds = backgrounds
         self.white_share = white_share
+        self.many_share = many_share
 
     def photo(self, rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
         h, w = rgb.shape[:2]
@@ -58,15 +60,93 @@ class Augment:
         y = int(self.rng.integers(0, h - ch + 1))
         return self.photometric(self.rotate(rgb[y : y + ch, x : x + cw]))
 
-    def packshot(self, rgb: NDArray[np.uint8], mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
-        """The product pasted on a real store background (or left on white), then shot."""
-        out = rgb.copy() if self.rng.random() < self.white_share else self.paste(rgb, mask)
+    def packshot(
+        self, rgb: NDArray[np.uint8], mask: NDArray[np.uint8], loose: bool = False
+    ) -> NDArray[np.uint8]:
+        """The product pasted on a real store background (or left on white), then shot.
+
+        With ``many_share`` the view is instead many copies of the product, as stores show
+        them: a heap for ``loose`` produce (one avocado packshot, a crate of avocados in the
+        photo), side-by-side facings for packaged goods.
+        """
+        draw = self.rng.random()
+        if draw < self.many_share:
+            out = self.heap(rgb, mask) if loose else self.facings(rgb, mask)
+        elif draw < self.many_share + self.white_share:
+            out = rgb.copy()
+        else:
+            out = self.paste(rgb, mask)
         return self.photometric(self.rotate(out), blur=True)
 
-    def paste(self, rgb: NDArray[np.uint8], mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    def canvas(self) -> NDArray[np.uint8]:
         bg = self.backgrounds[int(self.rng.integers(len(self.backgrounds)))]
         side = min(bg.shape[:2])
-        canvas = cv2.resize(bg[:side, :side], (160, 160), interpolation=cv2.INTER_AREA)
+        return np.asarray(cv2.resize(bg[:side, :side], (160, 160), interpolation=cv2.INTER_AREA))
+
+    def put(
+        self,
+        canvas: NDArray[np.uint8],
+        obj: NDArray[np.uint8],
+        alpha: NDArray[np.float64],
+        x: int,
+        y: int,
+    ) -> None:
+        """Alpha-blend ``obj`` with its top-left corner at (x, y), clipped to the canvas."""
+        h, w = obj.shape[:2]
+        x1, y1 = max(0, x), max(0, y)
+        x2, y2 = min(canvas.shape[1], x + w), min(canvas.shape[0], y + h)
+        if x2 <= x1 or y2 <= y1:
+            return
+        o = obj[y1 - y : y2 - y, x1 - x : x2 - x].astype(np.float32)
+        a = alpha[y1 - y : y2 - y, x1 - x : x2 - x]
+        region = canvas[y1:y2, x1:x2].astype(np.float32)
+        canvas[y1:y2, x1:x2] = (a * o + (1 - a) * region).astype(np.uint8)
+
+    def heap(self, rgb: NDArray[np.uint8], mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
+        """Copies of a loose product, turned and overlapping, covering the frame like a crate."""
+        canvas = self.canvas()
+        ph, pw = rgb.shape[:2]
+        size = self.rng.uniform(0.22, 0.45) * 160  # long side of one item
+        step = max(8, int(size * 0.6))
+        spots = [(x, y) for y in range(-step // 2, 160, step) for x in range(-step // 2, 160, step)]
+        for i in self.rng.permutation(len(spots)):
+            scale = size * self.rng.uniform(0.85, 1.15) / max(ph, pw)
+            nw, nh = max(6, round(pw * scale)), max(6, round(ph * scale))
+            obj = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
+            alpha = cv2.resize(mask, (nw, nh), interpolation=cv2.INTER_LINEAR) / 255.0
+            side = int(np.ceil(np.hypot(nw, nh)))
+            m = cv2.getRotationMatrix2D((nw / 2, nh / 2), self.rng.uniform(0, 360), 1.0)
+            m[:, 2] += ((side - nw) / 2, (side - nh) / 2)
+            obj = cv2.warpAffine(obj, m, (side, side))
+            alpha = cv2.warpAffine(alpha, m, (side, side))[:, :, None]
+            if self.rng.random() < 0.5:
+                obj, alpha = obj[:, ::-1], alpha[:, ::-1]
+            x, y = spots[i]
+            dx, dy = (int(j) - side // 4 for j in self.rng.integers(-step // 3, step // 3 + 1, 2))
+            self.put(canvas, obj, alpha, x + dx, y + dy)
+        return canvas
+
+    def facings(self, rgb: NDArray[np.uint8], mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
+        """A packaged product repeated side by side, in one or two rows, as on a shelf."""
+        canvas = self.canvas()
+        ph, pw = rgb.shape[:2]
+        rows = int(self.rng.integers(1, 3))
+        scale = self.rng.uniform(0.8, 1.0) * 160 / rows / ph
+        nw, nh = max(6, round(pw * scale)), max(6, round(ph * scale))
+        if nw > 100:  # a wide pack: shrink it so at least two fit across
+            nw, nh = 100, max(6, round(nh * 100 / nw))
+        obj = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
+        alpha = (cv2.resize(mask, (nw, nh), interpolation=cv2.INTER_LINEAR) / 255.0)[:, :, None]
+        gap = int(self.rng.integers(0, 6))
+        x0 = int(self.rng.integers(-nw // 2, 1))
+        for r in range(rows):
+            y = r * (nh + gap) + int(self.rng.integers(0, 4))
+            for x in range(x0, 160, nw + gap):
+                self.put(canvas, obj, alpha, x, y)
+        return canvas
+
+    def paste(self, rgb: NDArray[np.uint8], mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
+        canvas = self.canvas()
         ph, pw = rgb.shape[:2]
         scale = self.rng.uniform(0.55, 1.0) * 160 / max(ph, pw)
         nw, nh = max(8, round(pw * scale)), max(8, round(ph * scale))

@@ -3,13 +3,15 @@
 Usage::
 
     python -m training.sku.train --root ../shared/datasets/grocery_store --epochs 40 \
-        [--out runs/sku] [--resume]
+        [--out runs/sku] [--resume | --init-weights training/checkpoints/sku_embedder.pt]
 
 Each batch mixes in-store photos (random crops, colour, rotation, JPEG) with packshots pasted
-on real store backgrounds, all as samples of their fine class under a CosFace head, so a
-class's packshot and its shelf photos land near one proxy. The epoch's state goes to
-``OUT/last.pt`` (``--resume`` continues from it); after every epoch the packshot-gallery
-top-1 on val is printed, and the best weights are exported to ``OUT/sku_embedder.onnx``.
+on real store backgrounds (``--many-share`` of them as heaps of loose produce or rows of
+facings), all as samples of their fine class under a CosFace head, so a class's packshot and
+its shelf photos land near one proxy. The epoch's state goes to ``OUT/last.pt`` (``--resume``
+continues from it); after every epoch the packshot-gallery top-1 on val is printed. The last
+epoch is exported to ``OUT/sku_embedder.onnx`` (``--export best`` takes the epoch with the best
+val top-1 instead, which lets val choose and so flatters the val figure).
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ from training.sku.export import export_onnx
 from training.sku.model import CosFace, EmbedNet
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def is_loose(packshot: Path) -> bool:
+    """Produce sold loose (GroceryStore files its packshots under Fruit/ and Vegetables/)."""
+    return bool({"Fruit", "Vegetables"} & set(packshot.parts))
 
 
 def embed(model: EmbedNet, crops: list[np.ndarray], size: int) -> np.ndarray:
@@ -80,10 +87,22 @@ def main() -> None:
     parser.add_argument(
         "--white-share", type=float, default=0.2, help="packshots left on white, not pasted"
     )
+    parser.add_argument(
+        "--many-share",
+        type=float,
+        default=0.0,
+        help="packshots shown as many copies: heaps of produce, rows of facings of packs",
+    )
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--export", choices=("last", "best"), default="last")
+    parser.add_argument(
+        "--init-weights",
+        type=Path,
+        help="start from these embedder weights (training/checkpoints/sku_embedder.pt)",
+    )
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
@@ -106,15 +125,20 @@ def main() -> None:
         packs.append(tight(rgb, foreground_mask(rgb)))
     pack_clean = [load_rgb(c.packshot) for c in classes]
     pack_labels = np.array([c.fine_id for c in classes])
+    loose = [is_loose(c.packshot) for c in classes]
     print(
         f"loaded {len(photos)} train, {len(val_photos)} val, {len(packs)} packshots "
         f"in {time.time() - started:.0f}s",
         flush=True,
     )
 
-    augment = Augment(rng, photos, white_share=args.white_share)
+    augment = Augment(rng, photos, white_share=args.white_share, many_share=args.many_share)
     n_classes = len(classes)
     model = EmbedNet(dim=args.dim)
+    if args.init_weights is not None:
+        init = torch.load(args.init_weights, map_location="cpu", weights_only=False)
+        model.load_state_dict(init["model"])
+        print(f"weights from {args.init_weights} (epoch {init.get('epoch')})", flush=True)
     head = CosFace(args.dim, n_classes)
     params = list(model.parameters()) + list(head.parameters())
     optim = torch.optim.AdamW(params, lr=args.lr, weight_decay=5e-4)
@@ -147,7 +171,7 @@ def main() -> None:
             idx = order[step * n_photo : (step + 1) * n_photo]
             pk = rng.integers(0, n_classes, n_pack)
             crops = [augment.photo(photos[i]) for i in idx] + [
-                augment.packshot(*packs[k]) for k in pk
+                augment.packshot(*packs[k], loose=loose[k]) for k in pk
             ]
             y = torch.from_numpy(np.concatenate([labels[idx], pack_labels[pk]]))
             x = torch.from_numpy(np.stack([to_input(c, args.size) for c in crops]))
@@ -192,12 +216,12 @@ def main() -> None:
             last,
         )
 
-    best_state = torch.load(args.out / "best.pt", map_location="cpu", weights_only=False)
-    model.load_state_dict(best_state["model"])
+    exported = torch.load(args.out / f"{args.export}.pt", map_location="cpu", weights_only=False)
+    model.load_state_dict(exported["model"])
     export_onnx(model, args.size, args.out / "sku_embedder.onnx")
     (args.out / "history.json").write_text(json.dumps(history, indent=1))
     print(
-        f"best epoch {best_state['epoch']} {best_state['scores']}; "
+        f"{args.export} epoch {exported['epoch']} {history[exported['epoch']]}; "
         f"exported {args.out / 'sku_embedder.onnx'} after {time.time() - started:.0f}s",
         flush=True,
     )
