@@ -3,8 +3,8 @@ calibrated on GroceryStore *train* photos read the way the pipeline reads them.
 
 Usage::
 
-    python -m training.sku.quantize --onnx models/sku/sku-embedder-v4.onnx \
-        --out models/sku/sku-embedder-v4-int8.onnx [--root ../shared/datasets/grocery_store] \
+    python -m training.sku.quantize --onnx models/sku/sku-embedder-v5.onnx \
+        --out models/sku/sku-embedder-v5-int8.onnx [--root ../shared/datasets/grocery_store] \
         [--photos 200] [--size 128]
 
 Weights are int8 per output channel, activations uint8 with ranges from the calibration

@@ -16,8 +16,8 @@ A whole photo recognised as one product (a close-up: ``embed_close_ups``) is als
 zoomed on its centre, where a rep frames the product, when the meta lists
 ``"close_up_zooms"`` (shares of each side kept, e.g. ``[0.8, 0.65]``): the views are averaged
 like the mirror views. For ``sku_embedder`` v2 that raised GroceryStore val top-1 against the
-packshots from 0.422 to 0.490 (v3 with them: 0.524, v4: 0.605). A detector's product box is already
-tight, so crops do not zoom.
+packshots from 0.422 to 0.490 (v3 with them: 0.524, v4: 0.605, v5: 0.625). A detector's
+product box is already tight, so crops do not zoom.
 """
 
 from __future__ import annotations

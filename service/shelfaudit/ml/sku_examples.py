@@ -6,7 +6,7 @@ looks like what the pipeline searches: a shelf crop is embedded exactly as a pro
 (``Embedder.embed_queries``) and a whole close-up as a close-up (``embed_close_ups``). On
 GroceryStore val, a gallery holding the train photos as close-ups next to the packshots
 names 0.527 of the photos right against 0.490 with the packshots alone with
-``sku_embedder`` v2 (0.557 against 0.524 with v3, 0.612 against 0.605 with v4)
+``sku_embedder`` v2 (0.557 against 0.524 with v3, 0.632 against 0.625 with v5)
 (``shelfaudit eval sku --gallery both``), so confirmed field examples close part of the
 packshot-to-shelf gap without retraining.
 

@@ -18,7 +18,7 @@ from training.sku.quantize import calibration_photos, main
 
 GROCERY = DATASETS / "grocery_store"
 MODELS = REPO / "models"
-FLOAT = MODELS / "sku" / "sku-embedder-v4.onnx"
+FLOAT = MODELS / "sku" / "sku-embedder-v5.onnx"
 
 
 def _embed(model: Path, batch: np.ndarray) -> np.ndarray:
