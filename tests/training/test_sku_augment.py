@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from training.sku.data import CANVAS as SIDE
 from training.sku.data import Augment
 from training.sku.train import is_loose
-
-SIDE = 160  # Augment's canvas
 
 
 def background() -> np.ndarray:
@@ -50,12 +49,24 @@ def test_facings_repeat_the_product_side_by_side(h: int, w: int) -> None:
     assert red_share(view) > 0.3
 
 
-def test_many_share_picks_heaps_for_loose_products_and_rows_for_packs() -> None:
-    augment = Augment(np.random.default_rng(3), [background()], white_share=0, many_share=1)
-    loose = augment.packshot(*product(), loose=True)
-    packed = augment.packshot(*product(), loose=False)
-    assert red_share(loose) > 0.5
-    assert red_share(packed) > 0.3
+@pytest.mark.parametrize(
+    ("many_share", "loose", "staged"),
+    [(1, True, "heap"), (1, False, "facings"), (0, True, "paste"), (0, False, "paste")],
+)
+def test_many_share_picks_heaps_for_loose_products_and_rows_for_packs(
+    monkeypatch: pytest.MonkeyPatch, many_share: float, loose: bool, staged: str
+) -> None:
+    augment = Augment(
+        np.random.default_rng(3), [background()], white_share=0, many_share=many_share
+    )
+    calls: list[str] = []
+    for name in ("heap", "facings", "paste"):
+        monkeypatch.setattr(
+            augment, name, lambda rgb, mask, name=name: calls.append(name) or augment.canvas()
+        )
+    view = augment.packshot(*product(), loose=loose)
+    assert calls == [staged]
+    assert view.dtype == np.uint8
 
 
 def test_the_same_seed_gives_the_same_views() -> None:

@@ -17,9 +17,10 @@ from numpy.typing import NDArray
 # The split and classes.csv readers are the service's (what `shelfaudit eval sku` reads).
 from shelfaudit.evaluation.sku import read_classes, read_split
 
-__all__ = ["STORE_SIDE", "Augment", "load_rgb", "read_classes", "read_split"]
+__all__ = ["CANVAS", "STORE_SIDE", "Augment", "load_rgb", "read_classes", "read_split"]
 
 STORE_SIDE = 160  # photos are cached at this side; crops are resized to the model input
+CANVAS = 160  # side of the store background a packshot is staged on
 
 
 def load_rgb(path: Path, side: int | None = None) -> NDArray[np.uint8]:
@@ -81,7 +82,9 @@ class Augment:
     def canvas(self) -> NDArray[np.uint8]:
         bg = self.backgrounds[int(self.rng.integers(len(self.backgrounds)))]
         side = min(bg.shape[:2])
-        return np.asarray(cv2.resize(bg[:side, :side], (160, 160), interpolation=cv2.INTER_AREA))
+        return np.asarray(
+            cv2.resize(bg[:side, :side], (CANVAS, CANVAS), interpolation=cv2.INTER_AREA)
+        )
 
     def put(
         self,
@@ -106,9 +109,11 @@ class Augment:
         """Copies of a loose product, turned and overlapping, covering the frame like a crate."""
         canvas = self.canvas()
         ph, pw = rgb.shape[:2]
-        size = self.rng.uniform(0.22, 0.45) * 160  # long side of one item
+        size = self.rng.uniform(0.22, 0.45) * CANVAS  # long side of one item
         step = max(8, int(size * 0.6))
-        spots = [(x, y) for y in range(-step // 2, 160, step) for x in range(-step // 2, 160, step)]
+        spots = [
+            (x, y) for y in range(-step // 2, CANVAS, step) for x in range(-step // 2, CANVAS, step)
+        ]
         for i in self.rng.permutation(len(spots)):
             scale = size * self.rng.uniform(0.85, 1.15) / max(ph, pw)
             nw, nh = max(6, round(pw * scale)), max(6, round(ph * scale))
@@ -131,7 +136,7 @@ class Augment:
         canvas = self.canvas()
         ph, pw = rgb.shape[:2]
         rows = int(self.rng.integers(1, 3))
-        scale = self.rng.uniform(0.8, 1.0) * 160 / rows / ph
+        scale = self.rng.uniform(0.8, 1.0) * CANVAS / rows / ph
         nw, nh = max(6, round(pw * scale)), max(6, round(ph * scale))
         if nw > 100:  # a wide pack: shrink it so at least two fit across
             nw, nh = 100, max(6, round(nh * 100 / nw))
@@ -141,27 +146,26 @@ class Augment:
         x0 = int(self.rng.integers(-nw // 2, 1))
         for r in range(rows):
             y = r * (nh + gap) + int(self.rng.integers(0, 4))
-            for x in range(x0, 160, nw + gap):
+            for x in range(x0, CANVAS, nw + gap):
                 self.put(canvas, obj, alpha, x, y)
         return canvas
 
     def paste(self, rgb: NDArray[np.uint8], mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
         canvas = self.canvas()
         ph, pw = rgb.shape[:2]
-        scale = self.rng.uniform(0.55, 1.0) * 160 / max(ph, pw)
+        scale = self.rng.uniform(0.55, 1.0) * CANVAS / max(ph, pw)
         nw, nh = max(8, round(pw * scale)), max(8, round(ph * scale))
         obj = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
         alpha = cv2.resize(mask, (nw, nh), interpolation=cv2.INTER_LINEAR)[:, :, None] / 255.0
-        x = int(self.rng.integers(0, 160 - nw + 1))
-        y = int(self.rng.integers(0, 160 - nh + 1))
-        region = canvas[y : y + nh, x : x + nw].astype(np.float32)
-        canvas[y : y + nh, x : x + nw] = (alpha * obj + (1 - alpha) * region).astype(np.uint8)
+        x = int(self.rng.integers(0, CANVAS - nw + 1))
+        y = int(self.rng.integers(0, CANVAS - nh + 1))
+        self.put(canvas, obj, alpha, x, y)
         # Crop around the product, loosely, like a photo of one held item.
         margin = self.rng.uniform(0.0, 0.35)
         x1 = max(0, int(x - margin * nw))
         y1 = max(0, int(y - margin * nh))
-        x2 = min(160, int(x + nw + margin * nw))
-        y2 = min(160, int(y + nh + margin * nh))
+        x2 = min(CANVAS, int(x + nw + margin * nw))
+        y2 = min(CANVAS, int(y + nh + margin * nh))
         return canvas[y1:y2, x1:x2]
 
     def rotate(self, rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:

@@ -46,6 +46,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO_ROOT / "models"
 NAME = "sku_embedder"
 UNKNOWN_REJECTED = 0.5  # share of absent products the threshold leaves unknown
+CALIBRATION_PHOTOS = 200  # train photos the int8 activation ranges come from
 
 
 def query_meta(*, mirror: bool, zooms: tuple[float, ...]) -> dict[str, Any]:
@@ -129,8 +130,8 @@ def int8_text(float32: dict[str, Any], int8: dict[str, Any]) -> str:
             "## Served as int8",
             f"The service runs `{int8['file']}`: the float32 model quantised with ONNX Runtime's",
             "static QDQ quantisation (int8 weights per output channel, uint8 activations",
-            "calibrated on 200 GroceryStore *train* photos read as the pipeline reads them; val",
-            "is not read; `training.sku.quantize`), measured the same way:",
+            f"calibrated on {CALIBRATION_PHOTOS} GroceryStore *train* photos read as the pipeline",
+            "reads them; val is not read; `training.sku.quantize`), measured the same way:",
             "",
             "| | float32 | int8 (served) |",
             "|---|---|---|",
@@ -312,7 +313,7 @@ def main() -> None:
     served = facts
     if args.int8:
         quantized = target_dir / f"sku-embedder-{args.version}-int8.onnx"
-        quantize(target, quantized, calibration_photos(root, 200), args.size)
+        quantize(target, quantized, calibration_photos(root, CALIBRATION_PHOTOS), args.size)
         int8_version = f"{args.version}-int8"
         int8_reports, int8_open_set = measure(quantized, int8_version, root, args)
         served = facts | {
