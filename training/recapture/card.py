@@ -165,6 +165,26 @@ what makes a recapture. Without the genuine shelf sets (`--no-shelf --steps 800`
 came to 0.55. At 1024 px and from three people, patches carry no cue that transfers; the
 feature model above stays.
 
+## Tried and not used: more physical measurements, other tree settings (2026-12-06)
+`python -m training.recapture.probe candidates` measured 18 more candidates on the stored
+photos of the four people: colour fringing (chroma against luma energy in three bands, for
+sub-pixel colour moiré), sharpness and sensor noise (Laplacian against gradient, noise in
+flat areas, edge steepness against contrast), the slope of the power spectrum in three
+bands, the white point and saturation of the brightest tenth, and the longest straight
+lines (bezels, print edges). None separates the classes the same way for all four people,
+so none would pass the model's own consistency rule: sensor noise has an AUC of 0.96-0.97
+for shrimanta but 0.25-0.36 for aakash; the high-band spectral slope 0.91 for shrimanta and
+0.29-0.33 for devansh and yash; straight lines 0.63-0.68 for aakash and devansh and 0.38-0.43
+for shrimanta. What these measure is each person's phone, screen and messenger, not the
+recapture itself.
+
+`python -m training.recapture.probe sweep --table runs/recapture/features-*.npz` reran
+leave-one-source-out over 24 settings (consistency margin 0 / 0.05 / 0.1, 4 or 8 leaves, 100
+or 300 trees, at least 20 or 60 photos per leaf). Pooled AUC stayed between 0.824 and 0.845.
+TPR at 5 % FPR went from 0.36 to 0.49, and TPR at 1 % FPR from 0.02 to 0.12, with no setting
+best on all three. The served settings (margin 0.05, 8 leaves, 300 trees, 20 per leaf) have
+the highest AUC and TPR at 1 %. The limit is four sources, not the trees.
+
 ## Training
 `{report["command"]}` — {report["train_seconds"]:.0f} s on 2 shared CPU cores
 (feature extraction {timings["features_s"]:.0f} s{cached}, LOSO {timings["loso_s"]:.0f} s);
