@@ -1,7 +1,7 @@
 """Detector latency per stage on this machine: preprocess, inference, postprocess.
 
 Run: .venv/bin/python benchmarks/bench_detect.py [--model shelves] [--photos 8] [--rounds 5]
-     [--threads 2] [--tiles 1]
+     [--threads 2] [--tiles 1] [--no-mirror]
 
 Uses the registry's ONNX model through the service's own code (ONNX Runtime, letterbox,
 decode, NMS) on real photos decoded as the pipeline decodes them, and prints the median and
@@ -41,6 +41,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tiles", type=int, default=1, help="n x n tiles as well (1: off)")
+    parser.add_argument(
+        "--no-mirror",
+        dest="mirror",
+        action="store_false",
+        help="one pass only (the service fuses a mirrored pass in by default)",
+    )
     args = parser.parse_args()
 
     registry = Registry.load(REPO / "models")
@@ -53,7 +59,7 @@ def main() -> int:
         decode(p.read_bytes(), target_long_side=1024, max_pixels=10**8).rgb
         for p in sorted(PHOTOS[args.model].glob("*.jpg"))[: args.photos]
     ]
-    options = DetectOptions(tiles=args.tiles)
+    options = DetectOptions(tiles=args.tiles, mirror=args.mirror)
     detector.detect(images[0], options)  # warm-up
     stages: dict[str, list[float]] = {
         "preprocess": [],
@@ -76,6 +82,7 @@ def main() -> int:
     providers = detector.session.get_providers()
     print(
         f"{detector.version} at {detector.imgsz} px, tiles {args.tiles}x{args.tiles}, "
+        f"mirror {'on' if args.mirror else 'off'}, "
         f"{len(images)} photos x {args.rounds} rounds, "
         f"{args.threads} threads, {providers[0]}"
     )

@@ -122,12 +122,13 @@ def run(rgb: NDArray[np.uint8], *, original_width: int, detectors: Detectors) ->
 
 
 def detect_options(settings: Settings) -> DetectOptions:
-    """The detectors' thresholds and tiling from settings."""
+    """The detectors' thresholds, tiling and mirror pass from settings."""
     return DetectOptions(
         confidence=settings.detect_confidence,
         iou=settings.detect_iou,
         tiles=settings.detect_tiles,
         tile_overlap=settings.detect_tile_overlap,
+        mirror=settings.detect_mirror,
     )
 
 
@@ -152,4 +153,6 @@ def versions(detectors: Detectors | None) -> str:
     names = [d.version for d in (detectors.outlet, detectors.shelves) if d is not None]
     if detectors.outlet is not None and detectors.options.tiles > 1:
         names.append(f"tiles{detectors.options.tiles}")
+    if detectors.options.mirror:
+        names.append("mirror")
     return "+".join([VERSION, *names])

@@ -60,6 +60,13 @@ def eval_detect(
     tiles: Annotated[
         int, typer.Option("--tiles", min=1, max=4, help="also detect on an n x n grid of tiles")
     ] = 1,
+    mirror: Annotated[
+        bool | None,
+        typer.Option(
+            "--mirror/--no-mirror",
+            help="fuse a mirrored pass in (default: as the service does, SHELFAUDIT_DETECT_MIRROR)",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """mAP50 and mAP50-95 of a detector, computed the COCO way."""
@@ -89,6 +96,7 @@ def eval_detect(
             split=split,
             analysis_long_side=settings.quality_long_side,
             tiles=tiles,
+            mirror=settings.detect_mirror if mirror is None else mirror,
         )
     except InvalidInput as exc:
         typer.echo(f"error: {exc.message}", err=True)

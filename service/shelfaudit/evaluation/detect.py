@@ -46,10 +46,12 @@ def evaluate_detector(
     split: str = "val",
     analysis_long_side: int = 1024,
     tiles: int = 1,
+    mirror: bool = False,
 ) -> DetectReport:
     """COCO mAP of ``detector`` on ``coco``'s ``split`` images; ``tiles`` > 1 detects on the
-    whole image and an n x n grid of tiles (the model is then reported as ``...+tilesN``)."""
-    options = replace(EVAL_OPTIONS, tiles=tiles)
+    whole image and an n x n grid of tiles (the model is then reported as ``...+tilesN``),
+    ``mirror`` fuses a mirrored pass in as the service does (``...+mirror``)."""
+    options = replace(EVAL_OPTIONS, tiles=tiles, mirror=mirror)
     names = detector.class_names
     by_name = {name: i for i, name in enumerate(names)}
     category_to_class: dict[int, int] = {}
@@ -85,7 +87,9 @@ def evaluate_detector(
         )
     metrics = evaluator.compute()
     return DetectReport(
-        model=detector.version + (f"+tiles{tiles}" if tiles > 1 else ""),
+        model=detector.version
+        + (f"+tiles{tiles}" if tiles > 1 else "")
+        + ("+mirror" if mirror else ""),
         n_images=metrics.n_images,
         map50=metrics.map50,
         map50_95=metrics.map50_95,

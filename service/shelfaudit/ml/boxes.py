@@ -1,4 +1,5 @@
-"""Box maths shared by training and serving: letterbox, scaling back, IoU and NMS.
+"""Box maths shared by training and serving: letterbox, scaling back, IoU, NMS, and the
+fusion of a mirrored second pass.
 
 Pure, vectorised, and correct for N = 0 and for landscape and portrait images alike (the
 classic YOLO-ONNX bug swaps height and width, or scales both axes by one side's gain).
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+
+from shelfaudit.domain.detections import Detections
 
 PAD_VALUE = 114  # ultralytics' grey
 
@@ -107,6 +110,65 @@ def nms(
         ious = box_iou(boxes[best : best + 1], boxes[order[1:]])[0]
         order = order[1:][ious <= iou_threshold]
     return np.asarray(keep, dtype=np.int64)
+
+
+def mirror_xyxy(xyxy: NDArray[np.float32], width: int) -> NDArray[np.float32]:
+    """Boxes found on the left-right mirror of an image ``width`` pixels wide, in the
+    image's own coordinates (mirroring twice is the identity)."""
+    out = np.array(xyxy, dtype=np.float32, copy=True).reshape(-1, 4)
+    out[:, 0], out[:, 2] = width - xyxy[:, 2], width - xyxy[:, 0]
+    return out
+
+
+def pair_boxes(
+    a: Detections, b: Detections, *, iou_threshold: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Greedy one-to-one pairs ``(i, j)`` of the same class with IoU >= ``iou_threshold``,
+    the most confident boxes of ``a`` choosing first, each taking its best-overlapping
+    free box of ``b``."""
+    iou = box_iou(a.xyxy, b.xyxy)
+    iou[a.class_id[:, None] != b.class_id[None, :]] = 0.0
+    free = np.ones(len(b), dtype=bool)
+    pairs_a: list[int] = []
+    pairs_b: list[int] = []
+    for i in np.argsort(-a.confidence, kind="stable").tolist():
+        if not free.any():
+            break
+        row = np.where(free, iou[i], 0.0)
+        j = int(row.argmax())
+        if row[j] >= iou_threshold:
+            free[j] = False
+            pairs_a.append(i)
+            pairs_b.append(j)
+    return np.asarray(pairs_a, np.int64), np.asarray(pairs_b, np.int64)
+
+
+def fuse_pairs(
+    a: Detections, b: Detections, pairs: tuple[NDArray[np.int64], NDArray[np.int64]]
+) -> Detections:
+    """Two passes over one image as one: a paired box is the confidence-weighted mean of
+    both, scored by the mean confidence; a box seen by one pass only keeps its place at
+    half its confidence (the other pass saw nothing there).
+
+    Paired boxes come first, then ``a``'s unpaired ones, then ``b``'s.
+    """
+    ia, jb = pairs
+    wa, wb = a.confidence[ia, None], b.confidence[jb, None]
+    paired = (a.xyxy[ia] * wa + b.xyxy[jb] * wb) / np.maximum(wa + wb, 1e-9)
+    only_a = np.setdiff1d(np.arange(len(a)), ia)
+    only_b = np.setdiff1d(np.arange(len(b)), jb)
+    xyxy = np.concatenate([paired, a.xyxy[only_a], b.xyxy[only_b]]).reshape(-1, 4)
+    score = np.concatenate(
+        [
+            (a.confidence[ia] + b.confidence[jb]) / 2,
+            a.confidence[only_a] / 2,
+            b.confidence[only_b] / 2,
+        ]
+    )
+    class_id = np.concatenate([a.class_id[ia], a.class_id[only_a], b.class_id[only_b]])
+    return Detections(
+        xyxy.astype(np.float32), score.astype(np.float32), class_id.astype(np.int64), a.class_names
+    )
 
 
 Window = tuple[int, int, int, int]  # left, top, right, bottom in image pixels

@@ -84,7 +84,16 @@ def test_tiles_apply_to_the_outlet_model_and_name_the_pipeline(tmp_path: Path) -
 
 
 def test_detect_options_come_from_settings() -> None:
-    settings = Settings(detect_confidence=0.3, detect_tiles=3, detect_tile_overlap=0.25)
-    assert detect.detect_options(settings) == DetectOptions(
-        confidence=0.3, iou=0.6, tiles=3, tile_overlap=0.25
+    settings = Settings(
+        detect_confidence=0.3, detect_tiles=3, detect_tile_overlap=0.25, detect_mirror=False
     )
+    assert detect.detect_options(settings) == DetectOptions(
+        confidence=0.3, iou=0.6, tiles=3, tile_overlap=0.25, mirror=False
+    )
+    assert detect.detect_options(Settings()).mirror  # the service fuses a mirrored pass in
+
+
+def test_the_mirror_pass_names_the_pipeline(tmp_path: Path) -> None:
+    detectors = detect.load_detectors(models(tmp_path), DetectOptions(mirror=True))
+    assert detectors is not None
+    assert detect.versions(detectors) == "detect-1+outlet-test+shelves-test+mirror"

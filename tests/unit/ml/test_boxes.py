@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 
 from shelfaudit.domain.detections import Detections
-from shelfaudit.ml.boxes import box_iou, letterbox, nms, unletterbox, xywh_to_xyxy
+from shelfaudit.ml.boxes import (
+    box_iou,
+    fuse_pairs,
+    letterbox,
+    mirror_xyxy,
+    nms,
+    pair_boxes,
+    unletterbox,
+    xywh_to_xyxy,
+)
 from shelfaudit.ml.yolo import DetectOptions, decode_output, to_input
 
 NAMES = ("can", "bottle", "fridge")
@@ -156,3 +165,83 @@ def test_detections_validate_shapes_and_classes() -> None:
         )
     empty = Detections.empty(NAMES)
     assert len(empty[np.zeros(0, bool)]) == 0
+
+
+@pytest.mark.parametrize("width", [640, 480, 1000], ids=["landscape", "portrait", "wide"])
+def test_mirror_xyxy_maps_boxes_back_and_twice_is_identity(width: int) -> None:
+    boxes = np.array([[10, 20, 110, 220], [width - 50, 0, width, 30]], np.float32)
+    mirrored = mirror_xyxy(boxes, width)
+    assert mirrored.tolist() == [[width - 110, 20, width - 10, 220], [0, 0, 50, 30]]
+    assert np.array_equal(mirror_xyxy(mirrored, width), boxes)
+    assert mirror_xyxy(np.zeros((0, 4), np.float32), width).shape == (0, 4)
+
+
+def scored(boxes: list[list[float]], scores: list[float], classes: list[int]) -> Detections:
+    return Detections(
+        np.array(boxes, np.float32).reshape(-1, 4),
+        np.array(scores, np.float32),
+        np.array(classes, np.int64),
+        NAMES,
+    )
+
+
+BOX = [0.0, 0.0, 10.0, 10.0]
+HALF_OVER = [0.0, 0.0, 10.0, 5.0]  # IoU 0.5 with BOX: a tie at the threshold pairs
+FAR = [50.0, 50.0, 60.0, 60.0]
+
+
+@pytest.mark.parametrize(
+    ("a", "a_score", "a_class", "b", "b_class", "pairs"),
+    [
+        ([BOX], [0.9], [0], [BOX], [0], [(0, 0)]),
+        ([BOX], [0.9], [0], [BOX], [1], []),  # another class is another object
+        ([BOX], [0.9], [0], [FAR], [0], []),
+        ([BOX], [0.9], [0], [HALF_OVER], [0], [(0, 0)]),
+        ([BOX, BOX], [0.4, 0.9], [0, 0], [BOX], [0], [(1, 0)]),  # the more confident first
+        ([BOX, FAR], [0.9, 0.8], [0, 0], [FAR, BOX], [0, 0], [(0, 1), (1, 0)]),
+        ([], [], [], [BOX], [0], []),
+        ([BOX], [0.9], [0], [], [], []),
+    ],
+    ids=[
+        "same_box",
+        "other_class",
+        "apart",
+        "tie_at_threshold",
+        "one_partner_each",
+        "crossed_order",
+        "a_empty",
+        "b_empty",
+    ],
+)
+def test_pair_boxes(
+    a: list[list[float]],
+    a_score: list[float],
+    a_class: list[int],
+    b: list[list[float]],
+    b_class: list[int],
+    pairs: list[tuple[int, int]],
+) -> None:
+    b_scores = [0.5] * len(b)
+    ia, jb = pair_boxes(
+        scored(a, a_score, a_class), scored(b, b_scores, b_class), iou_threshold=0.5
+    )
+    assert sorted(zip(ia.tolist(), jb.tolist(), strict=True)) == pairs
+
+
+def test_fuse_pairs_averages_pairs_and_halves_boxes_seen_once() -> None:
+    a = scored([[0, 0, 10, 10], [50, 50, 60, 60]], [0.6, 0.8], [0, 1])
+    b = scored([[2, 0, 12, 10], [80, 80, 90, 90]], [0.2, 0.4], [0, 2])
+
+    fused = fuse_pairs(a, b, (np.array([0]), np.array([0])))
+
+    # The pair: weighted 3:1 towards a's box, scored by the mean; then a's and b's loners.
+    expected = [[0.5, 0, 10.5, 10], [50, 50, 60, 60], [80, 80, 90, 90]]
+    assert np.allclose(fused.xyxy, np.array(expected, np.float32))
+    assert fused.confidence.tolist() == pytest.approx([0.4, 0.4, 0.2])
+    assert fused.class_id.tolist() == [0, 1, 2]
+
+
+def test_fuse_pairs_of_nothing_is_empty() -> None:
+    nothing = Detections.empty(NAMES)
+    no_pairs = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    assert len(fuse_pairs(nothing, nothing, no_pairs)) == 0
