@@ -24,7 +24,7 @@ from shelfaudit.analyse import decode, detect
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.registry import Registry
 from shelfaudit.ml.sessions import SessionOptions
-from shelfaudit.ml.yolo import DetectOptions
+from shelfaudit.ml.yolo import DetectOptions, YoloDetector
 from tests.factories import DATASETS, real_photos
 from tests.fake_models import write_registry
 from training.detect.export import export_onnx
@@ -236,3 +236,42 @@ def test_init_weights_are_where_a_new_run_starts(
     for name, tensor in expected.state_dict().items():
         if tensor.is_floating_point():
             torch.testing.assert_close(started[name].float(), tensor, msg=name)
+
+
+def test_publishing_a_run_trained_under_another_name_and_size(
+    trained: TrainedRun, tmp_path: Path
+) -> None:
+    """``training.detect.publish --name RUN``: the run's own image size, both metrics."""
+    from training.detect.publish import main as publish
+
+    # The config says 32 px and another run name; the run itself was trained at 64 px.
+    cfg = tiny_config(tmp_path)
+    # Publication reads val photos beside the COCO file, as in the shared set.
+    (tmp_path / "images").symlink_to(HEINEKEN / "images")
+    config = tmp_path / "outlet.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "name": "not_this_run",
+                "model": cfg.model,
+                "dataset": cfg.dataset,
+                "train": {**cfg.train, "imgsz": 32},
+            }
+        )
+    )
+    models = tmp_path / "models"
+    publish(
+        ["--config", str(config), "--model", "outlet", "--version", "t1",
+         "--name", trained.save_dir.name, "--runs-dir", str(trained.save_dir.parent),
+         "--models-dir", str(models)]
+    )  # fmt: skip
+
+    entry = json.loads((models / "registry.json").read_text())["models"]["outlet"]
+    assert entry["file"] == "outlet/outlet-t1.onnx"
+    assert entry["meta"]["imgsz"] == IMGSZ
+    detector = ModelCache(Registry.load(models), SessionOptions()).get("outlet", YoloDetector)
+    assert detector.session.get_inputs()[0].shape == [1, 3, IMGSZ, IMGSZ]
+    card = (models / "outlet" / "CARD.md").read_text()
+    assert f"1x3x{IMGSZ}x{IMGSZ}" in card
+    assert "in one pass (`--no-mirror`): mAP50" in card
+    assert "image size 64" in card

@@ -4,10 +4,13 @@ card and registry entry.
 Usage (in an environment with the ``training`` extra, i.e. torch + ultralytics + the service)::
 
     python -m training.detect.publish --config training/configs/shelves_yolo11n.yaml \
-        --model shelves --version v1 [--weights runs/shelves_yolo11n/weights/best.pt]
+        --model shelves --version v1 [--name RUN] [--weights runs/RUN/weights/best.pt]
 
-Metrics are computed by ``shelfaudit.evaluation.detect`` through ONNX Runtime on the val
-split, exactly as ``shelfaudit eval detect`` does, so the card states what the service does.
+``--name`` is the run's name when it was trained under another one than the config's
+(``train --name``); the ONNX input size is the run's own (its ``args.yaml``), so a run
+with ``--set imgsz=...`` exports at the size it was trained at. Metrics are computed by
+``shelfaudit.evaluation.detect`` through ONNX Runtime on the val split, exactly as
+``shelfaudit eval detect`` does: as served (with the mirrored pass) and in one pass.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from training.detect.export import default_weights, export_onnx
+from training.detect.export import export_onnx
 from training.detect.shelves_dataset import read_class_names, split_names
 from training.detect.train import DEFAULT_RUNS_DIR, REPO_ROOT, TrainConfig, load_config
 
@@ -94,9 +97,15 @@ def val_set(cfg: TrainConfig) -> tuple[dict[str, Any], Path, str]:
     return coco, coco_path.parent, "val split: `split == val` in the COCO file (60 photos)"
 
 
+def run_args(run: Path) -> dict[str, Any]:
+    """The arguments ultralytics trained ``run`` with (empty when it left none)."""
+    path = run / "args.yaml"
+    return dict(yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+
+
 def training_summary(run: Path) -> dict[str, Any]:
     rows = list(csv.DictReader((run / "results.csv").open()))
-    args = yaml.safe_load((run / "args.yaml").read_text())
+    args = run_args(run)
     return {
         "epochs_done": len(rows),
         "epochs_planned": args.get("epochs"),
@@ -143,11 +152,14 @@ Licence: {facts["licence"]}
 {facts["summary"]["batch"]}, seed {facts["summary"]["seed"]}, on {facts["hardware"]}.
 
 ## Metrics on val (ONNX Runtime, the service's own decode and NMS, COCO-style AP)
-`shelfaudit eval detect --coco <val> --model {facts["name"]}` gives:
+`shelfaudit eval detect --coco <val> --model {facts["name"]}` gives, as the service runs
+it (a mirrored pass fused in, `SHELFAUDIT_DETECT_MIRROR`; per class below):
 
 - images: {facts["metrics"]["n_images"]}
 - mAP50: **{facts["metrics"]["map50"]:.3f}**
 - mAP50-95: {facts["metrics"]["map50_95"]:.3f}
+- in one pass (`--no-mirror`): mAP50 {facts["one_pass"]["map50"]:.3f}, mAP50-95
+  {facts["one_pass"]["map50_95"]:.3f}
 
 | class | AP50 |
 |---|---|
@@ -166,11 +178,13 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
     from shelfaudit.ml.yolo import YoloDetector
 
     cfg = load_config(args.config)
-    run = args.runs_dir / cfg.name
-    weights = args.weights or default_weights(cfg, args.runs_dir)
-    imgsz = int(cfg.train.get("imgsz", 640))
+    name = args.name or cfg.name
+    run = args.runs_dir / name
+    weights = args.weights or run / "weights" / "best.pt"
+    imgsz = int(run_args(run).get("imgsz") or cfg.train.get("imgsz", 640))
     exported = export_onnx(weights, imgsz, args.runs_dir)
-    folder = MODELS_DIR / args.model
+    models_dir = args.models_dir
+    folder = models_dir / args.model
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{args.model}-{args.version}.onnx"
     shutil.copyfile(exported, target)
@@ -183,7 +197,7 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
         meta["groups"] = OUTLET_GROUPS
     entry = ModelEntry(
         name=args.model,
-        file=str(target.relative_to(MODELS_DIR)),
+        file=str(target.relative_to(models_dir)),
         sha256=sha256,
         version=args.version,
         task="detect",
@@ -191,9 +205,10 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
         meta=meta,
     )
     detector = YoloDetector(entry, create_session(target, SessionOptions()))
-    report = evaluate_detector(detector, coco, images_root=images_root, split="val")
+    report = evaluate_detector(detector, coco, images_root=images_root, split="val", mirror=True)
+    one_pass = evaluate_detector(detector, coco, images_root=images_root, split="val")
 
-    registry_path = MODELS_DIR / "registry.json"
+    registry_path = models_dir / "registry.json"
     registry = json.loads(registry_path.read_text()) if registry_path.exists() else {"models": {}}
     registry["models"][args.model] = entry.model_dump(exclude={"name"})
     registry_path.write_text(json.dumps(registry, indent=2) + "\n")
@@ -216,10 +231,11 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
         summary=training_summary(run),
         hardware=args.hardware or f"{platform.processor() or platform.machine()} CPU",
         metrics=report.model_dump(),
+        one_pass=one_pass.model_dump(),
         per_class=report.per_class,
         weaknesses=args.weaknesses,
     )
-    return report.model_dump()
+    return {"served": report.model_dump(), "one_pass": one_pass.model_dump()}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -227,8 +243,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--model", required=True, choices=["outlet", "shelves"])
     parser.add_argument("--version", required=True)
-    parser.add_argument("--weights", type=Path)
+    parser.add_argument("--name", help="the run's name (default: the config's)")
+    parser.add_argument("--weights", type=Path, help="default: runs/NAME/weights/best.pt")
     parser.add_argument("--runs-dir", type=Path, default=DEFAULT_RUNS_DIR)
+    parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
     parser.add_argument("--purpose", default="Detector.")
     parser.add_argument("--command", default="", help="the training command(s), for the card")
     parser.add_argument("--data", default="")
