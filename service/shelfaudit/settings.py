@@ -153,9 +153,9 @@ class Settings(BaseSettings):
     # inference time; models/outlet/CARD.md gives what it measured on val.
     detect_tiles: int = Field(default=1, ge=1, le=4)
     detect_tile_overlap: float = Field(default=0.2, ge=0, lt=0.5)
-    # Both detectors: also detect the photo mirrored left to right and fuse the two passes
-    # (a box both found is averaged, one only one found keeps half its confidence). Twice
-    # the inference time; the model cards give what it gains on val.
+    # Outlet detector only: also detect the photo mirrored left to right and fuse the two
+    # passes (a box both found is averaged, one only one found keeps half its confidence).
+    # Twice its inference time; models/outlet/CARD.md gives what it gains on val.
     detect_mirror: bool = True
 
     # SKU recognition (the sku_embedder model and the packshot gallery). Boxes of the product

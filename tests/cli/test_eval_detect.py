@@ -72,18 +72,18 @@ def test_eval_detect_with_tiles_names_them(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["model"].endswith("+tiles2")
 
 
-def test_eval_detect_measures_the_mirror_pass_as_the_service_runs_it(tmp_path: Path) -> None:
+def test_eval_detect_measures_the_mirror_pass_on_request(tmp_path: Path) -> None:
     coco = coco_of_shelf_photos(tmp_path / "shelves.json", n=2)
     base = ["eval", "detect", "--coco", str(coco), "--images-root", "/", "--model", "shelves",
             "--split", "all", "--json"]  # fmt: skip
 
-    default, one_pass = (CliRunner().invoke(app, base + extra) for extra in ([], ["--no-mirror"]))
+    default, mirrored = (CliRunner().invoke(app, base + extra) for extra in ([], ["--mirror"]))
 
     assert default.exit_code == 0, default.output
-    assert one_pass.exit_code == 0, one_pass.output
-    fused, single = json.loads(default.stdout), json.loads(one_pass.stdout)
-    assert fused["model"].endswith("+mirror")  # SHELFAUDIT_DETECT_MIRROR is on by default
-    assert not single["model"].endswith("+mirror")
+    assert mirrored.exit_code == 0, mirrored.output
+    single, fused = json.loads(default.stdout), json.loads(mirrored.stdout)
+    assert not single["model"].endswith("+mirror")  # the service runs shelf rows in one pass
+    assert fused["model"].endswith("+mirror")
     assert fused["map50_95"] != single["map50_95"]  # the second pass changes the boxes
 
 

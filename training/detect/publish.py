@@ -10,7 +10,8 @@ Usage (in an environment with the ``training`` extra, i.e. torch + ultralytics +
 (``train --name``); the ONNX input size is the run's own (its ``args.yaml``), so a run
 with ``--set imgsz=...`` exports at the size it was trained at. Metrics are computed by
 ``shelfaudit.evaluation.detect`` through ONNX Runtime on the val split, exactly as
-``shelfaudit eval detect`` does: as served (with the mirrored pass) and in one pass.
+``shelfaudit eval detect`` does: in one pass and with the mirrored pass, the card leading
+with the one the service runs.
 """
 
 from __future__ import annotations
@@ -153,13 +154,16 @@ Licence: {facts["licence"]}
 
 ## Metrics on val (ONNX Runtime, the service's own decode and NMS, COCO-style AP)
 `shelfaudit eval detect --coco <val> --model {facts["name"]}` gives, as the service runs
-it (a mirrored pass fused in, `SHELFAUDIT_DETECT_MIRROR`; per class below):
+it (per class below):
 
 - images: {facts["metrics"]["n_images"]}
 - mAP50: **{facts["metrics"]["map50"]:.3f}**
 - mAP50-95: {facts["metrics"]["map50_95"]:.3f}
 - in one pass (`--no-mirror`): mAP50 {facts["one_pass"]["map50"]:.3f}, mAP50-95
   {facts["one_pass"]["map50_95"]:.3f}
+- with a mirrored pass fused in (`--mirror`; the service does it for the outlet model,
+  `SHELFAUDIT_DETECT_MIRROR`): mAP50 {facts["mirrored"]["map50"]:.3f}, mAP50-95
+  {facts["mirrored"]["map50_95"]:.3f}
 
 | class | AP50 |
 |---|---|
@@ -172,10 +176,12 @@ it (a mirrored pass fused in, `SHELFAUDIT_DETECT_MIRROR`; per class below):
 
 
 def publish(args: argparse.Namespace) -> dict[str, Any]:
+    from shelfaudit.analyse.detect import serves_mirrored
     from shelfaudit.evaluation.detect import evaluate_detector
     from shelfaudit.ml.registry import ModelEntry, file_sha256
     from shelfaudit.ml.sessions import SessionOptions, create_session
     from shelfaudit.ml.yolo import YoloDetector
+    from shelfaudit.settings import Settings
 
     cfg = load_config(args.config)
     name = args.name or cfg.name
@@ -205,8 +211,9 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
         meta=meta,
     )
     detector = YoloDetector(entry, create_session(target, SessionOptions()))
-    report = evaluate_detector(detector, coco, images_root=images_root, split="val", mirror=True)
+    mirrored = evaluate_detector(detector, coco, images_root=images_root, split="val", mirror=True)
     one_pass = evaluate_detector(detector, coco, images_root=images_root, split="val")
+    served = mirrored if serves_mirrored(args.model, Settings()) else one_pass
 
     registry_path = models_dir / "registry.json"
     registry = json.loads(registry_path.read_text()) if registry_path.exists() else {"models": {}}
@@ -230,12 +237,13 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
         command=args.command or f"python -m training.detect.train --config {args.config} --resume",
         summary=training_summary(run),
         hardware=args.hardware or f"{platform.processor() or platform.machine()} CPU",
-        metrics=report.model_dump(),
+        metrics=served.model_dump(),
+        mirrored=mirrored.model_dump(),
         one_pass=one_pass.model_dump(),
-        per_class=report.per_class,
+        per_class=served.per_class,
         weaknesses=args.weaknesses,
     )
-    return {"served": report.model_dump(), "one_pass": one_pass.model_dump()}
+    return {"served": served.model_dump(), "one_pass": one_pass.model_dump()}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -64,12 +64,14 @@ def eval_detect(
         bool | None,
         typer.Option(
             "--mirror/--no-mirror",
-            help="fuse a mirrored pass in (default: as the service does, SHELFAUDIT_DETECT_MIRROR)",
+            help="fuse a mirrored pass in (default: as the service does: the outlet model "
+            "when SHELFAUDIT_DETECT_MIRROR is on)",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """mAP50 and mAP50-95 of a detector, computed the COCO way."""
+    from shelfaudit.analyse.detect import serves_mirrored
     from shelfaudit.errors import InvalidInput
     from shelfaudit.evaluation.detect import evaluate_detector, load_coco
     from shelfaudit.ml.cache import ModelCache
@@ -96,7 +98,7 @@ def eval_detect(
             split=split,
             analysis_long_side=settings.quality_long_side,
             tiles=tiles,
-            mirror=settings.detect_mirror if mirror is None else mirror,
+            mirror=serves_mirrored(model, settings) if mirror is None else mirror,
         )
     except InvalidInput as exc:
         typer.echo(f"error: {exc.message}", err=True)

@@ -93,7 +93,28 @@ def test_detect_options_come_from_settings() -> None:
     assert detect.detect_options(Settings()).mirror  # the service fuses a mirrored pass in
 
 
-def test_the_mirror_pass_names_the_pipeline(tmp_path: Path) -> None:
+def test_the_mirror_pass_applies_to_the_outlet_model_and_names_the_pipeline(
+    tmp_path: Path,
+) -> None:
     detectors = detect.load_detectors(models(tmp_path), DetectOptions(mirror=True))
     assert detectors is not None
+    one_pass = detect.load_detectors(models(tmp_path), DetectOptions())
+    assert one_pass is not None
+    rgb = np.zeros((100, 200, 3), np.uint8)
+
+    mirrored = detect.run(rgb, original_width=2000, detectors=detectors)
+    single = detect.run(rgb, original_width=2000, detectors=one_pass)
+
+    # The stand-in models answer the same boxes whatever the image, so a mirrored pass puts
+    # them where the mirror image has them: outlet boxes change, shelf rows do not.
+    assert [r.xyxy for r in mirrored.rows] == [r.xyxy for r in single.rows]
+    assert [b.xyxy for b in mirrored.boxes] != [b.xyxy for b in single.boxes]
     assert detect.versions(detectors) == "detect-1+outlet-test+shelves-test+mirror"
+
+
+@pytest.mark.parametrize(
+    ("model", "mirror", "expected"),
+    [("outlet", True, True), ("outlet", False, False), ("shelves", True, False)],
+)
+def test_serves_mirrored(model: str, mirror: bool, expected: bool) -> None:
+    assert detect.serves_mirrored(model, Settings(detect_mirror=mirror)) is expected
