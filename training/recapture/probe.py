@@ -34,10 +34,10 @@ from training.recapture.features import FeatureTable, _analysis_rgb
 from training.recapture.model import ModelParams, leave_one_source_out
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-Image = NDArray[np.float32]
+Plane = NDArray[np.float32]  # one channel of an analysis image
 
 
-def _bandpass(x: Image, inner: float, outer: float) -> Image:
+def _bandpass(x: Plane, inner: float, outer: float) -> Plane:
     return np.asarray(
         cv2.GaussianBlur(x, (0, 0), inner) - cv2.GaussianBlur(x, (0, 0), outer), np.float32
     )
@@ -47,7 +47,7 @@ def _log_ratio(num: float, den: float) -> float:
     return float(np.log((num + 1e-3) / (den + 1e-3)))
 
 
-def colour_fringing(ycc: Image, textured: NDArray[np.bool_]) -> dict[str, float]:
+def colour_fringing(ycc: NDArray[np.float32], textured: NDArray[np.bool_]) -> dict[str, float]:
     """Chroma against luma energy in three bands: sub-pixel stripes alias into colour moiré."""
     out = {}
     bands = {"fine": (0.5, 1.5), "mid": (1.5, 4.0), "coarse": (2.0, 6.0)}
@@ -59,9 +59,8 @@ def colour_fringing(ycc: Image, textured: NDArray[np.bool_]) -> dict[str, float]
     return out
 
 
-def sharpness_and_noise(y: Image, grad: Image) -> dict[str, float]:
+def sharpness_and_noise(y: Plane, grad: Plane, textured: NDArray[np.bool_]) -> dict[str, float]:
     """A re-photographed picture is softer (two optics) and carries less fresh sensor noise."""
-    textured = grad >= np.percentile(grad, 60)
     flat = grad <= np.percentile(grad, 20)
     residual = np.abs(y - cv2.GaussianBlur(y, (0, 0), 1.0))
     lap = np.abs(cv2.Laplacian(y, cv2.CV_32F))
@@ -75,7 +74,7 @@ def sharpness_and_noise(y: Image, grad: Image) -> dict[str, float]:
     }
 
 
-def spectral_slope(y: Image) -> dict[str, float]:
+def spectral_slope(y: Plane) -> dict[str, float]:
     """Slope of log power against log frequency in three bands of a central 512 px crop."""
     h, w = y.shape
     n = min(512, h, w) // 2 * 2
@@ -114,7 +113,7 @@ def bright_colour(rgb: NDArray[np.uint8]) -> dict[str, float]:
     }
 
 
-def straight_edges(y: Image) -> dict[str, float]:
+def straight_edges(y: Plane) -> dict[str, float]:
     """Longest straight lines (a bezel, a print's edge), as a share of the diagonal."""
     small = cv2.resize(y, (y.shape[1] // 2, y.shape[0] // 2), interpolation=cv2.INTER_AREA)
     edges = cv2.Canny(np.clip(small, 0, 255).astype(np.uint8), 60, 150)
@@ -134,9 +133,10 @@ def candidate_features(rgb: NDArray[np.uint8]) -> dict[str, float]:
     ycc = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb), np.float32)
     y = np.ascontiguousarray(ycc[..., 0])
     grad = np.hypot(cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1))
+    textured = grad >= np.percentile(grad, 60)
     return {
-        **colour_fringing(ycc, grad >= np.percentile(grad, 60)),
-        **sharpness_and_noise(y, grad),
+        **colour_fringing(ycc, textured),
+        **sharpness_and_noise(y, grad, textured),
         **spectral_slope(y),
         **bright_colour(rgb),
         **straight_edges(y),
