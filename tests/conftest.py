@@ -44,6 +44,10 @@ def _no_shelfaudit_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests build their settings explicitly; a developer's SHELFAUDIT_* must not leak in."""
     import os
 
+    from shelfaudit.settings import get_settings
+
     for name in list(os.environ):
         if name.startswith("SHELFAUDIT_") and name != "SHELFAUDIT_SHARED_DIR":
             monkeypatch.delenv(name)
+    # Nor settings an earlier test's CLI call read from its own environment.
+    get_settings.cache_clear()

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from shelfaudit.domain.checks import HashResult
 
-VERSION = "duplicates-3"  # + keypoint postings (crops, tilts, screenshots from anyone)
+VERSION = "duplicates-4"  # + the inside-bars index (screenshots of letterboxed photos)
 
 
 @dataclass(frozen=True)

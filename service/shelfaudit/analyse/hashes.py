@@ -179,6 +179,8 @@ BORDER_MIN_GAP = 0.01  # of the side: shorter flat runs (a flat band in a photo)
 TRIM_MIN = 0.04  # trimmed only when the bars take at least this share of a side
 KEEP_MIN = 0.25  # and the content keeps at least this share of each side
 TRIMMED_VARIANT = "border_trimmed"
+# An earlier photo's inside-bars hashes matched: the new photo is it without its bars.
+BARS_REMOVED = "bars_removed"
 
 
 def _runs(mask: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -232,6 +234,15 @@ def inside_bars(rgb: NDArray[np.uint8]) -> NDArray[np.uint8] | None:
     small = hash_image(rgb)
     box = content_box(small)
     return None if box is None else _inside(rgb, small, box)
+
+
+def inside_hashes(result: HashResult) -> tuple[str, str, str] | None:
+    """pHash, dHash and PDQ of the picture inside a photo's flat bars (``compute`` put them
+    after the dihedral variants), or None when the photo has no bars."""
+    n = len(DIHEDRAL)
+    if len(result.pdq_variants) <= n:
+        return None
+    return result.phash_variants[n], result.dhash_variants[n], result.pdq_variants[n]
 
 
 def _plain_hashes(small: NDArray[np.uint8]) -> tuple[str, str, str, int]:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shelfaudit.analyse.hashes import TRIMMED_VARIANT
+from shelfaudit.analyse.hashes import BARS_REMOVED, TRIMMED_VARIANT
 from shelfaudit.domain.checks import DuplicateMatch, RecaptureResult
 from shelfaudit.domain.enums import MatchKind, RecaptureVerdict
 from shelfaudit.domain.fraud import FraudResult, Signal, SignalCode, Verdict
@@ -110,10 +110,13 @@ def recapture_signals(result: RecaptureResult | None) -> list[Signal]:
 def _how(match: DuplicateMatch) -> str:
     """How the copy differs, when it is more than a re-save: the reviewer's first question."""
     parts = []
-    if match.variant == TRIMMED_VARIANT:
-        parts.append("inside added bars (a screenshot or a frame)")
-    elif match.variant != "identity":
-        parts.append(match.variant.replace("_", " "))
+    for step in match.variant.split("+"):
+        if step == TRIMMED_VARIANT:
+            parts.append("inside added bars (a screenshot or a frame)")
+        elif step == BARS_REMOVED:
+            parts.append("the earlier photo with its bars cut off")
+        elif step != "identity":
+            parts.append(step.replace("_", " "))
     if match.stage == "local_features" and match.inliers is not None:
         parts.append(f"found by {match.inliers} matching keypoints: cropped, tilted or re-shot")
     return f", {'; '.join(parts)}" if parts else ""

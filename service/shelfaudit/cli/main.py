@@ -1,5 +1,5 @@
 """Entry point: ``shelfaudit serve | worker | audit | sweep | db upgrade | db backfill-keys |
-users | apikeys | export | skus | standards | activities``."""
+db backfill-inside | users | apikeys | export | skus | standards | activities``."""
 
 from __future__ import annotations
 
@@ -153,6 +153,26 @@ def db_backfill_keys(
     runtime = build_runtime(_settings())
     try:
         report = backfill_keys(
+            runtime.sessions, runtime.processor.hash_cache, batch=batch, limit=limit
+        )
+    finally:
+        runtime.close()
+    typer.echo(json.dumps(asdict(report)))
+
+
+@db_app.command("backfill-inside")
+def db_backfill_inside(
+    batch: Annotated[int, typer.Option(min=1, help="photos per transaction")] = 100,
+    limit: Annotated[int | None, typer.Option(min=1, help="stop after this many photos")] = None,
+) -> None:
+    """Check photos hashed before duplicates-4 for flat bars (screenshots of letterboxed
+    photos found by hashes)."""
+    from shelfaudit.results.inside_backfill import backfill_inside
+    from shelfaudit.runtime import build_runtime
+
+    runtime = build_runtime(_settings())
+    try:
+        report = backfill_inside(
             runtime.sessions, runtime.processor.hash_cache, batch=batch, limit=limit
         )
     finally:

@@ -38,6 +38,7 @@ from pydantic import BaseModel
 
 from shelfaudit.analyse import hashes
 from shelfaudit.analyse.decode import decode
+from shelfaudit.analyse.duplicates import hex_to_u64, pdq_words
 from shelfaudit.domain.checks import HashResult
 from shelfaudit.errors import InvalidInput
 from shelfaudit.index import features as local
@@ -246,6 +247,7 @@ def _distinct(paths: list[Path]) -> list[Path]:
 @dataclass
 class _History:
     index: HashIndex
+    inside: HashIndex  # what lies inside the flat bars of photos that have them
     features: dict[int, local.LocalFeatures]
 
 
@@ -266,7 +268,9 @@ def _search(
     history: _History, probe: Fingerprint, recent: list[int], exclude: int, cfg: SearchConfig
 ) -> _Outcome:
     """Both settings at once: the nearest candidates first, then the rep's recent photos."""
-    by_hash, candidates = search_hashes(history.index, probe.hashes, before_id=None, config=cfg)
+    by_hash, candidates = search_hashes(
+        history.index, probe.hashes, before_id=None, config=cfg, inside=history.inside
+    )
     hashed = {m.photo_id for m in by_hash if m.photo_id != exclude}
     nearest = nearest_unmatched(candidates, hashed | {exclude}, cfg.verify_nearest)
     nearest += keypoint_unmatched(
@@ -294,7 +298,22 @@ class _Indexed:
 def _index(photos: list[_Indexed], radius: int, layout: str) -> _History:
     rows = _stack([_row(p.photo_id, p.fingerprint) for p in photos])
     index = HashIndex(radius=radius, layout=LAYOUTS[layout], rows=rows)
-    return _History(index, {p.photo_id: p.fingerprint.features for p in photos})
+    inside = HashIndex(radius=radius, rows=_inside_rows(photos))
+    return _History(index, inside, {p.photo_id: p.fingerprint.features for p in photos})
+
+
+def _inside_rows(photos: list[_Indexed]) -> HashRows:
+    """The inside-bars rows of the photos that have bars (as the catalogue keeps them)."""
+    found = [(p.photo_id, hashes.inside_hashes(p.fingerprint.hashes)) for p in photos]
+    barred = [(photo_id, h) for photo_id, h in found if h is not None]
+    if not barred:
+        return HashRows.empty()
+    return HashRows(
+        ids=np.array([photo_id for photo_id, _ in barred], np.int64),
+        pdq=np.stack([pdq_words(h[2]) for _, h in barred]),
+        phash=np.array([hex_to_u64(h[0]) for _, h in barred], np.uint64),
+        dhash=np.array([hex_to_u64(h[1]) for _, h in barred], np.uint64),
+    )
 
 
 def evaluate_duplicates(

@@ -31,6 +31,9 @@ from shelfaudit.store.tables import PhotoHash, PhotoHashFeed
 
 log = logging.getLogger(__name__)
 
+# seq, photo_id, phash, dhash, pdq, orb_keys, inside_phash, inside_dhash, inside_pdq
+FeedRow = tuple[int, int, int, int, str, bytes | None, int | None, int | None, str | None]
+
 MAX_GAPS = 10_000
 FETCH_BATCH = 100_000
 
@@ -70,6 +73,28 @@ def rows_from_db(
     )
 
 
+def inside_rows_from_db(
+    rows: Sequence[tuple[int, int | None, int | None, str | None]],
+) -> tuple[HashRows, NDArray[np.int64]]:
+    """(photo_id, inside pHash, dHash, PDQ hex) as stored -> the inside-bars index's rows,
+    and the ids of photos without bars (PDQ "" or NULL; their earlier inside row, if any,
+    is dropped).
+
+    A photo saved twice in one batch counts as its last save.
+    """
+    last: dict[int, tuple[int | None, int | None, str | None]] = {}
+    for photo_id, phash, dhash, pdq in rows:
+        last.pop(photo_id, None)  # re-inserted: dict order is the order of last saves
+        last[photo_id] = (phash, dhash, pdq)
+    barred = [
+        (i, ph, dh, pdq)
+        for i, (ph, dh, pdq) in last.items()
+        if pdq and ph is not None and dh is not None
+    ]
+    plain = [i for i, (_, _, pdq) in last.items() if not pdq]
+    return rows_from_db(barred), np.asarray(plain, dtype=np.int64)
+
+
 def _keys_of_row(row: tuple[object, ...]) -> NDArray[np.uint32]:
     data = row[4] if len(row) > 4 else None
     try:
@@ -86,6 +111,9 @@ class IndexedHashes:
         self.config = config
         self.lock = threading.RLock()
         self._index: HashIndex | None = None
+        # What lies inside photos' flat bars, so a screenshot of a letterboxed photo (whose
+        # trimmed hashes drop the photo's own bars as well) finds it; few photos have bars.
+        self._inside: HashIndex | None = None
         self._watermark = 0
         self._gaps: dict[int, float] = {}
         self._unsaved = 0
@@ -114,6 +142,13 @@ class IndexedHashes:
                 self.save_in_background()
             return self._index
 
+    @property
+    def inside(self) -> HashIndex:
+        """The inside-bars index, caught up with ``index`` (call under ``lock``, after it)."""
+        if self._inside is None:
+            raise RuntimeError("the hash index is not open: call index(session) first")
+        return self._inside
+
     def _open(self) -> None:
         started = time.perf_counter()
         loaded = None
@@ -121,17 +156,19 @@ class IndexedHashes:
             loaded = snapshot.load(
                 self.config.root, radius=self.config.radius, tail_max=self.config.tail_max
             )
-        if loaded is not None and loaded[1].hashes_version == self.config.hashes_version:
-            self._index, meta = loaded
+        if loaded is not None and loaded.meta.hashes_version == self.config.hashes_version:
+            self._index, meta, self._inside = loaded
             self._watermark, self._gaps = meta.watermark, dict(meta.gaps)
             log.info(
-                "hash index: %d rows from snapshot (seq %d) in %.1f s",
+                "hash index: %d rows (%d inside bars) from snapshot (seq %d) in %.1f s",
                 len(self._index),
+                len(self._inside),
                 meta.watermark,
                 time.perf_counter() - started,
             )
         else:
             self._index = HashIndex(radius=self.config.radius, tail_max=self.config.tail_max)
+            self._inside = HashIndex(radius=self.config.radius, tail_max=self.config.tail_max)
             self._watermark, self._gaps = 0, {}
             self._unsaved = self.config.save_every  # save once built
 
@@ -139,6 +176,7 @@ class IndexedHashes:
         """Add every feed row committed since the last call; returns rows added."""
         with self.lock:
             assert self._index is not None
+            assert self._inside is not None
             added = 0
             while True:
                 batch = self._fetch(session)
@@ -146,14 +184,17 @@ class IndexedHashes:
                     break
                 seqs = np.fromiter((r[0] for r in batch), np.int64, len(batch))
                 self._advance(seqs)
-                added += self._index.add(rows_from_db([r[1:] for r in batch]))
+                added += self._index.add(rows_from_db([r[1:6] for r in batch]))
+                barred, plain = inside_rows_from_db([(r[1], *r[6:]) for r in batch])
+                self._inside.drop(plain)
+                self._inside.add(barred)
                 if len(batch) < FETCH_BATCH:
                     break
             self._expire_gaps()
             self._unsaved += added
             return added
 
-    def _fetch(self, session: Session) -> list[tuple[int, int, int, int, str, bytes | None]]:
+    def _fetch(self, session: Session) -> list[FeedRow]:
         wanted = PhotoHashFeed.seq > self._watermark
         if self._gaps:
             wanted = or_(wanted, PhotoHashFeed.seq.in_(sorted(self._gaps)))
@@ -165,6 +206,9 @@ class IndexedHashes:
                 PhotoHash.dhash,
                 PhotoHash.pdq,
                 PhotoHash.orb_keys,
+                PhotoHash.inside_phash,
+                PhotoHash.inside_dhash,
+                PhotoHash.inside_pdq,
             )
             .join(PhotoHash, PhotoHash.photo_id == PhotoHashFeed.photo_id)
             .where(wanted)
@@ -203,16 +247,18 @@ class IndexedHashes:
         with self.lock:
             if self._index is None:
                 return None
-            if self._index.n_base < len(self._index):
-                self._index.fold_tail()
+            for index in (self._index, self._inside):
+                if index is not None and index.n_base < len(index):
+                    index.fold_tail()
             frozen = self._index.frozen()
+            inside = self._inside.frozen() if self._inside is not None else None
             meta = snapshot.SnapshotMeta(
                 hashes_version=self.config.hashes_version,
                 watermark=self._watermark,
                 gaps=dict(self._gaps),
             )
             self._unsaved = 0
-        return snapshot.save(frozen, self.config.root, meta)
+        return snapshot.save(frozen, self.config.root, meta, inside)
 
     def save_in_background(self) -> None:
         # What is written is frozen under the lock; later adds only append beyond the row

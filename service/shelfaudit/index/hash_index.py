@@ -282,7 +282,8 @@ class HashIndex:
         keyed = _has_keys(rows)
         for i in np.flatnonzero(keep & (present >= 0)).tolist():
             row = int(present[i])
-            if self._same_hashes(row, rows, i) and (self._keyed.view[row] or not keyed[i]):
+            same = self._same_hashes(row, rows, i) and not self._dead.view[row]
+            if same and (self._keyed.view[row] or not keyed[i]):
                 keep[i] = False
             else:
                 self._dead.view[row] = True
@@ -303,6 +304,15 @@ class HashIndex:
         if len(self) - self.n_base >= self.tail_max:
             self.fold_tail()
         return added
+
+    def drop(self, ids: NDArray[np.int64]) -> int:
+        """Mark the rows of these photos dead (photos that no longer have such hashes);
+        returns how many live rows were dropped. Adding a photo again revives it."""
+        rows = self._find(np.asarray(ids, np.int64))
+        rows = rows[rows >= 0]
+        live = rows[~self._dead.view[rows]]
+        self._dead.view[live] = True
+        return len(live)
 
     def fold_tail(self) -> None:
         """Index the tail in the chunk tables (one O(N) pass per table)."""

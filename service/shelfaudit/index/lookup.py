@@ -5,7 +5,8 @@ holds the hash index (``catalog.py``), a small cache of local features, and the 
 store where features are kept next to the originals. Order of work for a photo:
 
 1. identical bytes: the ``photos.sha256`` index;
-2. hashes: the index, with the photo's eight dihedral variants;
+2. hashes: the index, with the photo's eight dihedral variants and the picture inside its
+   flat bars, and the second index of what lies inside earlier photos' bars;
 3. local features: the nearest hash candidates that did not match, the photos sharing
    most keypoint keys with it, and the latest photos of the same store and of the same
    rep, verified by ORB + RANSAC (at most
@@ -23,12 +24,12 @@ from datetime import timedelta
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from shelfaudit.analyse.decode import decode
 from shelfaudit.analyse.duplicates import Thresholds
-from shelfaudit.analyse.hashes import DIHEDRAL, TRIMMED_VARIANT
 from shelfaudit.analyse.hashes import VERSION as HASHES_VERSION
 from shelfaudit.domain.checks import DuplicateMatch, HashResult
 from shelfaudit.domain.enums import MatchKind
@@ -37,10 +38,11 @@ from shelfaudit.index import features as local
 from shelfaudit.index import keypoint_keys
 from shelfaudit.index.catalog import CatalogConfig, IndexedHashes
 from shelfaudit.index.features import LocalFeatures
-from shelfaudit.index.hash_index import Candidates
 from shelfaudit.index.search import (
+    VARIANT_NAMES,
     Match,
     SearchConfig,
+    concat,
     keypoint_unmatched,
     local_matches,
     nearest_unmatched,
@@ -53,10 +55,6 @@ from shelfaudit.store.objects import ObjectStore
 from shelfaudit.store.tables import Photo, utcnow
 
 log = logging.getLogger(__name__)
-
-# Query variants in HashResult order: the eight dihedral undos, then the content inside
-# flat bars when the photo has them.
-VARIANT_NAMES = (*DIHEDRAL, TRIMMED_VARIANT)
 
 
 @dataclass(frozen=True)
@@ -183,7 +181,9 @@ class DuplicateSearch:
         )
         with self.hashes.lock:
             index = self.hashes.index(session)
-            by_hash, candidates = search_hashes(index, hashes, before_id=photo.id, config=config)
+            by_hash, candidates = search_hashes(
+                index, hashes, before_id=photo.id, config=config, inside=self.hashes.inside
+            )
             searched = index.count_before(photo.id)
             skip = set(exact) | {m.photo_id for m in by_hash}
             pool = nearest_unmatched(candidates, skip, config.verify_nearest)
@@ -199,7 +199,7 @@ class DuplicateSearch:
         with self.hashes.lock:
             known = set(candidates.ids.tolist())
             extra = [p for p in pool if p not in known]
-            distances = _concat(candidates, index.distances(query_of(hashes), extra))
+            distances = concat(candidates, index.distances(query_of(hashes), extra))
         rows = session.execute(select(Photo.id, Photo.sha256).where(Photo.id.in_(pool))).all()
         shas = {int(photo_id): str(sha) for photo_id, sha in rows}
         backfills = [0]
@@ -290,21 +290,28 @@ class DuplicateSearch:
         self._features.put(sha256, loaded)
         return loaded
 
-    def _backfill(self, session: Session, photo_id: int, sha256: str) -> LocalFeatures | None:
-        """Features of a photo analysed before they were kept: from its original."""
+    def analysis_image(self, session: Session, photo_id: int) -> NDArray[np.uint8] | None:
+        """A stored photo decoded as the pipeline decodes it (upright, at the analysis
+        size); None when its original cannot be had."""
         if self._objects is None:
             return None
         key = session.scalar(select(Photo.object_key).where(Photo.id == photo_id))
         if key is None:
             return None
         try:
-            rgb = decode(
+            return decode(
                 self._objects.get(key),
                 target_long_side=self.config.analysis_long_side,
                 max_pixels=self.config.max_pixels,
             ).rgb
         except (NotFound, ShelfAuditError) as exc:
-            log.warning("cannot compute features of photo %s: %s", photo_id, exc)
+            log.warning("cannot decode photo %s again: %s", photo_id, exc)
+            return None
+
+    def _backfill(self, session: Session, photo_id: int, sha256: str) -> LocalFeatures | None:
+        """Features of a photo analysed before they were kept: from its original."""
+        rgb = self.analysis_image(session, photo_id)
+        if rgb is None:
             return None
         extracted = local.extract(rgb).features
         self.store_features(sha256, extracted)
@@ -364,16 +371,4 @@ def _evidence(
         variant=VARIANT_NAMES[match.variant],
         inliers=match.inliers,
         similarity=match.similarity,
-    )
-
-
-def _concat(a: Candidates, b: Candidates) -> Candidates:
-    if len(b) == 0:
-        return a
-    return Candidates(
-        ids=np.concatenate([a.ids, b.ids]),
-        pdq=np.concatenate([a.pdq, b.pdq]),
-        phash=np.concatenate([a.phash, b.phash]),
-        dhash=np.concatenate([a.dhash, b.dhash]),
-        variant=np.concatenate([a.variant, b.variant]),
     )

@@ -1,6 +1,8 @@
 """The matching rules of both stages, free of the database so tests and evaluations share them.
 
-Stage 1 (hashes): the new photo's eight dihedral variants are looked up in the PDQ index.
+Stage 1 (hashes): the new photo's eight dihedral variants (and what lies inside its flat
+bars) are looked up in the PDQ index, and in the second index of what lies inside earlier
+photos' bars.
 A photo matches when its PDQ is within ``pdq_match`` of a variant or, a little further
 (``vote_pdq``), when pHash and dHash of the same variant agree too. A photo whose PDQ
 quality is low (flat, dark) needs all three.
@@ -17,12 +19,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 
 from shelfaudit.analyse.duplicates import hex_to_u64, pdq_words
+from shelfaudit.analyse.hashes import BARS_REMOVED, DIHEDRAL, TRIMMED_VARIANT
 from shelfaudit.domain.checks import HashResult
 from shelfaudit.index.features import LocalFeatures
 from shelfaudit.index.hash_index import Candidates, HashIndex, Query
@@ -31,6 +34,17 @@ from shelfaudit.index.keypoint_postings import DEFAULT_MAX_POSTING
 from shelfaudit.index.verify import Verification, VerifyConfig, verify
 
 Stage = Literal["hash", "local_features"]
+
+# How a new photo differs from an earlier one, by query variant (HashResult order: the
+# eight dihedral undos, then the content inside the photo's flat bars when it has them);
+# then the same, found among the pictures inside earlier photos' bars (INSIDE_OFFSET on).
+INSIDE_OFFSET = len(DIHEDRAL) + 1
+VARIANT_NAMES: tuple[str, ...] = (
+    *DIHEDRAL,
+    TRIMMED_VARIANT,
+    *(BARS_REMOVED if name == "identity" else f"{name}+{BARS_REMOVED}" for name in DIHEDRAL),
+    TRIMMED_VARIANT,  # inside its bars, the earlier photo inside its own bars
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +71,7 @@ class SearchConfig:
 class Match:
     photo_id: int
     stage: Stage
-    variant: int  # index into lookup.VARIANT_NAMES: how the new photo differs from this one
+    variant: int  # index into VARIANT_NAMES: how the new photo differs from this one
     pdq_distance: int
     phash_distance: int
     dhash_distance: int
@@ -180,8 +194,55 @@ def local_matches(
 
 
 def search_hashes(
-    index: HashIndex, hashes: HashResult, *, before_id: int | None, config: SearchConfig
+    index: HashIndex,
+    hashes: HashResult,
+    *,
+    before_id: int | None,
+    config: SearchConfig,
+    inside: HashIndex | None = None,
 ) -> tuple[list[Match], Candidates]:
-    """Stage 1: hash matches, and every candidate found (for stage 2 and evidence)."""
-    candidates = index.search(query_of(hashes), before_id=before_id, keep_within=config.keep_within)
+    """Stage 1: hash matches, and every candidate found (for stage 2 and evidence).
+
+    ``inside`` holds the hashes of what lies inside earlier photos' flat bars; a photo
+    found there carries its query variant plus ``INSIDE_OFFSET``, and each photo keeps
+    its nearest finding of the two indexes.
+    """
+    query = query_of(hashes)
+    candidates = index.search(query, before_id=before_id, keep_within=config.keep_within)
+    if inside is not None and len(inside):
+        found = inside.search(query, before_id=before_id, keep_within=config.keep_within)
+        if len(found):
+            shifted = replace(found, variant=found.variant + INSIDE_OFFSET)
+            candidates = nearest_per_photo(concat(candidates, shifted))
     return hash_matches(candidates, hashes.pdq_quality, config), candidates
+
+
+def concat(a: Candidates, b: Candidates) -> Candidates:
+    """Both sets of candidates, ``a``'s first (a photo may be in both)."""
+    if len(b) == 0:
+        return a
+    return Candidates(
+        ids=np.concatenate([a.ids, b.ids]),
+        pdq=np.concatenate([a.pdq, b.pdq]),
+        phash=np.concatenate([a.phash, b.phash]),
+        dhash=np.concatenate([a.dhash, b.dhash]),
+        variant=np.concatenate([a.variant, b.variant]),
+    )
+
+
+def nearest_per_photo(c: Candidates) -> Candidates:
+    """One entry per photo, its nearest (PDQ, then pHash + dHash, then the lower variant),
+    nearest first, as ``HashIndex.search`` orders them."""
+    close = c.phash + c.dhash
+    order = np.lexsort((c.variant, close, c.pdq, c.ids))
+    first = np.ones(len(order), np.bool_)
+    first[1:] = c.ids[order][1:] != c.ids[order][:-1]
+    pick = order[first]
+    pick = pick[np.lexsort((close[pick], c.pdq[pick]))]
+    return Candidates(
+        ids=c.ids[pick],
+        pdq=c.pdq[pick],
+        phash=c.phash[pick],
+        dhash=c.dhash[pick],
+        variant=c.variant[pick],
+    )

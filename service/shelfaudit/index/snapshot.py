@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 
 # 2: keypoint postings (``kp_offsets``, ``kp_rows``; empty when no row has keys) and which
 # rows have keys (``keyed``)
-FORMAT = 2
+# 3: the index of what lies inside photos' flat bars, the same arrays in ``inside/``
+FORMAT = 3
 KEEP_SNAPSHOTS = 2
 _ARRAYS = (
     "ids",
@@ -60,6 +62,15 @@ class SnapshotMeta:
     n_base: int = 0
     format: int = FORMAT
     saved_at: float = 0.0
+    inside_layout: str = ""
+    inside_rows: int = 0
+    inside_base: int = 0
+
+
+class Loaded(NamedTuple):
+    main: HashIndex
+    meta: SnapshotMeta
+    inside: HashIndex  # the hashes of what lies inside photos' flat bars
 
 
 @contextmanager
@@ -77,8 +88,11 @@ def _exclusive(root: Path) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def save(index: Frozen, root: Path, meta: SnapshotMeta) -> Path | None:
-    """Write ``index`` as the new current snapshot; None when another process is saving."""
+def save(
+    index: Frozen, root: Path, meta: SnapshotMeta, inside: Frozen | None = None
+) -> Path | None:
+    """Write ``index`` (and the ``inside`` index, when given) as the new current snapshot;
+    None when another process is saving."""
     with _exclusive(root) as mine:
         if not mine:
             return None
@@ -86,29 +100,21 @@ def save(index: Frozen, root: Path, meta: SnapshotMeta) -> Path | None:
         snapshots = root / "snapshots"
         folder = snapshots / f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         folder.mkdir(parents=True)
-        rows, tables = index.rows, index.tables
-        arrays = {
-            "ids": rows.ids,
-            "pdq": rows.pdq,
-            "phash": rows.phash,
-            "dhash": rows.dhash,
-            "dead": index.dead,
-            "order": tables.order,
-            "offsets": tables.offsets,
-            "kp_offsets": index.keypoints[0] if index.keypoints else np.zeros(0, np.int64),
-            "kp_rows": index.keypoints[1] if index.keypoints else np.zeros(0, np.uint32),
-            "keyed": index.keyed if index.keyed is not None else np.zeros(len(rows), np.bool_),
-        }
-        for name, array in arrays.items():
-            np.save(folder / f"{name}.npy", np.ascontiguousarray(array))
+        _write(index, folder)
+        if inside is not None:
+            (folder / "inside").mkdir()
+            _write(inside, folder / "inside")
         final = SnapshotMeta(
             hashes_version=meta.hashes_version,
             watermark=meta.watermark,
             gaps=meta.gaps,
-            layout=tables.layout.name,
-            n_rows=len(rows),
-            n_base=tables.n,
+            layout=index.tables.layout.name,
+            n_rows=len(index.rows),
+            n_base=index.tables.n,
             saved_at=time.time(),
+            inside_layout=inside.tables.layout.name if inside else "",
+            inside_rows=len(inside.rows) if inside else 0,
+            inside_base=inside.tables.n if inside else 0,
         )
         (folder / "meta.json").write_text(json.dumps(asdict(final)))
         link = root / f".current-{uuid.uuid4().hex[:6]}"
@@ -116,12 +122,31 @@ def save(index: Frozen, root: Path, meta: SnapshotMeta) -> Path | None:
         os.replace(link, root / "current")
         _prune(snapshots, keep=folder)
         log.info(
-            "hash index snapshot: %d rows to %s in %.1f s",
-            len(rows),
+            "hash index snapshot: %d rows (%d inside bars) to %s in %.1f s",
+            len(index.rows),
+            final.inside_rows,
             folder,
             time.perf_counter() - started,
         )
         return folder
+
+
+def _write(index: Frozen, folder: Path) -> None:
+    rows, tables = index.rows, index.tables
+    arrays = {
+        "ids": rows.ids,
+        "pdq": rows.pdq,
+        "phash": rows.phash,
+        "dhash": rows.dhash,
+        "dead": index.dead,
+        "order": tables.order,
+        "offsets": tables.offsets,
+        "kp_offsets": index.keypoints[0] if index.keypoints else np.zeros(0, np.int64),
+        "kp_rows": index.keypoints[1] if index.keypoints else np.zeros(0, np.uint32),
+        "keyed": index.keyed if index.keyed is not None else np.zeros(len(rows), np.bool_),
+    }
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(array))
 
 
 def _prune(snapshots: Path, *, keep: Path) -> None:
@@ -133,7 +158,7 @@ def _prune(snapshots: Path, *, keep: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def load(root: Path, *, radius: int, tail_max: int) -> tuple[HashIndex, SnapshotMeta] | None:
+def load(root: Path, *, radius: int, tail_max: int) -> Loaded | None:
     """The current snapshot; None when there is none or it is unreadable."""
     current = root / "current"
     if not current.exists():
@@ -146,12 +171,28 @@ def load(root: Path, *, radius: int, tail_max: int) -> tuple[HashIndex, Snapshot
         if meta.format != FORMAT or meta.layout not in LAYOUTS:
             log.warning("hash index snapshot %s has an unknown format; ignoring it", folder)
             return None
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        index = _read(folder, meta.layout, meta.n_rows, meta.n_base, radius, tail_max)
+        inside = HashIndex(radius=radius, tail_max=tail_max)
+        if meta.inside_layout:
+            inside = _read(
+                folder / "inside",
+                meta.inside_layout,
+                meta.inside_rows,
+                meta.inside_base,
+                radius,
+                tail_max,
+            )
     except (OSError, ValueError, TypeError, KeyError) as exc:
         log.warning("cannot read hash index snapshot %s (%s); rebuilding", folder, exc)
         return None
-    n_rows, n_base = meta.n_rows, meta.n_base
-    tables = MultiIndexHash(LAYOUTS[meta.layout], n_base, arrays["order"], arrays["offsets"])
+    return Loaded(index, meta, inside)
+
+
+def _read(
+    folder: Path, layout: str, n_rows: int, n_base: int, radius: int, tail_max: int
+) -> HashIndex:
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+    tables = MultiIndexHash(LAYOUTS[layout], n_base, arrays["order"], arrays["offsets"])
     rows = HashRows(
         ids=arrays["ids"][:n_rows],
         pdq=arrays["pdq"][:n_rows],
@@ -166,7 +207,7 @@ def load(root: Path, *, radius: int, tail_max: int) -> tuple[HashIndex, Snapshot
             offsets=np.asarray(arrays["kp_offsets"], np.int64),
             rows=np.asarray(arrays["kp_rows"], np.uint32),
         )
-    index = HashIndex(
+    return HashIndex(
         radius=radius,
         tail_max=tail_max,
         rows=rows,
@@ -175,4 +216,3 @@ def load(root: Path, *, radius: int, tail_max: int) -> tuple[HashIndex, Snapshot
         keypoints=keypoints,
         keyed=arrays["keyed"][:n_rows],
     )
-    return index, meta

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from shelfaudit.analyse.duplicates import Thresholds, hex_to_u64
+from shelfaudit.analyse.hashes import inside_hashes
 from shelfaudit.domain.checks import DuplicateMatch, HashResult
 from shelfaudit.errors import NotFound
 from shelfaudit.index.features import LocalFeatures, extract_inside_bars
@@ -79,7 +80,9 @@ def find_earlier(
 def hash_row(
     photo_id: int, sha256: str, hashes: HashResult, orb_keys: bytes | None = None
 ) -> dict[str, object]:
-    """The ``photo_hashes`` row of a photo (``orb_keys``: ``keypoint_keys.to_bytes``)."""
+    """The ``photo_hashes`` row of a photo (``orb_keys``: ``keypoint_keys.to_bytes``), with
+    the hashes of the picture inside its flat bars when it has them."""
+    inside = inside_hashes(hashes)
     return {
         "photo_id": photo_id,
         "sha256": sha256,
@@ -88,4 +91,25 @@ def hash_row(
         "pdq": hashes.pdq,
         "pdq_quality": hashes.pdq_quality,
         "orb_keys": orb_keys,
+        "inside_phash": to_signed64(hex_to_u64(inside[0])) if inside else None,
+        "inside_dhash": to_signed64(hex_to_u64(inside[1])) if inside else None,
+        "inside_pdq": inside[2] if inside else NO_BARS,
     }
+
+
+# ``inside_pdq`` of a photo checked for bars and found without; NULL: not checked (hashed
+# before the inside-bars row existed; ``db backfill-inside`` checks those).
+NO_BARS = ""
+
+# Columns a photo's hash row updates when it is analysed again.
+HASH_ROW_UPDATES = (
+    "sha256",
+    "phash",
+    "dhash",
+    "pdq",
+    "pdq_quality",
+    "orb_keys",
+    "inside_phash",
+    "inside_dhash",
+    "inside_pdq",
+)

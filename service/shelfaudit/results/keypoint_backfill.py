@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit.index import keypoint_keys
 from shelfaudit.index.lookup import DuplicateSearch
+from shelfaudit.results.hash_row_walk import count_missing, walk_missing
 from shelfaudit.store.tables import PhotoHash, PhotoHashFeed
 
 log = logging.getLogger(__name__)
@@ -38,36 +39,23 @@ def backfill_keys(
 ) -> BackfillReport:
     """Give keys to every photo hash row without them (at most ``limit`` photos)."""
     report = BackfillReport()
-    after = 0  # photo ids are walked upward, so rows that cannot be keyed are passed once
-    while limit is None or report.keyed + report.without_features < limit:
-        done = report.keyed + report.without_features
-        size = batch if limit is None else min(batch, limit - done)
-        with sessions.begin() as session:
-            rows = session.execute(
-                select(PhotoHash.photo_id, PhotoHash.sha256)
-                .where(PhotoHash.orb_keys.is_(None), PhotoHash.photo_id > after)
-                .order_by(PhotoHash.photo_id)
-                .limit(size)
-            ).all()
-            if not rows:
-                break
-            for photo_id, sha256 in rows:
-                after = photo_id
-                features = search.features_for(session, photo_id, sha256)
-                if features is None:
-                    report.without_features += 1
-                    continue
-                data = keypoint_keys.to_bytes(keypoint_keys.stored_keys(features))
-                session.execute(
-                    update(PhotoHash).where(PhotoHash.photo_id == photo_id).values(orb_keys=data)
-                )
-                # Hash indexes in every process catch up from this feed (index/catalog.py).
-                session.add(PhotoHashFeed(photo_id=photo_id))
-                report.keyed += 1
-    with sessions() as session:
-        report.remaining = int(
-            session.scalar(select(func.count()).where(PhotoHash.orb_keys.is_(None))) or 0
+    missing = PhotoHash.orb_keys.is_(None)
+
+    def visit(session: Session, photo_id: int, sha256: str) -> None:
+        features = search.features_for(session, photo_id, sha256)
+        if features is None:
+            report.without_features += 1
+            return
+        data = keypoint_keys.to_bytes(keypoint_keys.stored_keys(features))
+        session.execute(
+            update(PhotoHash).where(PhotoHash.photo_id == photo_id).values(orb_keys=data)
         )
+        # Hash indexes in every process catch up from this feed (index/catalog.py).
+        session.add(PhotoHashFeed(photo_id=photo_id))
+        report.keyed += 1
+
+    walk_missing(sessions, missing, visit, batch=batch, limit=limit)
+    report.remaining = count_missing(sessions, missing)
     log.info(
         "keypoint keys: %d photos keyed, %d without features, %d left",
         report.keyed,

@@ -27,7 +27,7 @@ from shelfaudit.errors import InvalidInput, NotFound
 from shelfaudit.index.gallery import Gallery
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.yolo import DetectOptions
-from shelfaudit.results.hash_lookup import HashCache, hash_row
+from shelfaudit.results.hash_lookup import HASH_ROW_UPDATES, HashCache, hash_row
 from shelfaudit.results.history import DbHistory, load_visit
 from shelfaudit.results.sku_gallery import CatalogueGallery
 from shelfaudit.store.objects import ObjectStore
@@ -178,7 +178,7 @@ class Processor:
                     photo_id, sha256, result.checks.hashes, self.hash_cache.stored_keys(sha256)
                 ),
                 keys=["photo_id"],
-                update=["sha256", "phash", "dhash", "pdq", "pdq_quality", "orb_keys"],
+                update=list(HASH_ROW_UPDATES),
             )
             # Hash indexes in every process catch up from this feed (see index/catalog.py).
             session.add(PhotoHashFeed(photo_id=photo_id))

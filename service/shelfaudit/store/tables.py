@@ -163,6 +163,13 @@ class PhotoHash(Base):
     # Keypoint keys (index/keypoint_keys.py, little-endian uint32); NULL for photos analysed
     # before they were kept, which the keypoint index then does not hold.
     orb_keys: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The hashes of the picture inside the photo's flat bars (a letterboxed export, a
+    # framed print), so a later screenshot of it, whose trimmed hashes drop those bars too,
+    # is found in the index. ``inside_pdq`` is "" for a photo without bars, NULL for one
+    # hashed before they were kept (``shelfaudit db backfill-inside``).
+    inside_phash: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    inside_dhash: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    inside_pdq: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Analysis(Base):

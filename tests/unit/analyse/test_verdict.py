@@ -66,6 +66,8 @@ def test_reused_photo_message_names_the_earlier_photo_and_store() -> None:
     [
         ("border_trimmed", "inside added bars (a screenshot or a frame)"),
         ("rotate_90", "rotate 90"),
+        ("bars_removed", "the earlier photo with its bars cut off"),
+        ("rotate_90+bars_removed", "rotate 90; the earlier photo with its bars cut off"),
     ],
 )
 def test_reused_photo_message_says_how_the_copy_differs(variant: str, words: str) -> None:

@@ -9,6 +9,7 @@ from PIL import Image
 
 from shelfaudit.analyse import hashes
 from shelfaudit.analyse.decode import decode
+from shelfaudit.analyse.duplicates import hex_to_u64, pdq_words
 from shelfaudit.domain.checks import HashResult
 from shelfaudit.index.hash_index import HashIndex, HashRows, Query
 from shelfaudit.index.search import query_of
@@ -62,4 +63,23 @@ def index_of(*results: HashResult) -> HashIndex:
     for photo_id, result in enumerate(results, start=1):
         q = query_of(result)
         index.add(type(index.rows())(np.array([photo_id]), q.pdq[:1], q.phash[:1], q.dhash[:1]))
+    return index
+
+
+def inside_index_of(*results: HashResult) -> HashIndex:
+    """An index of what lies inside each result's flat bars (results without bars are
+    left out), photo ids from 1: the catalogue's second index."""
+    index = HashIndex(radius=31)
+    for photo_id, result in enumerate(results, start=1):
+        inside = hashes.inside_hashes(result)
+        if inside is not None:
+            phash, dhash, pdq = inside
+            index.add(
+                HashRows(
+                    ids=np.array([photo_id], np.int64),
+                    pdq=pdq_words(pdq)[None],
+                    phash=np.array([hex_to_u64(phash)], np.uint64),
+                    dhash=np.array([hex_to_u64(dhash)], np.uint64),
+                )
+            )
     return index

@@ -10,9 +10,9 @@ from PIL import Image
 
 from shelfaudit.analyse import hashes
 from shelfaudit.index.lookup import VARIANT_NAMES
-from shelfaudit.index.search import SearchConfig, search_hashes
+from shelfaudit.index.search import INSIDE_OFFSET, SearchConfig, search_hashes
 from tests.factories import textured_rgb
-from tests.unit.index.factories import hash_of, index_of, source
+from tests.unit.index.factories import hash_of, index_of, inside_index_of, source
 
 
 def jpeg(image: Image.Image, quality: int = 85) -> bytes:
@@ -47,12 +47,73 @@ def test_a_screenshot_of_a_photo_is_found_through_its_trimmed_variant(
     image, original = source()
     copy = hash_of(jpeg(in_bars(image, colour, status_bar)))
 
-    assert len(copy.pdq_variants) == len(VARIANT_NAMES) == 9
+    assert len(copy.pdq_variants) == INSIDE_OFFSET == 9
     matches, _ = search_hashes(index_of(original), copy, before_id=None, config=SearchConfig())
 
     assert [m.photo_id for m in matches] == [1]
     assert VARIANT_NAMES[matches[0].variant] == hashes.TRIMMED_VARIANT
     assert matches[0].pdq_distance <= 16
+
+
+def letterboxed(image: Image.Image) -> Image.Image:
+    """The photo fitted into a black square, as dataset exports (Roboflow's) letterbox it."""
+    side = max(image.size)
+    canvas = Image.new("RGB", (side, side), (0, 0, 0))
+    canvas.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
+    return canvas
+
+
+def test_a_screenshot_of_a_letterboxed_photo_is_found_by_what_lies_inside_its_bars() -> None:
+    image, _ = source()
+    stored_image = letterboxed(image)
+    stored = hash_of(jpeg(stored_image))
+    copy = hash_of(jpeg(in_bars(stored_image, (0, 0, 0), status_bar=True)))
+    config = SearchConfig()
+
+    # The copy's trimmed variant drops the photo's own bars along with the screen's, so the
+    # photo as stored is out of reach ...
+    alone, _ = search_hashes(index_of(stored), copy, before_id=None, config=config)
+    assert alone == []
+    # ... and its inside-bars row finds it.
+    matches, candidates = search_hashes(
+        index_of(stored), copy, before_id=None, config=config, inside=inside_index_of(stored)
+    )
+
+    assert [m.photo_id for m in matches] == [1]
+    assert matches[0].variant == 2 * INSIDE_OFFSET - 1
+    assert VARIANT_NAMES[matches[0].variant] == hashes.TRIMMED_VARIANT
+    assert matches[0].pdq_distance <= 16
+    assert candidates.ids.tolist() == [1]  # one entry per photo, whichever index found it
+
+
+@pytest.mark.parametrize(
+    ("transpose", "variant"),
+    [(None, hashes.BARS_REMOVED), (Image.Transpose.ROTATE_90, "rotate_90+bars_removed")],
+    ids=["as-is", "turned"],
+)
+def test_a_letterboxed_photo_with_its_bars_cut_off_is_found(
+    transpose: Image.Transpose | None, variant: str
+) -> None:
+    image, _ = source()
+    stored = hash_of(jpeg(letterboxed(image)))
+    cut = image if transpose is None else image.transpose(transpose)
+    copy = hash_of(jpeg(cut, quality=70))
+
+    matches, _ = search_hashes(
+        index_of(stored),
+        copy,
+        before_id=None,
+        config=SearchConfig(),
+        inside=inside_index_of(stored),
+    )
+
+    assert [VARIANT_NAMES[m.variant] for m in matches] == [variant]
+
+
+def test_a_photo_without_bars_has_no_inside_row() -> None:
+    _, original = source()
+    assert hashes.inside_hashes(original) is None
+    assert len(inside_index_of(original)) == 0
 
 
 def test_content_box_finds_the_picture_inside_bars() -> None:

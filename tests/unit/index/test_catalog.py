@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
-from shelfaudit.index.catalog import CatalogConfig, IndexedHashes
+from shelfaudit.index.catalog import CatalogConfig, IndexedHashes, inside_rows_from_db
 from shelfaudit.results.hash_lookup import to_signed64
 from shelfaudit.runtime import Runtime
 from shelfaudit.store.tables import Photo, PhotoHash, PhotoHashFeed, utcnow
-from tests.unit.index.factories import random_rows
+from tests.unit.index.factories import query_for, random_rows
 
 
 def add_photos(
@@ -200,3 +200,51 @@ def test_keypoint_keys_are_indexed_from_the_feed_and_the_snapshot(
         found = restarted.index(session).keypoint_search(query)
     assert found.ids.tolist() == [first[0], later[0]]
     assert found.votes.tolist() == [10, 5]
+
+
+def set_inside(runtime: Runtime, photo_id: int, pdq: np.ndarray | None) -> None:
+    """Give a photo's hash row inside-bars hashes (None: it has no bars)."""
+    with runtime.sessions.begin() as session:
+        row = session.get(PhotoHash, photo_id)
+        assert row is not None
+        row.inside_pdq = None if pdq is None else "".join(f"{int(w):016x}" for w in pdq)
+        row.inside_phash = None if pdq is None else 7
+        row.inside_dhash = None if pdq is None else -7
+
+
+def test_inside_bars_hashes_are_indexed_and_dropped_when_a_photo_loses_them(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    ids = add_photos(runtime, 4, seed=13)
+    inner = random_rows(2, seed=14).pdq
+    set_inside(runtime, ids[1], inner[0])
+    set_inside(runtime, ids[3], inner[1])
+    feed(runtime, ids)
+    hashes = catalog(tmp_path)
+    with runtime.sessions() as session:
+        index = hashes.index(session)
+    assert len(index) == 4
+    assert hashes.inside.search(query_for(inner[0])).ids.tolist() == [ids[1]]
+    assert hashes.inside.search(query_for(inner[1])).ids.tolist() == [ids[3]]
+    assert hashes.save() is not None
+
+    set_inside(runtime, ids[3], None)  # analysed again, under rules that see no bars
+    feed(runtime, [ids[3]])
+    restarted = catalog(tmp_path)
+    with runtime.sessions() as session:
+        restarted.index(session)
+    assert restarted.inside.search(query_for(inner[0])).ids.tolist() == [ids[1]]
+    assert restarted.inside.search(query_for(inner[1])).ids.tolist() == []
+    assert restarted.inside.live == 1
+
+
+def test_a_photo_saved_with_and_then_without_bars_in_one_batch_counts_as_its_last_save() -> None:
+    pdq = "ab" * 32
+    rows, plain = inside_rows_from_db(
+        [(1, 5, 6, pdq), (2, None, None, None), (1, None, None, None)]
+    )
+    assert len(rows) == 0
+    assert sorted(plain.tolist()) == [1, 2]
+    rows, plain = inside_rows_from_db([(1, None, None, ""), (1, 5, 6, pdq)])
+    assert (rows.ids.tolist(), plain.tolist()) == ([1], [])
+    assert rows.phash.tolist() == [5]

@@ -112,6 +112,20 @@ def test_new_hashes_for_a_photo_replace_its_old_ones() -> None:
     assert index.search(query_for(new.pdq[0])).ids.tolist() == [4]
 
 
+def test_a_dropped_photo_is_not_found_until_it_is_added_again() -> None:
+    rows = random_rows(10, seed=13)
+    index = HashIndex(radius=31, rows=rows, tail_max=4)
+    index.add(random_rows(3, seed=14, first_id=11))  # a tail row too
+    query = query_for(rows.pdq[2])
+
+    assert index.drop(np.array([3, 12, 99], np.int64)) == 2  # 99: never indexed
+    assert index.drop(np.array([3], np.int64)) == 0
+    assert index.search(query).ids.tolist() == []
+    assert index.live == 11
+    assert index.add(HashRows(rows.ids[2:3], rows.pdq[2:3], rows.phash[2:3], rows.dhash[2:3])) == 1
+    assert index.search(query).ids.tolist() == [3]
+
+
 @pytest.mark.parametrize("layout", [*LAYOUTS.values(), STRADDLING], ids=lambda x: x.name)
 def test_chunk_keys_are_the_bits_of_the_code(layout: Layout) -> None:
     codes = random_rows(5, seed=13).pdq

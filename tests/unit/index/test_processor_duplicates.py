@@ -191,3 +191,31 @@ def test_the_original_sent_after_its_screenshot_finds_the_screenshot(tmp_path: P
     finally:
         runtime.close()
     assert [(m["photo_id"], m["stage"]) for m in found] == [(first, "local_features")]
+
+
+def test_a_screenshot_of_a_letterboxed_photo_is_found_by_hashes(tmp_path: Path) -> None:
+    """A photo that came with bars of its own (a letterboxed export): its hash row keeps
+    the hashes of what lies inside them, which is what a screenshot's trimmed hashes see."""
+    runtime = build_runtime(
+        embedded_settings(tmp_path / "data", dup_verify_recent=0, dup_verify_latest=0),
+        upgrade_db=True,
+    )
+    try:
+        image = Image.open(real_photos()[5]).convert("RGB")
+        side = max(image.size)
+        boxed = Image.new("RGB", (side, side), (0, 0, 0))
+        boxed.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
+        first = submit(runtime, jpeg(boxed))
+        plain = submit(runtime, shelf_photos(1)[0].read_bytes())
+        screen = Image.new("RGB", (side, round(side * 19.5 / 9)), (0, 0, 0))
+        screen.paste(boxed, (0, screen.height // 4))
+        found = matches(runtime, submit(runtime, jpeg(screen, quality=75)))
+        with runtime.sessions() as session:
+            rows = {r.photo_id: r for r in session.scalars(select(PhotoHash))}
+    finally:
+        runtime.close()
+    assert rows[first].inside_pdq is not None
+    assert rows[plain].inside_pdq == ""  # checked, no bars
+    assert [(m["photo_id"], m["stage"], m["variant"]) for m in found] == [
+        (first, "hash", "border_trimmed")
+    ]

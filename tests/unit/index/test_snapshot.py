@@ -19,7 +19,7 @@ def test_a_saved_index_loads_with_the_same_answers(tmp_path: Path) -> None:
     loaded = snapshot.load(tmp_path, radius=31, tail_max=10_000)
 
     assert loaded is not None
-    again, again_meta = loaded
+    again, again_meta, _ = loaded
     assert (again_meta.watermark, again_meta.gaps, again_meta.hashes_version) == (
         530,
         {529: 12.5},
