@@ -19,6 +19,11 @@ SMALL_RUNS = [
     ),
     ("bench_dedup_index.py", ["--sizes", "20000", "--queries", "50", "--keypoints"], "planted"),
     ("bench_detect.py", ["--photos", "1", "--rounds", "1"], "photos/s"),
+    (
+        "bench_detect.py",
+        ["--model", "outlet", "--float", "--photos", "1", "--rounds", "1"],
+        "v3 at",
+    ),
     ("bench_recapture.py", ["--photos", "1", "--rounds", "1"], "ms"),
     ("bench_review_queue.py", ["--items", "6000", "--repeat", "1"], "queue page 1"),
     ("bench_sku.py", ["--skus", "300", "--crops", "40", "--rounds", "1"], "total_batch32"),

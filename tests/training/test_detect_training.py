@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import onnx
 import pytest
 import yaml
 
@@ -275,3 +276,26 @@ def test_publishing_a_run_trained_under_another_name_and_size(
     assert f"1x3x{IMGSZ}x{IMGSZ}" in card
     assert "in one pass (`--no-mirror`): mAP50" in card
     assert "image size 64" in card
+
+    # Then served as int8 (training.detect.quantize): calibrated on the 4 train photos only.
+    from training.detect.quantize import main as quantize
+
+    quantize(["--config", str(config), "--model", "outlet", "--models-dir", str(models)])
+
+    entry = json.loads((models / "registry.json").read_text())["models"]["outlet"]
+    assert (entry["file"], entry["version"]) == ("outlet/outlet-t1-int8.onnx", "t1-int8")
+    assert entry["meta"]["float_file"] == "outlet/outlet-t1.onnx"
+    assert entry["meta"]["imgsz"] == IMGSZ
+    int8 = ModelCache(Registry.load(models), SessionOptions()).get("outlet", YoloDetector)
+    assert int8.version == "outlet-t1-int8"
+    ops = {node.op_type for node in onnx.load(str(models / entry["file"])).graph.node}
+    assert "QuantizeLinear" in ops
+    card = (models / "outlet" / "CARD.md").read_text()
+    assert f"| file | `outlet/outlet-t1-int8.onnx` |\n| sha256 | `{entry['sha256']}` |" in card
+    assert card.count("## Served as int8") == 1
+    assert "calibrated on\n4 *train* photos" in card
+    # Quantising again starts from the float file and replaces the section.
+    quantize(["--config", str(config), "--model", "outlet", "--models-dir", str(models)])
+    again = json.loads((models / "registry.json").read_text())["models"]["outlet"]
+    assert again["meta"]["float_file"] == "outlet/outlet-t1.onnx"
+    assert (models / "outlet" / "CARD.md").read_text().count("## Served as int8") == 1

@@ -16,41 +16,23 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
-from numpy.typing import NDArray
-from onnxruntime.quantization import (
-    CalibrationDataReader,
-    QuantFormat,
-    QuantType,
-    quantize_static,
-)
-from onnxruntime.quantization.shape_inference import quant_pre_process
-
 from shelfaudit.evaluation.sku import photo_loader, read_split
 from shelfaudit.ml.embedder import INPUT, to_input
+from training.quantize import Feed, quantize_qdq
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ROOT = REPO_ROOT.parent / "shared" / "datasets" / "grocery_store"
 SEED = 0
 
 
-class _Photos(CalibrationDataReader):
-    """Feeds calibration photos one at a time, as the embedder's input tensor."""
-
-    def __init__(self, paths: Sequence[Path], size: int) -> None:
-        self._load = photo_loader(1024, 50_000_000)
-        self._size = size
-        self._paths: Iterator[Path] = iter(paths)
-
-    def get_next(self) -> dict[str, NDArray[np.float32]] | None:
-        path = next(self._paths, None)
-        if path is None:
-            return None
-        return {INPUT: to_input(self._load(path), self._size)[None]}
+def feeds(paths: Sequence[Path], size: int) -> Iterator[Feed]:
+    """Calibration photos one at a time, as the embedder's input tensor."""
+    load = photo_loader(1024, 50_000_000)
+    for path in paths:
+        yield {INPUT: to_input(load(path), size)[None]}
 
 
 def calibration_photos(root: Path, count: int) -> list[Path]:
@@ -61,18 +43,7 @@ def calibration_photos(root: Path, count: int) -> list[Path]:
 
 def quantize(onnx_in: Path, onnx_out: Path, photos: Sequence[Path], size: int) -> None:
     """Write the int8 model for ``onnx_in`` to ``onnx_out``."""
-    with tempfile.TemporaryDirectory() as tmp:
-        prepared = Path(tmp) / "prepared.onnx"
-        quant_pre_process(str(onnx_in), str(prepared), skip_symbolic_shape=True)
-        quantize_static(
-            str(prepared),
-            str(onnx_out),
-            _Photos(photos, size),
-            quant_format=QuantFormat.QDQ,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-        )
+    quantize_qdq(onnx_in, onnx_out, feeds(photos, size))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
