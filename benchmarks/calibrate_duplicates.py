@@ -41,6 +41,7 @@ from PIL import Image, ImageEnhance, ImageOps
 from shelfaudit.analyse import decode as decode_mod
 from shelfaudit.analyse import hashes
 from shelfaudit.analyse.duplicates import hex_to_u64, pdq_words, popcount
+from shelfaudit.evaluation.copy_transforms import straighten
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 TARGET_LONG_SIDE = 1024  # Settings.quality_long_side, the pipeline's analysis_long_side
@@ -194,14 +195,7 @@ def _crop(low: float, high: float) -> Transform:
 def _rotate_small(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
     """Straighten by 3-5 degrees and crop to the largest upright rectangle, as phone editors do."""
     angle = float(rng.uniform(3.0, 5.0)) * (1 if rng.random() < 0.5 else -1)
-    rotated = image.rotate(angle, Image.Resampling.BICUBIC, expand=False)
-    a = np.deg2rad(abs(angle))
-    w, h = image.size
-    # Largest axis-aligned rectangle of the original aspect inside the rotated frame.
-    scale = min(w, h) / (min(w, h) * np.cos(a) + max(w, h) * np.sin(a))
-    cw, ch = round(w * scale), round(h * scale)
-    left, top = (w - cw) // 2, (h - ch) // 2
-    return rotated.crop((left, top, left + cw, top + ch)), COPY_QUALITY
+    return straighten(image, angle), COPY_QUALITY
 
 
 def _rotate_90(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
