@@ -40,6 +40,12 @@ class TooManyPixels(InvalidInput):
     code = "too_many_pixels"
 
 
+class UnusableDimensions(InvalidInput):
+    """Too few pixels on a side, or a strip too thin, to show a display (or to analyse)."""
+
+    code = "unusable_dimensions"
+
+
 class InvalidMetadata(InvalidInput):
     code = "invalid_metadata"
 

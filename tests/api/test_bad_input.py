@@ -22,6 +22,12 @@ def bomb_png() -> bytes:
     return buffer.getvalue()
 
 
+def sliver(width: int, height: int, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 120, 40)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
 def truncated_jpeg() -> bytes:
     data = real_photos()[0].read_bytes()
     return data[: len(data) // 3]
@@ -34,6 +40,10 @@ BAD_FILES: list[tuple[str, Any, int, str]] = [
     ("truncated_jpeg", truncated_jpeg, 422, "corrupt_image"),
     ("corrupt_jpeg_header", lambda: b"\xff\xd8\xff\xe0" + b"\x13" * 500, 422, "corrupt_image"),
     ("decompression_bomb", bomb_png, 413, "too_many_pixels"),
+    ("one_pixel_png", lambda: sliver(1, 1, "PNG"), 422, "unusable_dimensions"),
+    ("one_pixel_high_jpeg", lambda: sliver(4000, 1, "JPEG"), 422, "unusable_dimensions"),
+    ("one_pixel_wide_png", lambda: sliver(1, 4000, "PNG"), 422, "unusable_dimensions"),
+    ("hundred_to_one_jpeg", lambda: sliver(4000, 40, "JPEG"), 422, "unusable_dimensions"),
 ]
 
 
@@ -159,3 +169,13 @@ def test_master_data_validation(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert "valid_to" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("width", "height"), [(640, 32), (32, 640), (32, 32)])
+def test_the_smallest_accepted_photos_are_analysed(
+    ready: TestClient, width: int, height: int
+) -> None:
+    response = upload(ready, sliver(width, height, "JPEG"))
+    assert response.status_code == 202, response.text
+    assert wait_analysed(ready, response.json()["photo_id"])["status"] == "analysed"
+    assert_still_healthy(ready)

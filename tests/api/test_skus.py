@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 
 from shelfaudit.analyse.sku import load_embedder as catalogue_embedder
 from shelfaudit.auth.roles import Role
+from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.ml.packshot import embed_packshots
 from shelfaudit.results.sku_gallery import CatalogueGallery
 from shelfaudit.settings import Settings
 from shelfaudit.store.catalogue import catalogue_revision
-from shelfaudit.store.tables import SkuPackshot
+from shelfaudit.store.tables import Photo, SkuPackshot
 from shelfaudit.upload.packshots import decode_packshot
 from tests.api.helpers import (
     browser,
@@ -455,6 +456,21 @@ def test_a_bad_field_example_is_refused_and_nothing_is_stored(
         assert response.json()["error"]["code"] == code
     assert packshot_count(client) == 0
     assert admin.post("/v1/skus/nope/examples", json={"photo_id": photo_id}).status_code == 404
+
+
+def test_a_facing_of_a_photo_whose_analysis_failed_is_refused(
+    client: TestClient, admin: TestClient
+) -> None:
+    create(admin)
+    photo_id = sent_photo(client)
+    with runtime_of(client).sessions.begin() as session:
+        photo = session.get(Photo, photo_id)
+        assert photo is not None
+        photo.status = PhotoStatus.failed.value
+    response = admin.post("/v1/skus/Arla-Standard-Milk/examples", json={"photo_id": photo_id})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "not_analysed"
+    assert packshot_count(client) == 0
 
 
 def test_an_ml_engineer_downloads_packshots_and_field_examples(

@@ -18,11 +18,26 @@ from PIL import Image, UnidentifiedImageError
 from shelfaudit.analyse.jpeg_forensics import exif_thumbnail, quant_fingerprint
 from shelfaudit.analyse.orientation import TRANSPOSE
 from shelfaudit.domain.checks import DecodeResult
-from shelfaudit.errors import CorruptImage, EmptyFile, TooManyPixels, UnsupportedMediaType
+from shelfaudit.errors import (
+    CorruptImage,
+    EmptyFile,
+    TooManyPixels,
+    UnsupportedMediaType,
+    UnusableDimensions,
+)
 
 VERSION = "decode-1"
 
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+
+# No display fits in fewer pixels than this on a side, and local features, thumbnails and
+# reduced decodes all need a few pixels to work with.
+MIN_SIDE = 32
+# Wider strips than this are not photos of a display (a panorama is about 4:1), and at the
+# analysis size their short side would shrink below MIN_SIDE.
+MAX_ASPECT = 20
+# Greyscale modes with more than 8 bits (16-bit PNG): scaled down, not clipped, to 8 bits.
+_WIDE_GREY = {"I;16": 65535, "I;16B": 65535, "I;16L": 65535, "I": 65535}
 
 _MAGIC = (
     (b"\xff\xd8\xff", "JPEG"),
@@ -62,8 +77,13 @@ class ImageHeader:
     height: int
 
 
-def read_header(data: bytes, *, max_pixels: int) -> ImageHeader:
-    """Check the container and dimensions without decoding pixels (bombs stop here)."""
+def read_header(
+    data: bytes, *, max_pixels: int, min_side: int = MIN_SIDE, max_aspect: float | None = MAX_ASPECT
+) -> ImageHeader:
+    """Check the container and dimensions without decoding pixels (bombs stop here).
+
+    ``min_side`` and ``max_aspect`` (None: any) bound the shape; photos keep the defaults,
+    packshots and cut-out facings (small by nature) pass their own."""
     if not data:
         raise EmptyFile("the file is empty (0 bytes)")
     fmt = sniff_format(data[:16])
@@ -86,6 +106,15 @@ def read_header(data: bytes, *, max_pixels: int) -> ImageHeader:
         raise CorruptImage(f"cannot read the {fmt} header: {exc}") from exc
     if width <= 0 or height <= 0:
         raise CorruptImage(f"{fmt} header gives impossible dimensions {width}x{height}")
+    if min(width, height) < min_side:
+        raise UnusableDimensions(
+            f"image is {width}x{height}; each side must be at least {min_side} px"
+        )
+    if max_aspect is not None and max(width, height) > max_aspect * min(width, height):
+        raise UnusableDimensions(
+            f"image is {width}x{height}; the long side may be at most {max_aspect:g} times "
+            "the short one"
+        )
     if width * height > max_pixels:
         raise TooManyPixels(
             f"image is {width}x{height} = {width * height / 1e6:.0f} MP; "
@@ -106,6 +135,26 @@ def reduction_for(width: int, height: int, target_long_side: int) -> int:
     return 1
 
 
+def orientation_of(exif: Image.Exif) -> int:
+    """The EXIF Orientation (1-8); 1 when the tag is absent or unusable ("six", 6/0)."""
+    value = exif.get(0x0112, 1)
+    try:
+        orientation = int(value)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return 1
+    return orientation if 1 <= orientation <= 8 else 1
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """RGB at 8 bits per channel; wide greyscale is rescaled (PIL would clip it to white)."""
+    peak = _WIDE_GREY.get(image.mode)
+    if peak is None:
+        return image.convert("RGB")
+    values = np.asarray(image, dtype=np.float64)
+    grey = np.clip(values * (255 / peak), 0, 255).round().astype(np.uint8)
+    return Image.fromarray(grey).convert("RGB")
+
+
 @dataclass(frozen=True)
 class DecodedImage:
     """The upright image at analysis resolution (RGB uint8, shape (H, W, 3))."""
@@ -117,14 +166,22 @@ class DecodedImage:
     thumbnail: bytes | None = None  # the EXIF (IFD1) JPEG thumbnail
 
 
-def decode(data: bytes, *, target_long_side: int, max_pixels: int) -> DecodedImage:
-    """Decode ``data`` upright, reduced so that its long side is about ``target_long_side``.
+def decode(
+    data: bytes,
+    *,
+    target_long_side: int,
+    max_pixels: int,
+    min_side: int = MIN_SIDE,
+    max_aspect: float | None = MAX_ASPECT,
+) -> DecodedImage:
+    """Decode ``data`` upright, reduced so that its long side is about ``target_long_side``
+    (shape limits as ``read_header``).
 
     Truncated or corrupt streams raise ``CorruptImage``: PIL refuses to load a truncated
     JPEG unless ``LOAD_TRUNCATED_IMAGES`` is set, which we never set.
     """
     started = time.perf_counter()
-    header = read_header(data, max_pixels=max_pixels)
+    header = read_header(data, max_pixels=max_pixels, min_side=min_side, max_aspect=max_aspect)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -133,14 +190,15 @@ def decode(data: bytes, *, target_long_side: int, max_pixels: int) -> DecodedIma
             exif = image.getexif()
             quant_fp = quant_fingerprint(image)
             thumbnail = exif_thumbnail(image)
-            orientation = int(exif.get(0x0112, 1) or 1)
+            orientation = orientation_of(exif)
             reduction = 1
             if header.format == "JPEG":
                 reduction = reduction_for(header.width, header.height, target_long_side)
                 if reduction > 1:
-                    image.draft("RGB", (header.width // reduction, header.height // reduction))
+                    size = (header.width // reduction, header.height // reduction)
+                    image.draft("RGB", (max(1, size[0]), max(1, size[1])))
             image.load()
-            upright = image.convert("RGB")
+            upright = to_rgb(image)
             if orientation in TRANSPOSE:
                 upright = upright.transpose(TRANSPOSE[orientation])
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:

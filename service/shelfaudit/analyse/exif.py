@@ -39,28 +39,35 @@ def _dms_to_degrees(dms: object, ref: object) -> float | None:
     return value
 
 
+# Offsets in use on Earth run from -12:00 to +14:00.
+_MAX_OFFSET = timedelta(hours=14)
+
+
 def parse_offset(text: str | None) -> timezone | None:
-    """``+08:00`` -> a fixed timezone; None when absent or malformed."""
+    """``+08:00`` -> a fixed timezone; None when absent, malformed or beyond +-14:00."""
     if not text or len(text) != 6 or text[0] not in "+-" or text[3] != ":":
         return None
     try:
         hours, minutes = int(text[1:3]), int(text[4:6])
     except ValueError:
         return None
-    sign = 1 if text[0] == "+" else -1
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    offset = timedelta(hours=hours, minutes=minutes)
+    if minutes >= 60 or offset > _MAX_OFFSET:
+        return None
+    return timezone(offset if text[0] == "+" else -offset)
 
 
 def parse_exif_datetime(text: str | None, offset: str | None) -> datetime | None:
-    """EXIF ``YYYY:MM:DD HH:MM:SS`` plus OffsetTimeOriginal -> UTC; None without an offset."""
+    """EXIF ``YYYY:MM:DD HH:MM:SS`` plus OffsetTimeOriginal -> UTC; None without an offset,
+    or for a time that has no UTC equivalent (``0001:01:01 00:00:00`` at +01:00)."""
     tz = parse_offset(offset)
     if not text or tz is None:
         return None
     try:
         local = datetime.strptime(text.strip()[:19], "%Y:%m:%d %H:%M:%S")
-    except ValueError:
+        return local.replace(tzinfo=tz).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return local.replace(tzinfo=tz).astimezone(UTC)
 
 
 def extract(exif: Image.Exif) -> ExifResult:

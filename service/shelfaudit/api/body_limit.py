@@ -61,7 +61,8 @@ class BodyLimitMiddleware:
             {
                 "error": {
                     "code": "payload_too_large",
-                    "message": f"request body over the {self.max_bytes / 1e6:.0f} MB limit",
+                    "message": f"request body over the limit of {self.max_bytes:,} bytes "
+                    f"({self.max_bytes / 2**20:.1f} MiB)",
                     "field": "file",
                 }
             }

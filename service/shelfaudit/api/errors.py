@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from shelfaudit import errors
-from shelfaudit.web.render import page_error
+from shelfaudit.web.render import page_error, render
 
 STATUS: dict[type[errors.ShelfAuditError], int] = {
     errors.EmptyFile: 400,
@@ -17,6 +19,7 @@ STATUS: dict[type[errors.ShelfAuditError], int] = {
     errors.TooManyPixels: 413,
     errors.UnsupportedMediaType: 415,
     errors.CorruptImage: 422,
+    errors.UnusableDimensions: 422,
     errors.InvalidMetadata: 422,
     errors.UnknownReference: 422,
     errors.InvalidRuleSet: 422,
@@ -69,23 +72,78 @@ async def _shelfaudit_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _problem(err: dict[str, Any]) -> dict[str, Any]:
+    """One pydantic error as ``{field, message}``: the field a dotted path (None for the
+    body as a whole), the message without pydantic's "Value error, " prefix."""
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if err.get("type") == "json_invalid":
+        detail = (err.get("ctx") or {}).get("error", "")
+        return {"field": None, "message": f"the body is not valid JSON ({detail})"}
+    parts = [str(p) for p in err["loc"] if p not in ("body", "query", "path", "form")]
+    return {"field": ".".join(parts) or None, "message": message}
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [
-        {
-            "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")),
-            "message": err["msg"],
-        }
-        for err in exc.errors()
-    ]
+    problems = [_problem(err) for err in exc.errors()]
     first = problems[0] if problems else {"field": None, "message": "invalid request"}
-    message = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    message = "; ".join(
+        f"{p['field']}: {p['message']}" if p["field"] else p["message"] for p in problems
+    )
     return JSONResponse(
         error_body("invalid_metadata", message, first["field"], problems=problems),
         status_code=422,
     )
 
 
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (Starlette names only the first route's)."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (no such path, wrong method, an unparseable body) in our shape."""
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        message = f"there is nothing at {request.url.path}"
+    elif exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        message = f"{request.method} is not allowed here; use {headers['Allow']}"
+    else:
+        message = str(exc.detail)
+    if is_page(request):
+        context = {"status": exc.status_code, "code": code, "message": message}
+        response = render(request, "error.html", context, status_code=exc.status_code)
+        response.headers.update(headers)
+        return response
+    return JSONResponse(
+        error_body(code, message), status_code=exc.status_code, headers=headers or None
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.ShelfAuditError, _shelfaudit_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

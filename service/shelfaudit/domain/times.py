@@ -1,17 +1,40 @@
-"""Time fields: every timestamp is timezone-aware and normalised to UTC."""
+"""Time fields: every timestamp is ISO 8601 with an offset, timezone-aware, normalised to UTC."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
+
+# Offsets in use on Earth run from -12:00 to +14:00.
+MAX_UTC_OFFSET = timedelta(hours=14)
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: object) -> object:
+    """Text must read as an ISO 8601 date and time: a bare number (pydantic would take it
+    as Unix seconds) is more likely a client's bug than a time."""
+    if isinstance(value, str | bytes) and not _ISO.match(
+        value.decode("ascii", "replace") if isinstance(value, bytes) else value.strip()
+    ):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-05-12T09:30:00+08:00")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("must be an ISO 8601 date and time, not a number")
+    return value
 
 
 def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset() if value.tzinfo is not None else None
+    if offset is None:
         raise ValueError("must include a timezone offset, e.g. 2026-05-12T09:30:00+08:00")
-    return value.astimezone(UTC)
+    if abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError(f"has the offset {value:%z}, beyond the -12:00 to +14:00 in use")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 has no UTC equivalent
+        raise ValueError("is out of the range of representable times") from exc
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_aware)]

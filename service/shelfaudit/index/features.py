@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -28,6 +29,8 @@ MAX_KEYPOINTS = 500
 # a crop that loses one side of the picture still leaves keypoints to match.
 DETECT_FACTOR = 3
 GRID = 4
+# ORB's pyramid and its 31 px patches need this much picture on the short side.
+MIN_SIDE = 32
 THUMBNAIL_SIDE = 256
 THUMBNAIL_QUALITY = 80
 
@@ -116,11 +119,14 @@ def extract(rgb: NDArray[np.uint8], *, max_keypoints: int = MAX_KEYPOINTS) -> Ex
     started = time.perf_counter()
     gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8)
     height, width = gray.shape
-    orb = cv2.ORB.create(nfeatures=max_keypoints * DETECT_FACTOR, fastThreshold=12)
-    detected = list(orb.detect(gray, None))
-    chosen = [detected[i] for i in _spread(detected, width, height, max_keypoints)]
-    keypoints, descriptors = orb.compute(gray, chosen)
     thumbnail = thumbnail_of(gray)
+    keypoints: Sequence[cv2.KeyPoint] = ()
+    descriptors = None
+    if min(height, width) >= MIN_SIDE:
+        orb = cv2.ORB.create(nfeatures=max_keypoints * DETECT_FACTOR, fastThreshold=12)
+        detected = list(orb.detect(gray, None))
+        chosen = [detected[i] for i in _spread(detected, width, height, max_keypoints)]
+        keypoints, descriptors = orb.compute(gray, chosen)
     if descriptors is None or not keypoints:
         features = LocalFeatures.empty(width, height)
         features = LocalFeatures(features.points, features.descriptors, width, height, thumbnail)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Literal
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, select, true
@@ -313,7 +314,12 @@ class DuplicateSearch:
         rgb = self.analysis_image(session, photo_id)
         if rgb is None:
             return None
-        extracted = local.extract(rgb).features
+        try:
+            extracted = local.extract(rgb).features
+        except cv2.error as exc:
+            # One photo OpenCV cannot take must not fail the search for every later photo.
+            log.warning("cannot extract features of photo %s: %s", photo_id, exc)
+            return None
         self.store_features(sha256, extracted)
         return extracted
 

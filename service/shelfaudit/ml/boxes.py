@@ -32,7 +32,7 @@ def letterbox(image: NDArray[np.uint8], size: int) -> tuple[NDArray[np.uint8], L
     """Resize keeping the aspect ratio so the long side is ``size``, then pad to a square."""
     height, width = image.shape[:2]
     gain = min(size / height, size / width)
-    new_w, new_h = round(width * gain), round(height * gain)
+    new_w, new_h = max(1, round(width * gain)), max(1, round(height * gain))
     resized = (
         image
         if (new_w, new_h) == (width, height)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from shelfaudit.commission import Period
 from shelfaudit.errors import InvalidInput
@@ -26,8 +26,15 @@ def parse_period(text: str) -> Period:
         if match := _WEEK.match(text):
             return Period.iso_week(int(match[1]), int(match[2]))
         if match := _RANGE.match(text):
-            return Period.between(_midnight(match[1]), _midnight(match[2]))
-    except ValueError as exc:
+            start, end = _midnight(match[1]), _midnight(match[2])
+            if end <= start:
+                raise InvalidInput(
+                    f"invalid period {text!r}: the end date is exclusive and must come after "
+                    f"the start (one day is {match[1]}..{(start + timedelta(1)):%Y-%m-%d})",
+                    field="period",
+                )
+            return Period.between(start, end)
+    except (ValueError, OverflowError) as exc:
         raise InvalidInput(f"invalid period {text!r}: {exc}", field="period") from exc
     raise InvalidInput(
         f"invalid period {text!r}: write 2026-05, 2026-W19 or 2026-05-01..2026-05-16",

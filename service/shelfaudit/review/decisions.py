@@ -17,11 +17,14 @@ from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
 from shelfaudit.commission import Decision
+from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.fraud import Verdict
-from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.errors import InvalidInput, NotAnalysed, NotFound
 from shelfaudit.review import audit
 from shelfaudit.review.vocabulary import APPROVE_REASONS, REJECT_REASONS, ItemState, ReasonCode
 from shelfaudit.store.tables import Photo, PhotoReview, ReviewItem, utcnow
+
+_UNFINISHED = (PhotoStatus.received, PhotoStatus.processing)
 
 MAX_COMMENT = 2000
 
@@ -61,8 +64,13 @@ def decide(
 ) -> PhotoReview:
     """Record ``actor``'s decision on ``photo_id`` (replacing an earlier one) and its trail."""
     _check(decision, reason_code)
-    if session.get(Photo, photo_id) is None:
+    photo = session.get(Photo, photo_id)
+    if photo is None:
         raise NotFound(f"photo {photo_id} does not exist")
+    if decision is Decision.approved and photo.status in _UNFINISHED:
+        # Failed photos may be approved by a person who looked; unfinished ones are still
+        # to be scored and checked for fraud.
+        raise NotAnalysed(f"photo {photo_id} is {photo.status}: wait for its analysis")
     comment = (comment or "").strip()[:MAX_COMMENT] or None
     row = session.get(PhotoReview, photo_id)
     before = _state(row)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image
 
+from shelfaudit.analyse.decode import orientation_of, to_rgb
+from shelfaudit.analyse.orientation import TRANSPOSE
 from shelfaudit.errors import CorruptImage
 
 PREVIEW_SIDES = (320, 1600)  # thumbnail, full view
@@ -22,15 +24,19 @@ class Upright:
 
 
 def upright(data: bytes, *, long_side: int) -> Upright:
-    """The image turned upright (EXIF orientation) and fitted into ``long_side`` pixels."""
+    """The image turned upright (EXIF orientation, read as analysis reads it) and fitted
+    into ``long_side`` pixels."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
-            if image.getexif().get(0x0112) in _TURNED:
+            orientation = orientation_of(image.getexif())
+            if orientation in _TURNED:
                 width, height = height, width
             # Decode at 1/2, 1/4 or 1/8 size straight from the DCT when the JPEG allows.
             image.draft("RGB", (long_side, long_side))
-            turned = ImageOps.exif_transpose(image).convert("RGB")
+            turned = to_rgb(image)
+            if orientation in TRANSPOSE:
+                turned = turned.transpose(TRANSPOSE[orientation])
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise CorruptImage(f"cannot decode the stored photo: {exc}") from exc
     turned.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)

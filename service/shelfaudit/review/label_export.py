@@ -21,10 +21,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from PIL import Image, ImageOps
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shelfaudit.analyse.decode import to_rgb
+from shelfaudit.analyse.orientation import TRANSPOSE
 from shelfaudit.review.analysis_view import latest_analyses
 from shelfaudit.review.detections import Box, apply_corrections, corrections_of, model_boxes
 from shelfaudit.store.objects import ObjectStore
@@ -109,7 +111,9 @@ def _image(objects: ObjectStore, item: Labelled) -> tuple[str, bytes]:
     if item.orientation == 1:
         return f"images/{item.photo.id}.{item.photo.format}", data
     with Image.open(io.BytesIO(data)) as image:
-        upright = ImageOps.exif_transpose(image).convert("RGB")
+        upright = to_rgb(image)
+    if item.orientation in TRANSPOSE:
+        upright = upright.transpose(TRANSPOSE[item.orientation])
     out = io.BytesIO()
     upright.save(out, "JPEG", quality=95)
     return f"images/{item.photo.id}.jpeg", out.getvalue()

@@ -46,7 +46,7 @@ class QueueFilters:
                 query = query.where(column == value)
         if self.date_from is not None:
             query = query.where(ReviewItem.captured_at >= _midnight(self.date_from))
-        if self.date_to is not None:
+        if self.date_to is not None and self.date_to < date.max:  # 9999-12-31: no bound
             query = query.where(ReviewItem.captured_at < _midnight(self.date_to + timedelta(1)))
         return query
 

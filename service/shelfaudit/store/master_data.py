@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,7 +20,7 @@ from shelfaudit.domain.times import AwareDatetime
 from shelfaudit.errors import NotFound
 from shelfaudit.store.tables import Activity, Base, Rep, Store
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 # Ids of stores, reps and activities: they travel in URLs and upload forms.
 ROW_ID_PATTERN = r"^[A-Za-z0-9._:\-]+$"
@@ -105,12 +112,18 @@ def put_row(session: Session, model: type[Row], *, row_id: str, data: BaseModel)
 def get_row(session: Session, model: type[Row], row_id: str) -> Row:
     row = session.get(model, row_id)
     if row is None:
-        raise NotFound(f"{model.__tablename__.rstrip('s')} {row_id!r} does not exist")
+        raise NotFound(f"{model.__name__.lower()} {row_id!r} does not exist")
     return row
 
 
-def list_rows(session: Session, model: type[Row], *, limit: int = 1000) -> list[Row]:
-    return list(session.scalars(select(model).order_by(model.id).limit(limit)))  # type: ignore[attr-defined]
+def list_rows(
+    session: Session, model: type[Row], *, after: str | None = None, limit: int = 1000
+) -> list[Row]:
+    """Rows in id order, at most ``limit``, starting after the id ``after`` (keyset paging)."""
+    query = select(model).order_by(model.id)  # type: ignore[attr-defined]
+    if after is not None:
+        query = query.where(model.id > after)  # type: ignore[attr-defined]
+    return list(session.scalars(query.limit(limit)))
 
 
 __all__ = [

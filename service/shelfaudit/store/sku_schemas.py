@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_fiel
 
 from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.domain.gtin import Gtin
+from shelfaudit.domain.ids import MAX_ROW_ID
 
 SKU_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
@@ -113,7 +114,7 @@ class FieldExampleCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    photo_id: int = Field(ge=1)
+    photo_id: int = Field(ge=1, le=MAX_ROW_ID)
     xyxy: list[float] | None = Field(
         default=None,
         min_length=4,

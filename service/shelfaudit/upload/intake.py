@@ -40,7 +40,8 @@ def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> decode.Im
     """Refuse empty, oversized, non-image, unsupported, bomb, truncated or corrupt files."""
     if len(data) > max_bytes:
         raise PayloadTooLarge(
-            f"file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB"
+            f"file is {len(data):,} bytes; the limit is {max_bytes:,} bytes "
+            f"({max_bytes / 2**20:.1f} MiB)"
         )
     header = decode.read_header(data, max_pixels=max_pixels)
     decode.decode(data, target_long_side=_VALIDATION_LONG_SIDE, max_pixels=max_pixels)

@@ -57,6 +57,11 @@ class DecodedPackshot:
     rgb: NDArray[np.uint8]  # (H, W, 3), long side at most EMBED_LONG_SIDE
 
 
+# A facing cut from a shelf photo may be as small as the SKU check crops (SkuConfig.min_side)
+# and as thin as a bottle seen edge-on; a packshot has no shape to keep.
+PACKSHOT_MIN_SIDE = 4
+
+
 @dataclass(frozen=True)
 class AcceptedPackshot:
     packshot: SkuPackshot
@@ -68,9 +73,16 @@ def decode_packshot(data: bytes, *, max_bytes: int, max_pixels: int) -> DecodedP
     subclasses); decode the rest upright, through the same safe decoder as photos."""
     if len(data) > max_bytes:
         raise PayloadTooLarge(
-            f"file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB"
+            f"file is {len(data):,} bytes; the limit is {max_bytes:,} bytes "
+            f"({max_bytes / 2**20:.1f} MiB)"
         )
-    image = decode.decode(data, target_long_side=EMBED_LONG_SIDE, max_pixels=max_pixels)
+    image = decode.decode(
+        data,
+        target_long_side=EMBED_LONG_SIDE,
+        max_pixels=max_pixels,
+        min_side=PACKSHOT_MIN_SIDE,
+        max_aspect=None,
+    )
     return DecodedPackshot(
         sha256=sha256_hex(data),
         format=image.result.format,

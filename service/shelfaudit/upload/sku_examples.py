@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit.analyse import decode
 from shelfaudit.analyse.sku import SkuConfig, crop_region
-from shelfaudit.domain.enums import ExampleKind
-from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.domain.enums import ExampleKind, PhotoStatus
+from shelfaudit.errors import InvalidInput, NotAnalysed, NotFound
 from shelfaudit.ml.embedder import Embedder
 from shelfaudit.ml.sku_examples import embed_examples, example_version
 from shelfaudit.store.catalogue import (
@@ -108,13 +108,19 @@ def accept_field_example(
 ) -> AcceptedPackshot:
     """Cut ``xyxy`` (upright original pixels; None: the whole photo) from photo ``photo_id``,
     store it as a field example of ``sku_id`` and embed it. The same cut-out again changes
-    nothing (``created`` False). ``NotFound`` for an unknown SKU or photo, ``InvalidInput``
+    nothing (``created`` False). ``NotFound`` for an unknown SKU or photo, ``NotAnalysed``
+    for a photo whose analysis has not succeeded, ``InvalidInput``
     for a bad box or past ``MAX_FIELD_EXAMPLES_PER_SKU``."""
     with sessions() as session:
         get_sku(session, sku_id=sku_id)
         photo = session.get(Photo, photo_id)
         if photo is None:
             raise NotFound(f"photo {photo_id} does not exist", field="photo_id")
+        if photo.status != PhotoStatus.analysed:
+            raise NotAnalysed(
+                f"photo {photo_id} is {photo.status}: confirm facings of analysed photos only",
+                field="photo_id",
+            )
         object_key = photo.object_key
     region, kind = cut_example(
         objects.get(object_key), xyxy, long_side=long_side, max_pixels=max_pixels

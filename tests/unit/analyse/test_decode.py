@@ -7,7 +7,13 @@ import pytest
 from PIL import Image
 
 from shelfaudit.analyse import decode
-from shelfaudit.errors import CorruptImage, EmptyFile, TooManyPixels, UnsupportedMediaType
+from shelfaudit.errors import (
+    CorruptImage,
+    EmptyFile,
+    TooManyPixels,
+    UnsupportedMediaType,
+    UnusableDimensions,
+)
 from tests.factories import encode, jpeg_bytes, real_photos, textured_rgb
 
 MAX_PIXELS = 100_000_000
@@ -130,3 +136,75 @@ def test_decompression_bomb_is_refused_before_decoding() -> None:
 def test_pixel_limit_is_a_setting() -> None:
     with pytest.raises(TooManyPixels):
         decode.read_header(jpeg_bytes(400, 300), max_pixels=100_000)
+
+
+def grey_bytes(width: int, height: int, fmt: str, mode: str = "L") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, (width, height), 128).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "fmt"),
+    [
+        (1, 1, "PNG"),
+        (1, 4000, "PNG"),
+        (4000, 1, "JPEG"),  # used to divide by zero in the reduced JPEG decode
+        (65500, 2, "PNG"),
+        (31, 600, "JPEG"),
+        (4000, 40, "JPEG"),  # 100:1
+        (641, 32, "PNG"),  # just over 20:1
+    ],
+)
+def test_slivers_are_refused_from_the_header(width: int, height: int, fmt: str) -> None:
+    data = grey_bytes(width, height, fmt)
+    with pytest.raises(UnusableDimensions, match=f"{width}x{height}"):
+        decode.read_header(data, max_pixels=MAX_PIXELS)
+
+
+@pytest.mark.parametrize(("width", "height"), [(32, 32), (640, 32), (32, 640), (4000, 200)])
+def test_the_smallest_and_thinnest_accepted_images_decode(width: int, height: int) -> None:
+    decoded = decode.decode(
+        grey_bytes(width, height, "JPEG"), target_long_side=1024, max_pixels=MAX_PIXELS
+    )
+    assert min(decoded.rgb.shape[:2]) >= 1
+    assert decoded.result.width == width
+
+
+def test_sixteen_bit_greyscale_is_scaled_not_clipped_to_white() -> None:
+    levels = np.array([[0, 16384, 32768, 65535]], np.uint16).repeat(64, axis=0).repeat(16, axis=1)
+    buffer = io.BytesIO()
+    Image.fromarray(levels).save(buffer, "PNG")
+    assert Image.open(io.BytesIO(buffer.getvalue())).mode.startswith("I")
+    rgb = decode.decode(buffer.getvalue(), target_long_side=1024, max_pixels=MAX_PIXELS).rgb
+    assert rgb[0, ::16, 0].tolist() == [0, 64, 128, 255]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(6, 6), (8, 8), ("6", 6), ("six", 1), (b"\x06", 1), (0, 1), (9, 1), (-3, 1), (None, 1)],
+)
+def test_unusable_orientation_tags_read_as_upright(value: object, expected: int) -> None:
+    exif = Image.Exif()
+    if value is not None:
+        exif[0x0112] = value
+    assert decode.orientation_of(exif) == expected
+
+
+def exif_with_text_orientation(text: bytes) -> bytes:
+    """A little-endian TIFF IFD whose one entry, Orientation, is ASCII (PIL will not write
+    one, but a camera app may)."""
+    assert len(text) <= 4
+    entry = (0x0112).to_bytes(2, "little") + (2).to_bytes(2, "little")  # tag, type ASCII
+    entry += len(text).to_bytes(4, "little") + text.ljust(4, b"\x00")
+    return b"Exif\x00\x00II*\x00" + (8).to_bytes(4, "little") + b"\x01\x00" + entry + bytes(4)
+
+
+def test_a_photo_with_a_text_orientation_tag_decodes_upright() -> None:
+    image = Image.fromarray(textured_rgb(400, 300))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif_with_text_orientation(b"six"))
+    decoded = decode.decode(buffer.getvalue(), target_long_side=1024, max_pixels=MAX_PIXELS)
+    assert decoded.exif.get(0x0112) == "six"
+    assert decoded.result.orientation == 1
+    assert decoded.rgb.shape[:2] == (300, 400)

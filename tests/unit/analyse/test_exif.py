@@ -103,6 +103,15 @@ def test_editor_in_software_tag_is_flagged() -> None:
         ("2026:05:12 09:30:00", "bogus", None),
         ("0000:00:00 00:00:00", "+00:00", None),
         ("2026:05:12 09:30:00", "-05:00", datetime(2026, 5, 12, 14, 30, tzinfo=UTC)),
+        ("2026:05:12 09:30:00", "+14:00", datetime(2026, 5, 11, 19, 30, tzinfo=UTC)),
+        # Offsets no place on Earth uses, and times with no UTC equivalent: unknown time.
+        ("2026:05:12 09:30:00", "+99:00", None),
+        ("2026:05:12 09:30:00", "+24:00", None),
+        ("2026:05:12 09:30:00", "+14:01", None),
+        ("2026:05:12 09:30:00", "+05:60", None),
+        ("0001:01:01 00:00:00", "+01:00", None),
+        ("9999:12:31 23:59:59", "-01:00", None),
+        ("9999:12:31 23:59:59", "+00:00", datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
     ],
 )
 def test_parse_exif_datetime(text: str, offset: str | None, expected: datetime | None) -> None:

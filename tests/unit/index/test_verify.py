@@ -103,3 +103,16 @@ def test_a_flat_picture_has_no_features_and_verifies_nothing() -> None:
 def test_features_key_is_derived_from_the_original() -> None:
     sha = "ab" * 32
     assert features.features_key(sha) == f"derived/{features.VERSION}/ab/ab/{sha}.npz"
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 4000), (4000, 1), (2, 1024), (31, 640)])
+def test_slivers_have_no_keypoints_but_round_trip(shape: tuple[int, int]) -> None:
+    # A photo stored before uploads refused slivers must not break every later search that
+    # backfills its features.
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 255, (*shape, 3), dtype=np.uint8)
+    extracted = features.extract(rgb).features
+    assert len(extracted) == 0
+    assert (extracted.width, extracted.height) == (shape[1], shape[0])
+    again = features.from_bytes(features.to_bytes(extracted))
+    assert verify(extracted, again).inliers == 0

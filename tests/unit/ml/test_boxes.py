@@ -35,6 +35,14 @@ def test_letterbox_keeps_aspect_and_centres(height: int, width: int) -> None:
     assert cols[0] == round(box.pad_x)
 
 
+@pytest.mark.parametrize(("height", "width"), [(4, 1024), (1024, 4), (1, 3000)])
+def test_letterbox_keeps_a_row_of_a_sliver(height: int, width: int) -> None:
+    # A thin SKU crop (a bottle edge-on) would round to 0 rows, which OpenCV refuses.
+    padded, _ = letterbox(np.full((height, width, 3), 200, np.uint8), 128)
+    assert padded.shape == (128, 128, 3)
+    assert (padded[:, :, 0] == 200).any()
+
+
 @pytest.mark.parametrize(("height", "width"), [(3000, 4000), (4000, 3000), (900, 200)])
 def test_box_round_trip_through_letterbox(height: int, width: int) -> None:
     """A box in the original maps into the letterbox and back unchanged (no swapped axes)."""

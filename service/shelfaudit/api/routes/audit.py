@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shelfaudit.api.deps import SessionDep
 from shelfaudit.api.security import AdminOnly
+from shelfaudit.domain.ids import MAX_ROW_ID
 from shelfaudit.review.audit import recent_events
 
 router = APIRouter(prefix="/v1/audit", tags=["audit trail"])
@@ -33,7 +34,7 @@ class AuditEventPublic(BaseModel):
 def get_audit_events(
     session: SessionDep,
     _: AdminOnly,
-    after_id: Annotated[int, Query(ge=0, description="last event id seen")] = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="last event id seen")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     action: Annotated[str | None, Query(max_length=32, description="e.g. sku_update")] = None,
     subject_prefix: Annotated[

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 
 from shelfaudit.api.deps import SessionDep
 from shelfaudit.api.security import sfa_or_admin
@@ -28,6 +28,9 @@ from shelfaudit.store.master_data import (
 router = APIRouter(prefix="/v1", tags=["master data"], dependencies=[Depends(sfa_or_admin)])
 
 RowId = Annotated[str, Path(min_length=1, max_length=ROW_ID_MAX_LENGTH, pattern=ROW_ID_PATTERN)]
+# Keyset paging: ``after`` is the last id of the previous page.
+After = Annotated[str | None, Query(max_length=ROW_ID_MAX_LENGTH, description="last id seen")]
+Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 @router.put("/stores/{store_id}", response_model=StorePublic)
@@ -43,8 +46,10 @@ def get_store(session: SessionDep, store_id: RowId) -> StorePublic:
 
 
 @router.get("/stores", response_model=list[StorePublic])
-def get_stores(session: SessionDep) -> list[StorePublic]:
-    return [StorePublic.model_validate(r) for r in list_rows(session, Store)]
+def get_stores(session: SessionDep, after: After = None, limit: Limit = 1000) -> list[StorePublic]:
+    """In id order; page on with ``after`` (the last id of the page before)."""
+    rows = list_rows(session, Store, after=after, limit=limit)
+    return [StorePublic.model_validate(r) for r in rows]
 
 
 @router.put("/reps/{rep_id}", response_model=RepPublic)
@@ -60,8 +65,10 @@ def get_rep(session: SessionDep, rep_id: RowId) -> RepPublic:
 
 
 @router.get("/reps", response_model=list[RepPublic])
-def get_reps(session: SessionDep) -> list[RepPublic]:
-    return [RepPublic.model_validate(r) for r in list_rows(session, Rep)]
+def get_reps(session: SessionDep, after: After = None, limit: Limit = 1000) -> list[RepPublic]:
+    """In id order; page on with ``after`` (the last id of the page before)."""
+    rows = list_rows(session, Rep, after=after, limit=limit)
+    return [RepPublic.model_validate(r) for r in rows]
 
 
 @router.put("/activities/{activity_id}", response_model=ActivityPublic)
@@ -77,5 +84,9 @@ def get_activity(session: SessionDep, activity_id: RowId) -> ActivityPublic:
 
 
 @router.get("/activities", response_model=list[ActivityPublic])
-def get_activities(session: SessionDep) -> list[ActivityPublic]:
-    return [ActivityPublic.model_validate(r) for r in list_rows(session, Activity)]
+def get_activities(
+    session: SessionDep, after: After = None, limit: Limit = 1000
+) -> list[ActivityPublic]:
+    """In id order; page on with ``after`` (the last id of the page before)."""
+    rows = list_rows(session, Activity, after=after, limit=limit)
+    return [ActivityPublic.model_validate(r) for r in rows]

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from shelfaudit.api.deps import RuntimeDep, SessionDep
+from shelfaudit.api.ids import RowId
 from shelfaudit.api.security import PhotoReader, SfaOrAdmin
 from shelfaudit.review.photo_overlay import MAX_SIDE_RANGE, overlay_jpeg, overlay_source
 from shelfaudit.runtime import Runtime
@@ -54,7 +55,7 @@ def get_overlay(
     runtime: RuntimeDep,
     session: SessionDep,
     _: SfaOrAdmin,
-    photo_id: int,
+    photo_id: RowId,
     max_side: MaxSide = 1600,
 ) -> Response:
     """The photo upright with its boxes coloured by brand or SKU, its shelf rows, and a
@@ -70,7 +71,7 @@ def review_overlay(
     runtime: RuntimeDep,
     session: SessionDep,
     _: PhotoReader,
-    photo_id: int,
+    photo_id: RowId,
     max_side: MaxSide = 1600,
 ) -> Response:
     """The same picture for the review pages' readers."""

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shelfaudit.analyse.sku import load_embedder
 from shelfaudit.api.deps import RuntimeDep, SessionDep
+from shelfaudit.api.ids import Index, RowId, StoredId
 from shelfaudit.api.routes.review import Filters
 from shelfaudit.api.security import Approver, PhotoReader
 from shelfaudit.auth.roles import Role
@@ -78,7 +79,7 @@ def queue(
 def bulk(
     session: SessionDep,
     principal: Approver,
-    photo_ids: Annotated[list[int], Form(max_length=500)] = [],  # noqa: B006 - FastAPI copies it
+    photo_ids: Annotated[list[StoredId], Form(max_length=500)] = [],  # noqa: B006 - FastAPI copies it
 ) -> RedirectResponse:
     if not photo_ids:
         return _see_other("/review", {"notice": "Select clean items to approve first"})
@@ -95,7 +96,7 @@ def photo_page(
     request: Request,
     session: SessionDep,
     principal: PhotoReader,
-    photo_id: int,
+    photo_id: RowId,
     filters: Filters,
 ) -> HTMLResponse:
     view = photo_view(session, photo_id)
@@ -124,7 +125,7 @@ def photo_image(
     runtime: RuntimeDep,
     session: SessionDep,
     _: PhotoReader,
-    photo_id: int,
+    photo_id: RowId,
     size: Annotated[int, Query()] = PREVIEW_SIDES[1],
 ) -> Response:
     """The photo upright, at most ``size`` pixels on its long side (320 or 1600)."""
@@ -145,7 +146,7 @@ def photo_image(
 def decision(
     session: SessionDep,
     principal: Approver,
-    photo_id: int,
+    photo_id: RowId,
     filters: Filters,
     decision: Annotated[Decision, Form()],
     reason_code: Annotated[str, Form(max_length=32)] = "",
@@ -175,8 +176,8 @@ def decision(
 def box_correction(
     session: SessionDep,
     principal: Approver,
-    photo_id: int,
-    box_index: int,
+    photo_id: RowId,
+    box_index: Index,
     action: Annotated[BoxAction, Form()],
     class_name: Annotated[str, Form(max_length=100)] = "",
 ) -> RedirectResponse:
@@ -197,8 +198,8 @@ def sku_confirmation(
     runtime: RuntimeDep,
     session: SessionDep,
     principal: PhotoReader,
-    photo_id: int,
-    item_index: int,
+    photo_id: RowId,
+    item_index: Index,
     sku_id: Annotated[str, Form(min_length=1, max_length=100)],
 ) -> RedirectResponse:
     """Confirm that item ``item_index`` of the photo's SKU check shows ``sku_id``: it becomes a

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, ValidationError
 
 from shelfaudit.api.deps import DispatcherDep, RuntimeDep, SessionDep
+from shelfaudit.api.ids import RowId
 from shelfaudit.api.security import sfa_or_admin
 from shelfaudit.domain.enums import PhotoStatus
+from shelfaudit.domain.ids import MAX_ROW_ID
 from shelfaudit.errors import InvalidMetadata, NotFound
 from shelfaudit.results.read import list_photos, read_photo
 from shelfaudit.results.schemas import PhotoPublic
@@ -36,14 +38,36 @@ def _metadata(**fields: object) -> VisitMetadata:
         field = ".".join(str(p) for p in err["loc"]) or None
         raise InvalidMetadata(
             "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'metadata'}: {e['msg']}" for e in exc.errors()
+                f"{'.'.join(map(str, e['loc'])) or 'metadata'}: "
+                + str(e["msg"]).removeprefix("Value error, ")
+                for e in exc.errors()
             ),
             field=field,
         ) from exc
 
 
+UPLOAD_FIELDS = frozenset({"file", *VisitMetadata.model_fields})
+
+
+async def _only_known_fields(request: Request) -> None:
+    """Refuse a form with fields we do not read, or one sent twice: an app that misspells
+    ``store_id`` or sends two files should hear so, not have them silently dropped."""
+    form = await request.form()  # parsed once already for the route; Starlette caches it
+    unknown = sorted(set(form.keys()) - UPLOAD_FIELDS)
+    if unknown:
+        raise InvalidMetadata(
+            f"unknown field {', '.join(map(repr, unknown))}; "
+            f"the fields are {', '.join(sorted(UPLOAD_FIELDS))}",
+            field=unknown[0],
+        )
+    for key in sorted(set(form.keys())):
+        if (count := len(form.getlist(key))) > 1:
+            raise InvalidMetadata(f"{key} was sent {count} times; send it once", field=key)
+
+
 @router.post(
     "",
+    dependencies=[Depends(_only_known_fields)],
     status_code=status.HTTP_202_ACCEPTED,
     response_model=PhotoAccepted,
     responses={
@@ -107,7 +131,7 @@ def upload_photo(
 
 
 @router.get("/{photo_id}", response_model=PhotoPublic)
-def get_photo(session: SessionDep, photo_id: int) -> PhotoPublic:
+def get_photo(session: SessionDep, photo_id: RowId) -> PhotoPublic:
     """Status, visit metadata and every analysis result of one photo."""
     return read_photo(session, photo_id)
 
@@ -119,7 +143,7 @@ def get_photos(
     store_id: str | None = None,
     rep_id: str | None = None,
     activity_id: str | None = None,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[PhotoPublic]:
     """Photos in id order, without results; page with ``after_id``."""
@@ -135,7 +159,7 @@ def get_photos(
 
 
 @router.get("/{photo_id}/original", response_class=Response)
-def get_original(runtime: RuntimeDep, session: SessionDep, photo_id: int) -> Response:
+def get_original(runtime: RuntimeDep, session: SessionDep, photo_id: RowId) -> Response:
     """The original bytes exactly as uploaded."""
     photo = session.get(Photo, photo_id)
     if photo is None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from shelfaudit.api.deps import SessionDep
+from shelfaudit.api.ids import Index, RowId, StoredId
 from shelfaudit.api.security import Approver
 from shelfaudit.commission import Decision
 from shelfaudit.errors import InvalidInput
@@ -124,7 +125,7 @@ class DecisionPublic(BaseModel):
 
 @router.post("/photos/{photo_id}/decision", response_model=DecisionPublic)
 def post_decision(
-    session: SessionDep, principal: Approver, photo_id: int, body: DecisionIn
+    session: SessionDep, principal: Approver, photo_id: RowId, body: DecisionIn
 ) -> DecisionPublic:
     """Approve or reject a photo; written to the audit trail, counted by the next payout run."""
     row = decide(
@@ -142,7 +143,7 @@ def post_decision(
 class BulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    photo_ids: list[int] = Field(min_length=1, max_length=500)
+    photo_ids: list[StoredId] = Field(min_length=1, max_length=500)
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -168,7 +169,11 @@ class BoxCorrectionIn(BaseModel):
 
 @router.post("/photos/{photo_id}/boxes/{box_index}", status_code=204)
 def post_box_correction(
-    session: SessionDep, principal: Approver, photo_id: int, box_index: int, body: BoxCorrectionIn
+    session: SessionDep,
+    principal: Approver,
+    photo_id: RowId,
+    box_index: Index,
+    body: BoxCorrectionIn,
 ) -> None:
     """Relabel a detection box or mark it wrong: saved as a label correction."""
     correct_box(

@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict
 
 from shelfaudit.api.deps import RuntimeDep, SessionDep
+from shelfaudit.api.ids import RowId
 from shelfaudit.api.security import AdminOnly
 from shelfaudit.commission import RepDiff
 from shelfaudit.commission.loader import Syntax
@@ -86,7 +87,7 @@ def post_rule_set(
 
 @router.get("/{rule_set_id}/{version}", response_class=PlainTextResponse)
 def get_rule_set_source(
-    session: SessionDep, _: AdminOnly, rule_set_id: str, version: int
+    session: SessionDep, _: AdminOnly, rule_set_id: str, version: RowId
 ) -> PlainTextResponse:
     """The version exactly as uploaded."""
     row = get_version(session, rule_set_id, version)
@@ -96,7 +97,7 @@ def get_rule_set_source(
 
 @router.post("/{rule_set_id}/{version}/activate", response_model=RuleSetVersionPublic)
 def post_activate(
-    runtime: RuntimeDep, session: SessionDep, principal: AdminOnly, rule_set_id: str, version: int
+    runtime: RuntimeDep, session: SessionDep, principal: AdminOnly, rule_set_id: str, version: RowId
 ) -> RuleSetVersionPublic:
     """Let a draft pay from its effective date (422 if it overlaps or leaves a gap)."""
     row = activate(session, rule_set_id=rule_set_id, version=version, actor=principal)
@@ -111,7 +112,7 @@ def post_simulate(
     session: SessionDep,
     _: AdminOnly,
     rule_set_id: str,
-    version: int,
+    version: RowId,
     period: Annotated[str, Query(max_length=64)],
 ) -> list[RepDiff]:
     """Per rep: totals under the active versions and under this draft, and changed lines.

@@ -14,6 +14,7 @@ from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
 from shelfaudit.analyse.sku import load_embedder
 from shelfaudit.api.deps import RuntimeDep, SessionDep
+from shelfaudit.api.ids import RowId
 from shelfaudit.api.security import AdminOnly, AnyCaller, AnyPerson
 from shelfaudit.review.catalogue_audit import (
     record_packshot_deleted,
@@ -185,7 +186,7 @@ def post_field_example(
 
 @router.get("/{sku_id}/packshots/{packshot_id}/image", response_class=Response)
 def get_packshot_image(
-    runtime: RuntimeDep, session: SessionDep, _: AnyCaller, sku_id: SkuIdPath, packshot_id: int
+    runtime: RuntimeDep, session: SessionDep, _: AnyCaller, sku_id: SkuIdPath, packshot_id: RowId
 ) -> Response:
     """The packshot's original bytes, as uploaded."""
     row = get_packshot(session, sku_id=sku_id, packshot_id=packshot_id)
@@ -198,7 +199,7 @@ def get_packshot_image(
 
 @router.delete("/{sku_id}/packshots/{packshot_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_one_packshot(
-    session: SessionDep, admin: AdminOnly, sku_id: SkuIdPath, packshot_id: int
+    session: SessionDep, admin: AdminOnly, sku_id: SkuIdPath, packshot_id: RowId
 ) -> Response:
     """No longer recognised from this picture; the next analysis no longer compares with it."""
     row = get_packshot(session, sku_id=sku_id, packshot_id=packshot_id)

@@ -1,0 +1,222 @@
+"""Requests at the edges of what the API takes: huge ids, extreme dates, unknown paths and
+fields, unfinished photos. Each gets a 4xx in the one error shape, never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shelfaudit.auth.roles import Role
+from shelfaudit.domain.enums import PhotoStatus
+from shelfaudit.domain.ids import MAX_ROW_ID
+from shelfaudit.store.tables import Photo
+from tests.api.helpers import (
+    create_rep,
+    create_store,
+    runtime_of,
+    session_headers,
+    upload,
+    wait_analysed,
+)
+from tests.factories import jpeg_bytes
+
+HUGE = MAX_ROW_ID + 1  # 2**63: no stored row can have it
+
+# (method, path, JSON body, the field the error names); called as an admin.
+HUGE_IDS: list[tuple[str, str, Any, str]] = [
+    ("GET", f"/v1/photos/{HUGE}", None, "photo_id"),
+    ("GET", f"/v1/photos/{HUGE}/original", None, "photo_id"),
+    ("GET", f"/v1/photos?after_id={HUGE}", None, "after_id"),
+    ("GET", f"/v1/photos/{HUGE}/overlay.jpg", None, "photo_id"),
+    ("GET", f"/v1/audit?after_id={HUGE}", None, "after_id"),
+    ("GET", f"/v1/rule-sets/heineken_2026/{HUGE}", None, "version"),
+    ("POST", f"/v1/rule-sets/heineken_2026/{HUGE}/activate", None, "version"),
+    ("GET", f"/v1/skus/SKU1/packshots/{HUGE}/image", None, "packshot_id"),
+    ("POST", f"/v1/review/photos/{HUGE}/decision", {"decision": "approved"}, "photo_id"),
+    ("POST", "/v1/review/bulk-approve", {"photo_ids": [1, HUGE]}, "photo_ids.1"),
+    ("POST", f"/v1/review/photos/1/boxes/{HUGE}", {"action": "wrong"}, "box_index"),
+    ("POST", "/v1/skus/SKU1/examples", {"photo_id": HUGE}, "photo_id"),
+]
+
+
+@pytest.fixture
+def admin(client: TestClient) -> TestClient:
+    client.headers.pop("Authorization")
+    client.headers.update(session_headers(client, Role.admin))
+    return client
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"), HUGE_IDS, ids=[f"{m} {p}" for m, p, _, _ in HUGE_IDS]
+)
+def test_an_id_past_the_stored_range_is_422_naming_it(
+    admin: TestClient, method: str, path: str, body: Any, field: str
+) -> None:
+    response = admin.request(method, path, json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/v1/review/queue?date_to=9999-12-31", 200),
+        ("/v1/review/queue?date_from=0001-01-01&date_to=9999-12-31", 200),
+        ("/v1/payouts/statements?period=9999-W52", 400),
+        ("/v1/payouts/statements?period=9999-12", 400),
+        ("/v1/payouts/statements?period=2026-05-01..2026-05-01", 400),
+    ],
+)
+def test_extreme_dates_in_queries_are_answered(admin: TestClient, path: str, status: int) -> None:
+    response = admin.get(path)
+    assert response.status_code == status, response.text
+    if status == 400:
+        error = response.json()["error"]
+        assert error["field"] == "period"
+        assert "validation error" not in error["message"]
+
+
+def test_a_one_day_period_is_explained(admin: TestClient) -> None:
+    response = admin.get("/v1/payouts/statements?period=2026-05-01..2026-05-01")
+    assert "one day is 2026-05-01..2026-05-02" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("captured_at", "says"),
+    [
+        ("0001-01-01T00:00:00+01:00", "out of the range"),
+        ("9999-12-31T23:59:59-01:00", "out of the range"),
+        ("2026-05-12T09:30:00+23:59", "offset"),
+        ("1760000000", "ISO 8601"),
+    ],
+)
+def test_impossible_capture_times_are_422(client: TestClient, captured_at: str, says: str) -> None:
+    create_store(client)
+    create_rep(client)
+    response = upload(client, jpeg_bytes(800, 600), captured_at=captured_at)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "captured_at"
+    assert says in error["message"]
+    assert "Value error" not in error["message"]
+
+
+def test_an_activity_from_year_one_is_422(client: TestClient) -> None:
+    body = {"name": "x", "valid_from": "0001-01-01T00:00:00+01:00"}
+    response = client.put("/v1/activities/A1", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "valid_from"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/v1/nothing-here", 404, "not_found"),
+        ("DELETE", "/v1/stores/S1", 405, "method_not_allowed"),
+        ("PATCH", "/v1/photos", 405, "method_not_allowed"),
+    ],
+)
+def test_unknown_paths_and_methods_answer_in_the_error_shape(
+    client: TestClient, method: str, path: str, status: int, code: str
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+
+
+def test_405_lists_every_method_the_path_takes(client: TestClient) -> None:
+    response = client.delete("/v1/stores/S1")
+    assert set(response.headers["allow"].split(", ")) == {"GET", "PUT"}
+
+
+def test_a_page_path_that_does_not_exist_is_an_html_404(client: TestClient) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+
+
+def test_a_body_that_is_not_json_is_422_for_the_body(client: TestClient) -> None:
+    response = client.put(
+        "/v1/stores/S1", content=b"{name: x", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["field"] is None
+    assert error["message"].startswith("the body is not valid JSON")
+
+
+def test_a_rule_over_the_whole_body_names_no_field(client: TestClient) -> None:
+    response = client.put("/v1/stores/S1", json={"name": "x", "lat": 10.0})
+    error = response.json()["error"]
+    assert (response.status_code, error["field"]) == (422, None)
+    assert error["message"] == "lat and lon must be given together"
+
+
+@pytest.mark.parametrize(
+    ("form", "files", "field"),
+    [
+        ({"store_idd": "S1"}, 1, "store_idd"),
+        ({}, 2, "file"),
+    ],
+    ids=["misspelt_field", "two_files"],
+)
+def test_an_upload_with_fields_we_do_not_read_is_422(
+    client: TestClient, form: dict[str, str], files: int, field: str
+) -> None:
+    image = ("shelf.jpg", jpeg_bytes(800, 600), "image/jpeg")
+    response = client.post("/v1/photos", data=form, files=[("file", image)] * files)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == field
+    assert client.get("/v1/photos").json() == []
+
+
+def test_a_blank_store_name_is_422(client: TestClient) -> None:
+    response = client.put("/v1/stores/S1", json={"name": "   "})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "name"
+
+
+def test_unknown_master_data_is_named_in_the_singular(client: TestClient) -> None:
+    response = client.get("/v1/activities/NOPE")
+    assert response.json()["error"]["message"] == "activity 'NOPE' does not exist"
+
+
+def test_master_data_lists_page_on_after_the_last_id(client: TestClient) -> None:
+    for store_id in ("S1", "S2", "S3", "S4", "S5"):
+        create_store(client, store_id)
+    first = client.get("/v1/stores?limit=2").json()
+    assert [s["id"] for s in first] == ["S1", "S2"]
+    rest = client.get(f"/v1/stores?after={first[-1]['id']}&limit=10").json()
+    assert [s["id"] for s in rest] == ["S3", "S4", "S5"]
+    assert client.get("/v1/stores?limit=1001").status_code == 422
+
+
+def set_status(client: TestClient, photo_id: int, status: PhotoStatus) -> None:
+    with runtime_of(client).sessions.begin() as session:
+        photo = session.get(Photo, photo_id)
+        assert photo is not None
+        photo.status = status.value
+
+
+@pytest.mark.parametrize("status", [PhotoStatus.received, PhotoStatus.processing])
+def test_an_unfinished_photo_cannot_be_approved_but_can_be_rejected(
+    client: TestClient, status: PhotoStatus
+) -> None:
+    create_store(client)
+    create_rep(client)
+    photo_id = upload(client, jpeg_bytes(800, 600)).json()["photo_id"]
+    wait_analysed(client, photo_id)
+    set_status(client, photo_id, status)
+    approver = session_headers(client, Role.approver)
+    del client.headers["Authorization"]
+    path = f"/v1/review/photos/{photo_id}/decision"
+    approved = client.post(path, json={"decision": "approved"}, headers=approver)
+    assert approved.status_code == 409, approved.text
+    assert approved.json()["error"]["code"] == "not_analysed"
+    rejected = client.post(
+        path, json={"decision": "rejected", "reason_code": "recapture"}, headers=approver
+    )
+    assert rejected.status_code == 200, rejected.text
