@@ -1,7 +1,7 @@
 """Detector latency per stage on this machine: preprocess, inference, postprocess.
 
 Run: .venv/bin/python benchmarks/bench_detect.py [--model shelves] [--photos 8] [--rounds 5]
-     [--threads 2] [--tiles 1] [--no-mirror] [--float]
+     [--threads 2] [--tiles 1] [--no-mirror] [--float | --int8]
 
 Uses the registry's ONNX model through the service's own code (ONNX Runtime, letterbox,
 decode, NMS) on real photos decoded as the pipeline decodes them, and prints the median and
@@ -34,22 +34,6 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def float_registry(registry: Registry, name: str) -> Registry:
-    """The registry with ``name`` served from its float32 file instead of the int8 one."""
-    entry = registry.entries[name]
-    float_file = entry.meta.get("float_file")
-    if not float_file:
-        return registry
-    swapped = entry.model_copy(
-        update={
-            "file": float_file,
-            "sha256": entry.meta["float_sha256"],
-            "version": entry.version.removesuffix("-int8"),
-        }
-    )
-    return Registry(registry.root, {**registry.entries, name: swapped})
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="shelves", choices=sorted(PHOTOS))
@@ -63,20 +47,24 @@ def main() -> int:
         action="store_false",
         help="one pass only (the service fuses a mirrored pass in by default)",
     )
-    parser.add_argument(
+    served = parser.add_mutually_exclusive_group()
+    served.add_argument(
         "--float",
-        dest="float32",
-        action="store_true",
+        dest="int8",
+        action="store_const",
+        const=False,
         help="the float32 file an int8 model was quantised from (registry meta float_file)",
+    )
+    served.add_argument(
+        "--int8", dest="int8", action="store_const", const=True, help="the int8 file"
     )
     args = parser.parse_args()
 
-    registry = Registry.load(REPO / "models")
+    # Default: what the service serves on this CPU (int8 only with VNNI; ml/cpu.py).
+    registry = Registry.load(REPO / "models", int8=args.int8)
     if args.model not in registry.entries:
         print(f"{args.model} is not in models/registry.json", file=sys.stderr)
         return 2
-    if args.float32:
-        registry = float_registry(registry, args.model)
     cache = ModelCache(registry, SessionOptions(intra_op_threads=args.threads))
     detector = cache.get(args.model, YoloDetector)
     images = [

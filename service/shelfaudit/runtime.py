@@ -43,7 +43,7 @@ def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
     sessions = make_sessionmaker(engine)
     objects = make_object_store(settings)
     models = ModelCache(
-        Registry.load(settings.models_dir),
+        Registry.load(settings.models_dir, int8=settings.int8_models),
         SessionOptions(
             providers=settings.onnx_providers,
             intra_op_threads=settings.onnx_intra_op_threads,

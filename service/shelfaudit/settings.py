@@ -22,6 +22,15 @@ class StorageBackend(StrEnum):
     s3 = "s3"
 
 
+class Int8Models(StrEnum):
+    """Which file of an int8 model to serve: ``auto`` the int8 one where the CPU has int8
+    dot products (VNNI; ``ml/cpu.py``), else its float32 source."""
+
+    auto = "auto"
+    on = "on"
+    off = "off"
+
+
 def _default_data_dir() -> Path:
     # Per-user and shared between runs, so that separate `shelfaudit audit` runs see each
     # other's history; XDG_DATA_HOME is honoured as on any Linux desktop.
@@ -145,6 +154,7 @@ class Settings(BaseSettings):
     onnx_providers: tuple[str, ...] = ("CUDAExecutionProvider", "CPUExecutionProvider")
     onnx_intra_op_threads: int = Field(default=2, ge=1)
     onnx_inter_op_threads: int = Field(default=1, ge=1)
+    onnx_int8: Int8Models = Int8Models.auto
     preload_models: bool = True
     detect_confidence: float = Field(default=0.25, gt=0, lt=1)
     detect_iou: float = Field(default=0.6, gt=0, lt=1)
@@ -207,6 +217,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'shelfaudit.db'}"
+
+    @property
+    def int8_models(self) -> bool | None:
+        """``Registry.load``'s ``int8``: None lets it ask the CPU."""
+        return {Int8Models.on: True, Int8Models.off: False}.get(self.onnx_int8)
 
     @property
     def objects_dir(self) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from shelfaudit import errors
+from shelfaudit.api.errors import HTTP_CODES
 from shelfaudit.settings import Settings
 from tests.deploy import config_table
 
@@ -73,11 +74,12 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def _error_codes() -> set[str]:
+    """Ours, and those Starlette's own errors are answered with."""
     return {
         cls.code
         for cls in vars(errors).values()
         if isinstance(cls, type) and issubclass(cls, errors.ShelfAuditError)
-    }
+    } | set(HTTP_CODES.values())
 
 
 def test_documented_error_codes_exist() -> None:

@@ -343,7 +343,9 @@ def main() -> None:
             "val_top5_iconic": served["reports"]["iconic"]["top5"],
             "val_top1_train": served["reports"]["train"]["top1"],
         }
-        | query_meta(mirror=mirror, zooms=zooms),
+        | query_meta(mirror=mirror, zooms=zooms)
+        # Served where the CPU runs int8 as measured; elsewhere the float32 source (ml/cpu.py).
+        | ({"float_file": facts["file"], "float_sha256": facts["sha256"]} if args.int8 else {}),
     }
     registry_path.write_text(json.dumps(registry, indent=2) + "\n")
     print(

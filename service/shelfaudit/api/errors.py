@@ -96,7 +96,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "bad_request",
     404: "not_found",
     405: "method_not_allowed",
@@ -124,7 +124,7 @@ def _allowed_methods(request: Request) -> str:
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own errors (no such path, wrong method, an unparseable body) in our shape."""
     assert isinstance(exc, HTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    code = HTTP_CODES.get(exc.status_code, "http_error")
     headers = dict(exc.headers or {})
     if exc.status_code == 404:
         message = f"there is nothing at {request.url.path}"

@@ -25,7 +25,7 @@ def detect(
 
     settings = get_settings()
     cache = ModelCache(
-        Registry.load(settings.models_dir),
+        Registry.load(settings.models_dir, int8=settings.int8_models),
         SessionOptions(settings.onnx_providers, settings.onnx_intra_op_threads),
     )
     detectors = detect_check.load_detectors(cache, detect_check.detect_options(settings))
@@ -82,7 +82,7 @@ def eval_detect(
 
     settings = get_settings()
     cache = ModelCache(
-        Registry.load(settings.models_dir),
+        Registry.load(settings.models_dir, int8=settings.int8_models),
         SessionOptions(settings.onnx_providers, settings.onnx_intra_op_threads),
     )
     if model not in cache.registry.entries:

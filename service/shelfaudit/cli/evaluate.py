@@ -173,7 +173,7 @@ def sku(
     settings = get_settings()
     folder = models or settings.models_dir
     cache = ModelCache(
-        Registry.load(folder),
+        Registry.load(folder, int8=settings.int8_models),
         SessionOptions(settings.onnx_providers, settings.onnx_intra_op_threads),
     )
     embedder = load_embedder(cache)

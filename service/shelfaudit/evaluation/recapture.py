@@ -199,7 +199,7 @@ def evaluate_manifest(
 def evaluate_with_settings(rows: Sequence[ManifestRow], settings: Settings) -> RecaptureReport:
     """Score ``rows`` with the registry's model and the thresholds of ``settings``."""
     cache = ModelCache(
-        Registry.load(settings.models_dir),
+        Registry.load(settings.models_dir, int8=settings.int8_models),
         SessionOptions(
             providers=settings.onnx_providers,
             intra_op_threads=settings.onnx_intra_op_threads,

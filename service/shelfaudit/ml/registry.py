@@ -7,6 +7,11 @@ Each entry::
 
 A model is loaded only after its file's sha256 matches the manifest, so a half-copied or
 swapped artifact is refused with a clear error instead of producing quiet nonsense.
+
+An int8 entry names the float32 file it was quantised from (``meta.float_file``,
+``meta.float_sha256``). The int8 file is served only on CPUs that run it as measured
+(``ml/cpu.py``); elsewhere, or when asked, the float32 one is, under the version without
+``-int8``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shelfaudit.errors import ModelIntegrityError, ModelNotFound
+from shelfaudit.ml.cpu import int8_is_native
 
 REGISTRY_FILE = "registry.json"
 
@@ -33,6 +39,19 @@ class ModelEntry(BaseModel):
     task: str
     card: str | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
+
+    def as_float(self) -> ModelEntry:
+        """The float32 model an int8 entry was quantised from; itself for the others."""
+        float_file = self.meta.get("float_file")
+        if not float_file:
+            return self
+        return self.model_copy(
+            update={
+                "file": float_file,
+                "sha256": self.meta["float_sha256"],
+                "version": self.version.removesuffix("-int8"),
+            }
+        )
 
 
 def file_sha256(path: Path) -> str:
@@ -49,7 +68,19 @@ class Registry:
         self.entries = entries
 
     @classmethod
-    def load(cls, root: Path) -> Registry:
+    def load(cls, root: Path, *, int8: bool | None = None) -> Registry:
+        """The registry in ``root``; int8 models as listed when ``int8`` (None: when this
+        CPU has int8 dot products), else the float32 files they came from."""
+        if int8 is None:
+            int8 = int8_is_native()
+        loaded = cls.load_listed(root)
+        if int8:
+            return loaded
+        return cls(root, {name: e.as_float() for name, e in loaded.entries.items()})
+
+    @classmethod
+    def load_listed(cls, root: Path) -> Registry:
+        """The registry exactly as ``registry.json`` lists it."""
         manifest = root / REGISTRY_FILE
         if not manifest.is_file():
             return cls(root, {})
