@@ -43,6 +43,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
+    ("POST", "/v1/session"): PUBLIC,
     # SFA apps (and admins): intake and master data
     ("POST", "/v1/photos"): SFA,
     ("GET", "/v1/photos"): SFA,
@@ -105,6 +106,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/labels"): EXPORTER,
     # any person
     ("POST", "/logout"): PEOPLE,
+    ("DELETE", "/v1/session"): PEOPLE,
 }
 
 CALLERS = ("anonymous", "sfa", "approver", "admin", "ml_engineer")

@@ -174,3 +174,44 @@ def test_the_public_endpoints_stay_public(client: TestClient) -> None:
     anonymous = browser(client)
     for path in ("/healthz", "/docs", "/openapi.json"):
         assert anonymous.get(path).status_code == 200, path
+
+
+def test_a_script_logs_in_with_json_and_acts_with_the_csrf_token(client: TestClient) -> None:
+    web = browser(client)
+    username = create_person(client, Role.admin)
+    response = web.post("/v1/session", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["username"], body["role"]) == (username, "admin")
+    assert "HttpOnly" in response.headers["set-cookie"]
+    token = {"X-CSRF-Token": body["csrf_token"]}
+    assert web.get("/v1/audit").status_code == 200  # reading needs no token
+    assert web.put("/v1/stores/S7", json={"name": "Kiosk"}).status_code == 403
+    assert web.put("/v1/stores/S7", json={"name": "Kiosk"}, headers=token).status_code == 200
+    assert web.delete("/v1/session", headers=token).status_code == 204
+    assert web.get("/v1/audit").status_code == 401
+
+
+def test_a_json_login_is_throttled_like_the_form(strict_client: TestClient) -> None:
+    web = browser(strict_client)
+    username = create_person(strict_client, Role.approver)
+    for _ in range(2):
+        wrong = web.post("/v1/session", json={"username": username, "password": WRONG})
+        assert wrong.status_code == 401
+        assert wrong.json()["error"]["code"] == "unauthenticated"
+    refused = web.post("/v1/session", json={"username": username, "password": PASSWORD})
+    assert refused.status_code == 429
+    assert "retry-after" in refused.headers
+    assert "shelfaudit_session" not in refused.headers.get("set-cookie", "")
+
+
+def test_a_json_login_sent_as_a_form_is_refused(client: TestClient) -> None:
+    # What a cross-site form could send (text/plain or urlencoded): never a session.
+    username = create_person(client, Role.admin)
+    body = f'{{"username": "{username}", "password": "{PASSWORD}"}}'
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        response = browser(client).post(
+            "/v1/session", content=body, headers={"content-type": content_type}
+        )
+        assert response.status_code == 422, (content_type, response.text)
+        assert "set-cookie" not in response.headers

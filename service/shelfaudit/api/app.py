@@ -25,6 +25,7 @@ from shelfaudit.api.routes import (
     photos,
     review,
     rule_sets,
+    session,
     skus,
     standards,
 )
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos.router)
     app.include_router(overlay.router)
     app.include_router(master_data.router)
-    for router in (standards, skus, review, payouts, rule_sets, labels, audit):
+    for router in (session, standards, skus, review, payouts, rule_sets, labels, audit):
         app.include_router(router.router)
     for pages in (pages_auth, pages_review, pages_payouts):
         app.include_router(pages.router)

@@ -46,7 +46,7 @@ def home(principal: MaybePrincipal) -> RedirectResponse:
     return RedirectResponse(_landing(principal.role), status_code=303)
 
 
-def _limits(settings: Settings) -> LoginLimits:
+def login_limits(settings: Settings) -> LoginLimits:
     return LoginLimits(
         max_failures=settings.login_max_failures,
         max_failures_per_client=settings.login_max_failures_per_client,
@@ -116,7 +116,7 @@ def login(
             username=username,
             password=password,
             client=request.client.host if request.client else None,
-            limits=_limits(settings),
+            limits=login_limits(settings),
             now=utcnow(),
         )
     except (Unauthenticated, TooManyAttempts) as exc:
