@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image
@@ -54,9 +55,13 @@ STAGE_NAMES = {"duplicates": "lookup"}
 
 
 def seed_history(runtime_sessions: object, n: int) -> None:
-    """Insert n earlier photos with random hashes so the lookup scans a realistic table."""
+    """Insert n earlier photos with random hashes so the lookup scans a realistic table.
+
+    They are older than the recency window (``SHELFAUDIT_DUP_VERIFY_RECENT_DAYS``), so they
+    are searched through the hash index only: they have no stored original whose keypoints a
+    recent-photo check could read (the --recent real photos play that part)."""
     rng = random.Random(7)
-    now = utcnow()
+    now = utcnow() - timedelta(days=365)
     with runtime_sessions.begin() as session:  # type: ignore[attr-defined]
         photos = [
             Photo(

@@ -121,3 +121,5 @@ def test_health_reports_embedded_mode(client: TestClient) -> None:
     assert body["status"] == "ok"
     assert body["queue"] == "in-process"
     assert body["storage"] == "local"
+    assert set(body["models"]) == {"outlet", "recapture", "shelves", "sku_embedder"}
+    assert body["models"]["recapture"] == "v1"

@@ -63,9 +63,12 @@ def test_an_api_key_is_stored_only_as_its_hash_and_can_be_revoked(runtime: Runti
         assert key not in (row.key_hash, row.prefix)
         principal = principal_for_key(session, key)
         assert (principal.name, principal.role) == ("sfa-app", Role.sfa)
-        revoke_api_key(session, name="sfa-app")
+        assert revoke_api_key(session, name="sfa-app")[1] is True
     with runtime.sessions() as session, pytest.raises(Unauthenticated):
         principal_for_key(session, key)
+    with runtime.sessions.begin() as session:
+        row, revoked = revoke_api_key(session, name="sfa-app")
+        assert (revoked, row.revoked_at is not None) == (False, True)
 
 
 def test_sessions_expire_and_close(runtime: Runtime) -> None:

@@ -56,6 +56,9 @@ def test_an_api_key_is_printed_once_and_works(tmp_path: Path) -> None:
         assert client.get("/v1/stores", headers={"X-API-Key": key}).status_code == 200
         assert shelfaudit(data, "apikeys", "revoke", "sfa-vietnam").returncode == 0
         assert client.get("/v1/stores", headers={"X-API-Key": key}).status_code == 401
+    again = shelfaudit(data, "apikeys", "revoke", "sfa-vietnam")
+    assert again.returncode == 0
+    assert "already revoked on" in again.stderr
 
 
 def test_export_labels_writes_yolo_files(tmp_path: Path) -> None:
@@ -74,7 +77,7 @@ def test_export_labels_writes_yolo_files(tmp_path: Path) -> None:
         data, "export", "labels", "--format", "yolo", "--since", "2020-01-01", "--out", str(out)
     )
     assert done.returncode == 0, done.stderr
-    assert "1 photos, 1 boxes, 1 classes" in done.stdout
+    assert "1 photo, 1 box, 1 class" in done.stdout
     assert (
         out / "labels" / f"{photo}.txt"
     ).read_text() == "0 0.250000 0.250000 0.500000 0.500000\n"

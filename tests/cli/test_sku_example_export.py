@@ -124,5 +124,5 @@ def test_a_small_export_still_has_a_val_photo(data_dir: Path, tmp_path: Path) ->
         shelfaudit("skus", "add-example", "Milk", "--photo", str(photo_id))
     out = tmp_path / "export"
     result = shelfaudit("export", "sku-examples", "--out", str(out))
-    assert "1 SKUs, 1 train and 1 val field examples" in result.stdout
+    assert "1 SKU, 1 train and 1 val field examples" in result.stdout
     assert len(read_split(out / "val.txt", out)) == 1

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from shelfaudit.analyse.jpeg_forensics import ThumbnailComparison
 from shelfaudit.domain.checks import ExifResult
 from shelfaudit.domain.fraud import MetadataResult, Signal, SignalCode
+from shelfaudit.domain.times import spoken_duration
 
 VERSION = "metadata-1"
 
@@ -121,7 +122,7 @@ def time_signals(
                     code=SignalCode.capture_time_mismatch,
                     weight=0.35,
                     message=(
-                        f"The camera says the photo was taken {gap / 60:.0f} min away from "
+                        f"The camera says the photo was taken {spoken_duration(gap)} away from "
                         "the time the app reported."
                     ),
                     evidence={
@@ -323,7 +324,7 @@ def pace_signals(facts: VisitFacts, limits: MetadataThresholds) -> list[Signal]:
                 weight=0.5,
                 message=(
                     f"{distance / 1000:.0f} km from photo {other.photo_id} taken "
-                    f"{abs((when - other.at).total_seconds()) / 60:.0f} min apart "
+                    f"{spoken_duration((when - other.at).total_seconds())} apart "
                     f"({speed:.0f} km/h)."
                 ),
                 evidence={

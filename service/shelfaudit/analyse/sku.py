@@ -176,7 +176,7 @@ def _item(region: Region, recognition: Recognition, alternatives: int) -> SkuRec
         sku_id=best.sku.sku_id if best else None,
         name=best.sku.name if best else None,
         brand=best.sku.brand if best else None,
-        similarity=round(recognition.similarity, 4),
+        similarity=None if recognition.similarity is None else round(recognition.similarity, 4),
         alternatives=[
             SkuAlternative(sku_id=h.sku.sku_id, name=h.sku.name, similarity=round(h.similarity, 4))
             for h in recognition.alternatives[:alternatives]

@@ -73,9 +73,13 @@ def principal_for_key(session: Session, key: str) -> Principal:
     return Principal(name=row.name, role=Role(row.role))
 
 
-def revoke_api_key(session: Session, *, name: str) -> ApiKey:
+def revoke_api_key(session: Session, *, name: str) -> tuple[ApiKey, bool]:
+    """Revoke the key ``name``; the flag is False when it was revoked before (that time
+    stands)."""
     row = session.scalar(select(ApiKey).where(ApiKey.name == name))
     if row is None:
         raise InvalidInput(f"no API key {name!r}", field="name")
-    row.revoked_at = row.revoked_at or utcnow()
-    return row
+    if row.revoked_at is not None:
+        return row, False
+    row.revoked_at = utcnow()
+    return row, True

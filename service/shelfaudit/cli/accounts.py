@@ -117,11 +117,19 @@ def revoke_api_key_command(name: Annotated[str, typer.Argument()]) -> None:
 
     try:
         with database() as session:
-            row = revoke_api_key(session, name=name)
-            audit.record(
-                session, actor=CLI_ACTOR, action="api_key_revoke", subject=f"api key {row.name}"
-            )
-            session.commit()
+            row, revoked = revoke_api_key(session, name=name)
+            if revoked:
+                audit.record(
+                    session,
+                    actor=CLI_ACTOR,
+                    action="api_key_revoke",
+                    subject=f"api key {row.name}",
+                )
+                session.commit()
+                typer.echo(f"revoked {name}", err=True)
+                return
     except InvalidInput as exc:
         raise _fail(exc) from exc
-    typer.echo(f"revoked {name}", err=True)
+    # Revoking twice is harmless (the first time stands), but say so.
+    assert row.revoked_at is not None
+    typer.echo(f"{name} was already revoked on {row.revoked_at:%Y-%m-%d %H:%M} UTC", err=True)

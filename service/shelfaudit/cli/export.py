@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from shelfaudit.scoring.wording import counted, plural
+
 export_app = typer.Typer(no_args_is_help=True, help="Export data for other tools.")
 
 
@@ -42,7 +44,8 @@ def export_labels_command(
     finally:
         runtime.close()
     typer.echo(
-        f"{summary.images} photos, {summary.boxes} boxes, {len(summary.classes)} classes "
+        f"{counted(summary.images, 'photo')}, {counted(summary.boxes, 'box')}, "
+        f"{counted(len(summary.classes), 'class')} "
         f"({format_}) in {out}"
     )
 
@@ -67,7 +70,8 @@ def export_sku_examples_command(
     finally:
         runtime.close()
     typer.echo(
-        f"{summary.classes} SKUs, {summary.train} train and {summary.val} val field examples "
+        f"{counted(summary.classes, 'SKU')}, {summary.train} train and {summary.val} val field "
+        f"{plural('example', summary.train + summary.val)} "
         f"in {out}"
     )
     if summary.without_packshot:

@@ -7,6 +7,8 @@ from typing import Any
 
 from rich.table import Table
 
+from shelfaudit.scoring.wording import counted
+
 
 def display_cell(checks: dict[str, Any]) -> str:
     """The display score with one line per criterion: its points and what was seen."""
@@ -36,7 +38,7 @@ def skus_cell(checks: dict[str, Any]) -> str:
 
 
 def summary_table(records: list[dict[str, Any]]) -> Table:
-    table = Table(title=f"ShelfAudit: {len(records)} photos")
+    table = Table(title=f"ShelfAudit: {counted(len(records), 'photo')}")
     with_display = any((r["checks"].get("display") or {}) for r in records)
     with_skus = any((r["checks"].get("skus") or {}) for r in records)
     columns = ["photo", "file", "status", "quality"]

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from shelfaudit.cli.accounts import CLI_ACTOR
 from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.scoring.wording import counted
 
 if TYPE_CHECKING:
     from shelfaudit.runtime import Runtime
@@ -111,7 +112,9 @@ def add_command(
             added, embedded = _add_packshots(runtime, sku_id, packshot) if packshot else (0, 0)
         except InvalidInput as exc:
             raise _fail(exc.message) from exc
-    typer.echo(f"added SKU {sku_id} with {added} packshots ({embedded} embedded)", err=True)
+    typer.echo(
+        f"added SKU {sku_id} with {counted(added, 'packshot')} ({embedded} embedded)", err=True
+    )
 
 
 def _box(text: str | None) -> list[float] | None:

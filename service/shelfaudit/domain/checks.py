@@ -199,7 +199,9 @@ class SkuRecognition(BaseModel):
     sku_id: str | None = Field(description="None: unknown (no packshot close enough)")
     name: str | None = None
     brand: str | None = None
-    similarity: float = Field(description="cosine similarity to the best SKU, -1 to 1")
+    similarity: float | None = Field(
+        description="cosine similarity to the best SKU, -1 to 1; None: the catalogue is empty"
+    )
     alternatives: list[SkuAlternative] = Field(description="next best SKUs, best first")
 
 

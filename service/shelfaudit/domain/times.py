@@ -38,3 +38,17 @@ def _aware(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_aware)]
+
+
+def spoken_duration(seconds: float) -> str:
+    """A gap as a person says it: ``40 s``, ``12 min``, ``5.5 h``, ``3 days``, ``9.2 years``."""
+    seconds = abs(seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
+    if seconds < 365 * 86400:
+        return f"{seconds / 86400:.0f} days"
+    return f"{seconds / (365.25 * 86400):.1f} years"

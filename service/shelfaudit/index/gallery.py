@@ -33,10 +33,11 @@ class Hit:
 
 @dataclass(frozen=True)
 class Recognition:
-    """Best SKU (``None`` when below the threshold), its similarity, and the runners-up."""
+    """Best SKU (``None`` when below the threshold), its similarity (``None`` when the
+    gallery is empty: nothing was compared), and the runners-up."""
 
     best: Hit | None
-    similarity: float
+    similarity: float | None
     alternatives: tuple[Hit, ...]
 
 
@@ -95,7 +96,7 @@ class Gallery:
         """One ``Recognition`` per query row, alternatives up to ``k - 1`` other SKUs."""
         queries = np.asarray(queries, np.float32).reshape(-1, self.dim)
         if self.n_vectors == 0:
-            return [Recognition(None, -1.0, ()) for _ in range(len(queries))]
+            return [Recognition(None, None, ()) for _ in range(len(queries))]
         if len(queries) <= SMALL_QUERY:
             # Multi-threaded BLAS on one query vector costs 3-15 ms on a busy 2-core worker
             # (threads wake and wait for cores); einsum's single-threaded loop takes ~0.6 ms
@@ -123,7 +124,7 @@ class Gallery:
             out.append(
                 Recognition(
                     best=best,
-                    similarity=hits[0].similarity if hits else -1.0,
+                    similarity=hits[0].similarity if hits else None,
                     alternatives=tuple(hits[1:] if best is not None else hits),
                 )
             )

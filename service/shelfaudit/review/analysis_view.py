@@ -141,7 +141,7 @@ def model_confidence(checks: dict[str, Any]) -> float | None:
     ]
     if confidences:
         values.append(sum(confidences) / len(confidences))
-    return min(values) if values else None
+    return round(min(values), 4) if values else None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from shelfaudit.domain.checks import (
     SkusResult,
 )
 from shelfaudit.review.overlay_style import FAIL, MUTED, PASS, RGB, TEXT, UNKNOWN, colour_for
+from shelfaudit.scoring.wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -177,12 +178,13 @@ def _found_lines(layers: Layers) -> list[PanelLine]:
     if detections is None or not detections.boxes:
         found = "No detections"
         if detections is not None and detections.rows:
-            found += f" · {len(detections.rows)} shelf rows"
+            found += f" · {counted(len(detections.rows), 'shelf row')}"
         lines = [PanelLine(found, MUTED, heading=True)]
     else:
         lines = [
             PanelLine(
-                f"{len(detections.boxes)} boxes on {len(detections.rows)} shelf rows",
+                f"{counted(len(detections.boxes), 'box')} on "
+                f"{counted(len(detections.rows), 'shelf row')}",
                 heading=True,
             )
         ]

@@ -30,6 +30,11 @@ def plural(name: str, count: float = 2) -> str:
     return name + ("es" if name.endswith(("s", "x", "ch", "sh")) else "s")
 
 
+def counted(count: int, name: str) -> str:
+    """``1 box``, ``3 boxes``, ``0 photos``."""
+    return f"{count} {plural(name, count)}"
+
+
 def target_label(target: Target, skus: Sequence[str] = ()) -> str:
     """What the rep calls the counted things, plural: 'Heineken beer cartons'."""
     if target.label:

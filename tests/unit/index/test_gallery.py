@@ -55,7 +55,7 @@ def test_unknown_below_the_threshold(query: np.ndarray, threshold: float, best: 
 
 def test_an_empty_gallery_finds_nothing() -> None:
     hits = Gallery.empty(3).search(np.eye(3, dtype=np.float32), min_similarity=0.0)
-    assert [(h.best, h.similarity, h.alternatives) for h in hits] == [(None, -1.0, ())] * 3
+    assert [(h.best, h.similarity, h.alternatives) for h in hits] == [(None, None, ())] * 3
 
 
 def test_few_and_many_queries_score_alike() -> None:

@@ -26,7 +26,12 @@ def healthz(runtime: RuntimeDep) -> JSONResponse:
     body = {
         "status": "ok" if database == "ok" else "degraded",
         "version": __version__,
+        # The checks' versions; each analysis also names the models it ran (their versions
+        # below: the int8 or float32 file, as this CPU is served: ml/cpu.py).
         "pipeline_version": PIPELINE_VERSION,
+        "models": {
+            name: entry.version for name, entry in sorted(runtime.models.registry.entries.items())
+        },
         "database": database,
         "queue": "celery" if runtime.settings.uses_broker else "in-process",
         "storage": runtime.settings.storage_backend.value,
