@@ -220,3 +220,37 @@ def test_an_unfinished_photo_cannot_be_approved_but_can_be_rejected(
         path, json={"decision": "rejected", "reason_code": "recapture"}, headers=approver
     )
     assert rejected.status_code == 200, rejected.text
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer sa_not_a_key"}, 401),
+        ({"Cookie": "shelfaudit_session=stale"}, 401),
+    ],
+    ids=["nobody", "wrong_key", "stale_session"],
+)
+def test_who_is_asking_comes_before_what_they_sent(
+    client: TestClient, headers: dict[str, str], status: int
+) -> None:
+    del client.headers["Authorization"]
+    response = client.put(
+        "/v1/reps/R1",
+        content=b"{not json",
+        headers={"content-type": "application/json", **headers},
+    )
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == "unauthenticated"
+
+
+def test_a_known_caller_still_hears_about_a_bad_body(client: TestClient) -> None:
+    response = client.put(
+        "/v1/reps/R1", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+def test_a_bad_login_body_is_422_for_anyone(client: TestClient) -> None:
+    del client.headers["Authorization"]
+    assert client.post("/v1/session", json={"username": "x"}).status_code == 422

@@ -116,6 +116,20 @@ def test_openapi_documents_the_upload(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
+def test_openapi_gives_every_error_answer_the_error_body(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            assert {"401", "404", "422"} <= answers.keys(), (method, path)
+            for status, answer in answers.items():
+                if status.startswith(("4", "5")):
+                    schema = answer["content"]["application/json"]["schema"]
+                    assert schema == error, (method, path, status)
+
+
 def test_health_reports_embedded_mode(client: TestClient) -> None:
     body = client.get("/healthz").json()
     assert body["status"] == "ok"

@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Store photos in; quality, EXIF facts, duplicates, scores and verdicts out.",
         lifespan=lifespan,
+        responses=errors.ERROR_RESPONSES,
     )
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD

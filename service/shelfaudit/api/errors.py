@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from shelfaudit import errors
+from shelfaudit.api.security import is_guarded, is_known_caller
 from shelfaudit.web.render import page_error, render
 
 STATUS: dict[type[errors.ShelfAuditError], int] = {
@@ -32,6 +34,33 @@ STATUS: dict[type[errors.ShelfAuditError], int] = {
     errors.TooManyAttempts: 429,
     errors.NotFound: 404,
     errors.TransientError: 503,
+}
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="a fixed vocabulary, e.g. corrupt_image, unauthenticated")
+    message: str = Field(description="for a person: what is wrong and what to do")
+    field: str | None = Field(description="the field at fault, dotted; null for the whole")
+    problems: list[dict[str, Any]] | None = Field(
+        default=None, description="validation errors: every {field, message}, first above"
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers has this shape."""
+
+    error: ErrorDetail
+
+
+# Documented on every operation (the schema would otherwise show FastAPI's own 422 body).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (401, "no valid API key or session"),
+        (403, "the caller's role may not do this, or a browser request lacks its CSRF token"),
+        (404, "no such resource or path"),
+        (422, "invalid input: the error names the field"),
+    )
 }
 
 
@@ -83,8 +112,21 @@ def _problem(err: dict[str, Any]) -> dict[str, Any]:
     return {"field": ".".join(parts) or None, "message": message}
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+def _anonymous_on_a_guarded_route(request: Request) -> bool:
+    """FastAPI parses the body before it runs dependencies, so a caller with no key or
+    session would hear about their JSON before hearing that they must log in."""
+    if not is_guarded(request.scope.get("route")):
+        return False
+    with request.app.state.runtime.sessions() as session:
+        return not is_known_caller(request, session)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if _anonymous_on_a_guarded_route(request):
+        return await _shelfaudit_error(
+            request, errors.Unauthenticated("log in, or send an API key")
+        )
     problems = [_problem(err) for err in exc.errors()]
     first = problems[0] if problems else {"field": None, "message": "invalid request"}
     message = "; ".join(
@@ -143,7 +185,26 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _document_error_bodies(app: FastAPI) -> None:
+    """Every 4xx and 5xx answer in the OpenAPI schema has the error body; routes name only
+    the reason (``responses={409: {"description": ...}}``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        spec = build()  # FastAPI caches it; the additions below are made once
+        body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for operations in spec.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status[:1] in ("4", "5"):  # JSON, whatever the route answers on 200
+                        response["content"] = body
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.ShelfAuditError, _shelfaudit_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    _document_error_bodies(app)

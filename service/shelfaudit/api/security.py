@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from shelfaudit.api.deps import SessionDep
 from shelfaudit.auth.accounts import principal_for_key
@@ -72,6 +73,35 @@ def current_principal(
 
 
 MaybePrincipal = Annotated[Principal | None, Depends(current_principal)]
+
+
+def is_guarded(route: object) -> bool:
+    """Whether a route admits only some roles (one of the ``require`` dependencies below)."""
+    pending = [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        call = getattr(dependant, "call", None)
+        if getattr(call, "__module__", None) == __name__ and getattr(
+            call, "__name__", ""
+        ).startswith("require_"):
+            return True
+        pending.extend(dependant.dependencies)
+    return False
+
+
+def is_known_caller(request: Request, session: Session) -> bool:
+    """Whether the request names a live key or session (roles and CSRF aside)."""
+    key = api_key_of(request)
+    if key:
+        try:
+            principal_for_key(session, key)
+        except Unauthenticated:
+            return False
+        return True
+    token = request.cookies.get(SESSION_COOKIE)
+    return token is not None and principal_for_session(session, token) is not None
 
 
 def require(*roles: Role) -> Callable[[Principal | None], Principal]:
