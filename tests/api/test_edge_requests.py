@@ -254,3 +254,62 @@ def test_a_known_caller_still_hears_about_a_bad_body(client: TestClient) -> None
 def test_a_bad_login_body_is_422_for_anyone(client: TestClient) -> None:
     del client.headers["Authorization"]
     assert client.post("/v1/session", json={"username": "x"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "after=99999999999999999999.1.1",
+        "before=1.99999999999999999999.1",
+        "after=9223372036854775808.0.0",
+        "after=１.２.３",
+        "after=1_0.2.3",
+        "after= 1.2.3",
+        "after=abc",
+    ],
+)
+def test_a_cursor_that_encode_never_wrote_is_400(admin: TestClient, query: str) -> None:
+    response = admin.get(f"/v1/review/queue?{query}")
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["field"] == query.split("=")[0]
+
+
+@pytest.mark.parametrize(
+    "period", ["9999-12-30..9999-12-31", "9999-12-27..9999-12-31", "0001-W01", "２０２６-05"]
+)
+def test_periods_past_the_calendar_are_400_everywhere(admin: TestClient, period: str) -> None:
+    run = admin.post("/v1/payouts/runs", json={"period": period})
+    csv = admin.get("/v1/payouts/statements.csv", params={"period": period})
+    assert (run.status_code, csv.status_code) == (400, 400), (run.text, csv.text)
+    assert run.json()["error"]["field"] == "period"
+
+
+@pytest.mark.parametrize("simulate", ["x@²", "x@99999999999999999999", "x@"])
+def test_the_rule_sets_page_refuses_an_odd_simulation(admin: TestClient, simulate: str) -> None:
+    response = admin.get("/rule-sets", params={"simulate": simulate, "period": "2026-05"})
+    assert response.status_code == 400
+    assert "id@version" in response.text
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database(client: TestClient) -> None:
+    # PostgreSQL cannot store NUL in text; SQLite can. Both refuse it the same way.
+    response = client.put("/v1/stores/S1", json={"name": "Kiosk\u0000 Le Loi"})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "name"
+    assert client.get("/v1/stores").json() == []
+
+
+def test_control_characters_in_upload_fields_are_422(client: TestClient) -> None:
+    create_store(client)
+    create_rep(client)
+    response = upload(client, jpeg_bytes(800, 600), device_model="SM-A515F\x00")
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "device_model"
+    assert client.get("/v1/photos").json() == []
+
+
+@pytest.mark.parametrize("since", ["0", "1", "20260501", "２０２６-05-01"])
+def test_label_export_takes_a_written_date_only(admin: TestClient, since: str) -> None:
+    response = admin.get("/v1/labels/export", params={"since": since})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "since"

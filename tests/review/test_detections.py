@@ -64,6 +64,24 @@ def test_bad_corrections_are_refused(runtime: Runtime, photo: int) -> None:
             )
 
 
+@pytest.mark.parametrize(
+    "class_name", ["aaa\nzzz", "no such class ✓", "Beer Carton", "-x", "a" * 65, "ｂeer"]
+)
+def test_a_class_name_that_would_break_the_export_is_refused(
+    runtime: Runtime, photo: int, class_name: str
+) -> None:
+    # YOLO's classes.txt has one name per line; a newline would shift every later class id.
+    with runtime.sessions() as session, pytest.raises(InvalidInput, match="lower-case"):
+        correct_box(
+            session,
+            photo_id=photo,
+            box_index=0,
+            action=BoxAction.relabel,
+            class_name=class_name,
+            actor=APPROVER,
+        )
+
+
 @pytest.mark.parametrize("fmt", list(LabelFormat))
 def test_export_writes_reviewed_photos_with_corrected_boxes(
     runtime: Runtime, photo: int, tmp_path: Path, fmt: LabelFormat

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +20,13 @@ import yaml
 from pydantic import ValidationError
 
 from shelfaudit.commission.rules import RuleSet
-from shelfaudit.domain.strict_yaml import locate, no_repeated_keys
+from shelfaudit.domain.strict_yaml import (
+    brief,
+    load_text,
+    locate,
+    no_repeated_keys,
+    refuse_aliases,
+)
 from shelfaudit.errors import InvalidRuleSet
 
 Syntax = Literal["yaml", "json"]
@@ -32,11 +38,19 @@ class _Loader(yaml.SafeLoader):
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
     text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
-    return Decimal(text)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # YAML floats Decimal does not read: 190:20:30.15
+        value = Decimal("NaN")
+    if not value.is_finite():  # .inf, .nan
+        line = node.start_mark.line + 1
+        raise InvalidRuleSet(f"line {line}: {brief(text)!r} is not a finite number")
+    return value
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
 no_repeated_keys(_Loader, InvalidRuleSet)
+refuse_aliases(_Loader, InvalidRuleSet)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -54,25 +68,20 @@ _Dumper.add_representer(Decimal, _represent_decimal)
 
 def load_rule_set(text: str | bytes, *, syntax: Syntax = "yaml") -> RuleSet:
     """Parse and validate one rule set; ``InvalidRuleSet`` says what is wrong and where."""
-    try:
-        data = (
-            yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-            if syntax == "yaml"
-            else json.loads(text, parse_float=Decimal)
-        )
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise InvalidRuleSet(f"not valid {syntax.upper()}: {exc}") from exc
+    data = load_text(text, syntax=syntax, loader=_Loader, error=InvalidRuleSet, parse_float=Decimal)
     if not isinstance(data, Mapping):
         raise InvalidRuleSet("a rule set is a mapping with id, version, currency, rules, …")
     try:
         return RuleSet.model_validate(data)
+    except (ArithmeticError, RecursionError) as exc:  # raised past pydantic by Decimal maths
+        raise InvalidRuleSet(f"a number in the rule set cannot be used: {brief(exc)}") from exc
     except ValidationError as exc:
         problems = [
             locate(error, data, items="rules", document="rule set") for error in exc.errors()
         ]
         first = exc.errors()[0]["loc"] if exc.errors() else ()
         raise InvalidRuleSet(
-            f"rule set {data.get('id', '?')}: " + "; ".join(problems),
+            f"rule set {brief(data.get('id', '?'))}: " + "; ".join(problems),
             field=".".join(str(p) for p in first) or None,
         ) from exc
 

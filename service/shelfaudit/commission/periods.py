@@ -27,6 +27,10 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 1, 1, tzinfo=UTC)
+
+
 class Period(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -37,6 +41,9 @@ class Period(BaseModel):
     def _ordered(self) -> Self:
         if self.end <= self.start:
             raise ValueError(f"period end {self.end.isoformat()} is not after its start")
+        if self.start < EARLIEST or self.end > LATEST:
+            # Room on both sides for the month or week around it (labels, caps, budgets).
+            raise ValueError(f"periods lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
         return self
 
     @classmethod

@@ -40,11 +40,23 @@ from shelfaudit.commission.fields import Missing, check_criterion_name, check_nu
 from shelfaudit.commission.money import fits_minor_unit, is_known_currency, minor_unit
 from shelfaudit.commission.periods import Cadence
 from shelfaudit.domain.fraud import Verdict
+from shelfaudit.domain.reasons import REJECT_REASONS
 
 Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=64)
 ]
 ActivityId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+# Beyond any payout (a quadrillion in any currency) and within Decimal's working precision.
+MAX_AMOUNT = Decimal(10) ** 15
+MAX_VERSION = 2**31 - 1  # the version column is a 32-bit integer
+
+
+def _finite(value: Decimal) -> Decimal:
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+        raise ValueError(f"{value} is not a finite number below {MAX_AMOUNT:,}")
+    return value
 
 
 def _not_negative(value: Decimal) -> Decimal:
@@ -55,7 +67,27 @@ def _not_negative(value: Decimal) -> Decimal:
     return value
 
 
-Amount = Annotated[Decimal, AfterValidator(_not_negative)]
+def _in_range(day: date) -> date:
+    if not date(1970, 1, 1) <= day <= date(9997, 12, 31):
+        raise ValueError(f"{day} is outside 1970-01-01 to 9997-12-31")
+    return day
+
+
+Amount = Annotated[Decimal, AfterValidator(_finite), AfterValidator(_not_negative)]
+RuleDate = Annotated[date, AfterValidator(_in_range)]
+
+
+def _rejection_code(code: str) -> str:
+    # A misspelt code would never match a decision, so the rule would never fire.
+    if code not in {str(r) for r in REJECT_REASONS}:
+        raise ValueError(
+            f"{code!r} is not a rejection reason; use one of {', '.join(REJECT_REASONS)}"
+        )
+    return code
+
+
+RejectReason = Annotated[str, AfterValidator(_rejection_code)]
+Bound = Annotated[Decimal, AfterValidator(_finite)]
 NumberField = Annotated[str, AfterValidator(check_number_field)]
 CriterionName = Annotated[str, AfterValidator(check_criterion_name)]
 
@@ -67,8 +99,8 @@ class _Strict(BaseModel):
 class Band(_Strict):
     """``min`` and ``max`` are both inclusive, like people write them: 80–89."""
 
-    min: Decimal
-    max: Decimal
+    min: Bound
+    max: Bound
     amount: Amount
 
     @model_validator(mode="after")
@@ -162,7 +194,7 @@ class FraudPenaltyRule(RuleBase):
 
     kind: Literal["fraud_penalty"]
     amount: Amount
-    rejected_reasons: tuple[str, ...] = ()
+    rejected_reasons: tuple[RejectReason, ...] = ()
 
     def amounts(self) -> tuple[Decimal, ...]:
         return (self.amount,)
@@ -187,8 +219,8 @@ class ClawbackRule(RuleBase):
     at most that many days after the visit."""
 
     kind: Literal["clawback"]
-    reason_codes: tuple[str, ...] | None = Field(default=None, min_length=1)
-    within_days: int | None = Field(default=None, ge=1)
+    reason_codes: tuple[RejectReason, ...] | None = Field(default=None, min_length=1)
+    within_days: int | None = Field(default=None, ge=1, le=3660)  # at most ten years
 
 
 class CapRule(RuleBase):
@@ -236,11 +268,11 @@ class RuleSet(_Strict):
     absent, the version runs until the next one starts."""
 
     id: Slug
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
     name: str = ""
     currency: str
-    effective_from: date
-    effective_to: date | None = None
+    effective_from: RuleDate
+    effective_to: RuleDate | None = None
     activities: tuple[ActivityId, ...] | None = Field(
         default=None, description="activity ids this scheme pays for; absent: every activity"
     )

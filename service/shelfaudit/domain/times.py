@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
@@ -38,6 +38,17 @@ def _aware(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_aware)]
+
+
+def _iso_day(value: object) -> object:
+    if isinstance(value, str) and not _DAY.fullmatch(value.strip()):
+        raise ValueError("must be a date like 2026-05-12")
+    return value
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A calendar day written as people write it (pydantic alone reads "0" as 1970-01-01).
+IsoDate = Annotated[date, BeforeValidator(_iso_day)]
 
 
 def spoken_duration(seconds: float) -> str:

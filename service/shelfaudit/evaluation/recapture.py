@@ -224,7 +224,9 @@ def report_summary(report: RecaptureReport) -> list[str]:
     lines = [
         f"{report.n} photos, model {report.model}: AUC {fmt(report.auc)}, "
         f"TPR@1%FPR {fmt(report.tpr_at_1pct_fpr)}, TPR@5%FPR {fmt(report.tpr_at_5pct_fpr)}, "
-        f"accuracy {report.accuracy:.3f}, {report.mean_ms:.1f} ms/photo"
+        f"accuracy {report.accuracy:.3f}, {report.mean_ms:.1f} ms/photo",
+        f"  accuracy reads the probability at {DECISION_PROBABILITY}; the verdict counts in "
+        "brackets use the service's thresholds (SHELFAUDIT_RECAPTURE_UNCERTAIN_AT, _FLAG_AT)",
     ]
     for label, stats in report.per_label.items():
         verdicts = ", ".join(f"{v} {c}" for v, c in sorted(report.verdicts.get(label, {}).items()))

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
+from pydantic import ValidationError
+
 from shelfaudit.commission import Period
 from shelfaudit.errors import InvalidInput
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
+_RANGE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})$")
 
 
 def _midnight(text: str) -> datetime:
@@ -34,6 +36,9 @@ def parse_period(text: str) -> Period:
                     field="period",
                 )
             return Period.between(start, end)
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise InvalidInput(f"invalid period {text!r}: {reason}", field="period") from exc
     except (ValueError, OverflowError) as exc:
         raise InvalidInput(f"invalid period {text!r}: {exc}", field="period") from exc
     raise InvalidInput(

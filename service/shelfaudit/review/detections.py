@@ -7,6 +7,7 @@ changes the class, ``wrong`` drops the box from exported labels, ``restore`` und
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +94,9 @@ def current_boxes(session: Session, photo_id: int) -> list[Box]:
     return apply_corrections(boxes, corrections_of(session, photo_id))
 
 
+CLASS_NAME = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
+
+
 def correct_box(
     session: Session,
     *,
@@ -110,6 +114,14 @@ def correct_box(
     class_name = (class_name or "").strip() or None
     if action is BoxAction.relabel and not class_name:
         raise InvalidInput("a new class is needed to relabel a box", field="class_name")
+    if class_name is not None and not CLASS_NAME.fullmatch(class_name):
+        # The label export writes one class per line (YOLO classes.txt): a newline or a
+        # stray character would shift every class id after it.
+        raise InvalidInput(
+            f"class {class_name[:40]!r}: write lower-case letters, digits, _ and - "
+            "(e.g. beer_carton)",
+            field="class_name",
+        )
     correction = LabelCorrection(
         photo_id=photo_id,
         box_index=box_index,

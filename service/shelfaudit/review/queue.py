@@ -7,6 +7,7 @@ index ``ix_review_items_order`` serves the order; each filter has its own index.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -55,6 +56,11 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
+# ASCII digits only (int() also reads "１", "1_0" and " 1"), at most 18 of them: within the
+# 64-bit columns.
+_CURSOR = re.compile(r"-?[0-9]{1,18}\.-?[0-9]{1,18}\.[0-9]{1,18}")
+
+
 @dataclass(frozen=True)
 class Cursor:
     risk: int
@@ -65,11 +71,11 @@ class Cursor:
         return f"{self.risk}.{self.stake}.{self.photo_id}"
 
     @classmethod
-    def decode(cls, text: str) -> Cursor:
-        try:
-            risk, stake, photo_id = (int(part) for part in text.split("."))
-        except ValueError as exc:
-            raise InvalidInput(f"invalid page cursor {text!r}", field="after") from exc
+    def decode(cls, text: str, *, field: str = "after") -> Cursor:
+        """The cursor ``encode`` wrote: three integers a stored row can hold, "." between."""
+        if not _CURSOR.fullmatch(text):
+            raise InvalidInput(f"invalid page cursor {text[:40]!r}", field=field)
+        risk, stake, photo_id = (int(part) for part in text.split("."))
         return cls(risk, stake, photo_id)
 
     @classmethod

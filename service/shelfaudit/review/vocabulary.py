@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# Reason codes are shared with the commission rules that name them: they live in domain.
+from shelfaudit.domain.reasons import APPROVE_REASONS, REJECT_REASONS, ReasonCode
+
+__all__ = [
+    "APPROVE_REASONS",
+    "REJECT_REASONS",
+    "BoxAction",
+    "ItemState",
+    "QueueReason",
+    "ReasonCode",
+]
+
 
 class ItemState(StrEnum):
     open = "open"  # waiting for a person
@@ -15,37 +27,6 @@ class QueueReason(StrEnum):
     verdict_review = "verdict_review"  # the fraud verdict asks for a person
     low_confidence = "low_confidence"  # a model was unsure (recapture, detections)
     near_threshold = "near_threshold"  # the display score sits near a pay band's edge
-
-
-class ReasonCode(StrEnum):
-    """Why a reviewer decided as they did. Rule sets name the rejection codes (a
-    ``fraud_penalty``'s ``rejected_reasons``, a ``clawback``'s ``reason_codes``)."""
-
-    # approving
-    genuine = "genuine"
-    false_alarm = "false_alarm"
-    # rejecting
-    duplicate = "duplicate"
-    recapture = "recapture"
-    fake_gps = "fake_gps"
-    staged = "staged"
-    wrong_store = "wrong_store"
-    poor_quality = "poor_quality"
-    not_compliant = "not_compliant"
-    other = "other"
-
-
-APPROVE_REASONS = (ReasonCode.genuine, ReasonCode.false_alarm, ReasonCode.other)
-REJECT_REASONS = (
-    ReasonCode.duplicate,
-    ReasonCode.recapture,
-    ReasonCode.fake_gps,
-    ReasonCode.staged,
-    ReasonCode.wrong_store,
-    ReasonCode.poor_quality,
-    ReasonCode.not_compliant,
-    ReasonCode.other,
-)
 
 
 class BoxAction(StrEnum):

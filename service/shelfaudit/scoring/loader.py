@@ -15,7 +15,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from shelfaudit.domain.strict_yaml import locate, no_repeated_keys
+from shelfaudit.domain.strict_yaml import (
+    brief,
+    load_text,
+    locate,
+    no_repeated_keys,
+    refuse_aliases,
+)
 from shelfaudit.errors import InvalidStandard
 from shelfaudit.scoring.standard import DisplayStandard
 
@@ -25,14 +31,12 @@ class _Loader(yaml.SafeLoader):
 
 
 no_repeated_keys(_Loader, InvalidStandard)
+refuse_aliases(_Loader, InvalidStandard)
 
 
 def load_standard(text: str | bytes) -> DisplayStandard:
     """Parse and validate one standard; ``InvalidStandard`` says what is wrong and where."""
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except yaml.YAMLError as exc:
-        raise InvalidStandard(f"not valid YAML: {exc}") from exc
+    data = load_text(text, syntax="yaml", loader=_Loader, error=InvalidStandard)
     if not isinstance(data, Mapping):
         raise InvalidStandard("a standard is a mapping with id, version, name, criteria, …")
     try:
@@ -41,7 +45,7 @@ def load_standard(text: str | bytes) -> DisplayStandard:
         errors = exc.errors()
         first = errors[0]["loc"] if errors else ()
         raise InvalidStandard(
-            f"standard {data.get('id', '?')}: "
+            f"standard {brief(data.get('id', '?'))}: "
             + "; ".join(locate(e, data, items="criteria", document="standard") for e in errors),
             field=".".join(str(p) for p in first) or None,
         ) from exc

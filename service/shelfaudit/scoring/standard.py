@@ -30,6 +30,8 @@ Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=64)
 ]
 Share = Annotated[float, Field(ge=0, le=1)]
+MAX_WEIGHT = 1000.0  # weights are relative; a thousand to one is already extreme
+MAX_VERSION = 2**31 - 1  # the version columns are 32-bit integers
 
 
 # count: facings over all brand facings; width: summed box widths over all brand box widths
@@ -53,12 +55,14 @@ class DisplayElement(StrEnum):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # .inf and 1.0e+400 parse as YAML floats; an infinite weight or threshold would turn
+    # every later photo's score into NaN.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class CriterionBase(_Strict):
     id: Slug
-    weight: float = Field(default=1.0, gt=0)
+    weight: float = Field(default=1.0, gt=0, le=MAX_WEIGHT)
     mandatory: bool = False
     label: str | None = Field(
         default=None, description="what a rep calls the target, e.g. 'Heineken cartons'"
@@ -135,7 +139,7 @@ class MaxCompetitorShare(CriterionBase):
 class MinQuality(CriterionBase):
     kind: Literal["min_quality"] = "min_quality"
     require_passed: bool = True
-    min_sharpness: float | None = Field(default=None, ge=0)
+    min_sharpness: float | None = Field(default=None, ge=0, le=1e9)
 
     @model_validator(mode="after")
     def _asks_something(self) -> Self:
@@ -154,7 +158,7 @@ class DisplayStandard(_Strict):
     """One version of an activity's display standard."""
 
     id: Slug
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
     name: str = Field(min_length=1)
     activity_brand: Slug
     own_brands: tuple[Slug, ...] = ()

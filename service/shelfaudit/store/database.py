@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from shelfaudit.errors import InvalidInput
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -33,5 +35,28 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def _nul_in(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_nul_in(k) or _nul_in(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_nul_in(v) for v in value)
+    return False
+
+
+def _refuse_nul(session: Session, _context: Any, _instances: Any) -> None:
+    """PostgreSQL cannot store NUL in text or JSON (SQLite can): refuse it the same way on
+    both, as the caller's error, before the driver fails on it."""
+    for row in (*session.new, *session.dirty):
+        state = inspect(row)
+        for column in state.mapper.column_attrs:
+            if _nul_in(state.dict.get(column.key)):
+                field = column.key
+                raise InvalidInput(f"{field} contains a NUL character (\\u0000)", field=field)
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    maker = sessionmaker(engine, expire_on_commit=False)
+    event.listen(maker, "before_flush", _refuse_nul)
+    return maker

@@ -19,6 +19,9 @@ ClientPhotoId = Annotated[
 ]
 
 
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"  # no control characters (NUL, newlines) in free text
+
+
 class VisitMetadata(BaseModel):
     """Who took the photo, where, when, for which activity, on what device."""
 
@@ -34,8 +37,8 @@ class VisitMetadata(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
-    device_model: Annotated[str, StringConstraints(max_length=200)] | None = None
-    app_version: Annotated[str, StringConstraints(max_length=64)] | None = None
+    device_model: Annotated[str, StringConstraints(max_length=200, pattern=PRINTABLE)] | None = None
+    app_version: Annotated[str, StringConstraints(max_length=64, pattern=PRINTABLE)] | None = None
 
     @model_validator(mode="after")
     def _gps_pairs(self) -> Self:

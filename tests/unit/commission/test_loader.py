@@ -114,3 +114,74 @@ def test_invalid_rule_sets_say_what_and_where(text: str, message: str) -> None:
 def test_json_errors_too() -> None:
     with pytest.raises(InvalidRuleSet, match="not valid JSON"):
         load_rule_set("{", syntax="json")
+
+
+LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+)
+CLAWBACK = "\n  - {{id: cb, kind: clawback, within_days: 10000000000}}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "syntax", "message"),
+    [
+        (LAUGHS + yaml_text().replace("id: hnk", "id: *i"), "yaml", "aliases"),
+        (yaml_text(amount=".inf"), "yaml", "'.inf' is not a finite number"),
+        (yaml_text(amount=".nan"), "yaml", "'.nan' is not a finite number"),
+        (yaml_text(amount="190:20:30.15"), "yaml", "is not a finite number"),
+        (yaml_text(amount="1" + "0" * 28), "yaml", "finite number below"),
+        (yaml_text(amount="1.0e+400"), "yaml", "finite number below"),
+        (yaml_text().replace("max: 100", "max: 1.0e+400"), "yaml", "finite number below"),
+        (yaml_text().replace("2026-01-01", "2026-02-30"), "yaml", "not valid YAML"),
+        (yaml_text().replace("2026-01-01", "0001-01-01"), "yaml", "outside 1970-01-01"),
+        (yaml_text().replace("version: 1", "version: 2147483648"), "yaml", "version"),
+        ("? [a, b]\n: 1\n" + yaml_text(), "yaml", "not valid YAML"),
+        ("a: " + "[" * 1500 + "]" * 1500 + "\n" + yaml_text(), "yaml", "not valid YAML"),
+        (yaml_text(BAND_RULE + CLAWBACK), "yaml", "within_days"),
+        ('{"id": "a", "id": "b"}', "json", "written twice"),
+        (
+            yaml_text(
+                BAND_RULE + "\n  - {{id: f, kind: fraud_penalty, amount: 5, "
+                "rejected_reasons: [dupllicate]}}\n"
+            ),
+            "yaml",
+            "'dupllicate' is not a rejection reason",
+        ),
+        (
+            yaml_text(BAND_RULE + "\n  - {{id: c, kind: clawback, reason_codes: [genuine]}}\n"),
+            "yaml",
+            "'genuine' is not a rejection reason",
+        ),
+        ('{"id": "a", "version": ' + "9" * 5000 + "}", "json", "not valid JSON"),
+        ("[" * 5000 + "]" * 5000, "json", "not valid JSON"),
+        ('{"id": "a", "version": 1, "x": Infinity}', "json", "Infinity"),
+    ],
+    ids=[
+        "billion_laughs",
+        "infinite_amount",
+        "nan_amount",
+        "sexagesimal_amount",
+        "amount_1e28",
+        "amount_1e400",
+        "band_bound_1e400",
+        "february_30",
+        "year_one",
+        "version_past_int32",
+        "list_as_key",
+        "deep_yaml",
+        "clawback_over_ten_years",
+        "json_key_twice",
+        "misspelt_rejection_reason",
+        "approval_reason_in_a_clawback",
+        "json_5000_digits",
+        "deep_json",
+        "json_infinity",
+    ],
+)
+def test_hostile_rule_sets_are_refused_with_a_short_message(
+    text: str, syntax: Syntax, message: str
+) -> None:
+    with pytest.raises(InvalidRuleSet) as refused:
+        load_rule_set(text, syntax=syntax)
+    assert message in refused.value.message
+    assert len(refused.value.message) < 2000

@@ -147,3 +147,44 @@ def test_invalid_standards_are_refused(text: str, message: str) -> None:
     with pytest.raises(InvalidStandard) as caught:
         load_standard(text)
     assert message in caught.value.message
+
+
+LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (LAUGHS + HEAD.replace("id: hnk-stack", "id: *i") + GOOD, "aliases"),
+        (HEAD + "  - {id: a, kind: min_share, brands: [heineken], min: .inf}", "finite"),
+        (
+            HEAD + "  - {id: a, kind: min_share, brands: [heineken], min: 0.5, weight: .inf}",
+            "finite",
+        ),
+        (
+            HEAD + "  - {id: a, kind: min_share, brands: [heineken], min: 0.5, weight: 1.0e+308}",
+            "less than or equal to 1000",
+        ),
+        (HEAD + "  - {id: a, kind: min_quality, min_sharpness: .inf}", "finite"),
+        (HEAD.replace("version: 2", "version: 99999999999999999999") + GOOD, "version"),
+        ("? [a, b]\n: 1\n" + HEAD + GOOD, "not valid YAML"),
+        ("a: " + "[" * 1500 + "]" * 1500 + "\n" + HEAD + GOOD, "not valid YAML"),
+    ],
+    ids=[
+        "billion_laughs",
+        "infinite_share",
+        "infinite_weight",
+        "huge_weight",
+        "infinite_sharpness",
+        "huge_version",
+        "list_as_key",
+        "deep_nesting",
+    ],
+)
+def test_hostile_standards_are_refused_with_a_short_message(text: str, message: str) -> None:
+    with pytest.raises(InvalidStandard) as refused:
+        load_standard(text)
+    assert message in refused.value.message
+    assert len(refused.value.message) < 2000

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -13,6 +12,7 @@ from fastapi.responses import Response
 
 from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.security import LabelExporter
+from shelfaudit.domain.times import IsoDate
 from shelfaudit.review.label_export import LabelFormat, ZipSink, export_labels
 from shelfaudit.review.sku_example_export import export_sku_examples
 
@@ -24,7 +24,7 @@ def get_label_export(
     runtime: RuntimeDep,
     session: SessionDep,
     _: LabelExporter,
-    since: Annotated[date, Query(description="decisions taken on or after this day (UTC)")],
+    since: Annotated[IsoDate, Query(description="decisions taken on or after this day (UTC)")],
     format_: Annotated[LabelFormat, Query(alias="format")] = LabelFormat.coco,
 ) -> Response:
     buffer = io.BytesIO()

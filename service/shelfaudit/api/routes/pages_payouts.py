@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -12,6 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from shelfaudit.api.deps import SessionDep
 from shelfaudit.api.security import AdminOnly, Approver, LabelExporter
 from shelfaudit.commission import Cadence, Period
+from shelfaudit.domain.strict_yaml import brief
+from shelfaudit.errors import InvalidInput
 from shelfaudit.payouts.period_text import parse_period
 from shelfaudit.payouts.rule_store import list_versions
 from shelfaudit.payouts.simulation import simulate_draft
@@ -63,11 +66,14 @@ def rule_sets_page(
     diffs = None
     if simulate and period:
         set_id, _, version = simulate.partition("@")
+        if not re.fullmatch(r"[0-9]{1,9}", version):  # "²" is a digit to str.isdigit
+            raise InvalidInput(
+                f"simulate {brief(simulate)}: write the rule set as id@version, e.g. "
+                "heineken_2026@2",
+                field="simulate",
+            )
         diffs = simulate_draft(
-            session,
-            rule_set_id=set_id,
-            version=int(version) if version.isdigit() else 0,
-            period=parse_period(period),
+            session, rule_set_id=set_id, version=int(version), period=parse_period(period)
         )
     return render(
         request,

@@ -55,7 +55,7 @@ def queue(
         session,
         filters=filters,
         after=Cursor.decode(after) if after else None,
-        before=Cursor.decode(before) if before else None,
+        before=Cursor.decode(before, field="before") if before else None,
     )
     stores = list_rows(session, Store)
     return render(

@@ -93,7 +93,7 @@ def get_queue(
         session,
         filters=filters,
         after=Cursor.decode(after) if after else None,
-        before=Cursor.decode(before) if before else None,
+        before=Cursor.decode(before, field="before") if before else None,
         limit=limit,
     )
     return QueuePagePublic(

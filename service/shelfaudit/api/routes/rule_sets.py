@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict
 
 from shelfaudit.api.deps import RuntimeDep, SessionDep
-from shelfaudit.api.ids import RowId
+from shelfaudit.api.ids import Version
 from shelfaudit.api.security import AdminOnly
 from shelfaudit.commission import RepDiff
 from shelfaudit.commission.loader import Syntax
@@ -87,7 +87,7 @@ def post_rule_set(
 
 @router.get("/{rule_set_id}/{version}", response_class=PlainTextResponse)
 def get_rule_set_source(
-    session: SessionDep, _: AdminOnly, rule_set_id: str, version: RowId
+    session: SessionDep, _: AdminOnly, rule_set_id: str, version: Version
 ) -> PlainTextResponse:
     """The version exactly as uploaded."""
     row = get_version(session, rule_set_id, version)
@@ -97,7 +97,11 @@ def get_rule_set_source(
 
 @router.post("/{rule_set_id}/{version}/activate", response_model=RuleSetVersionPublic)
 def post_activate(
-    runtime: RuntimeDep, session: SessionDep, principal: AdminOnly, rule_set_id: str, version: RowId
+    runtime: RuntimeDep,
+    session: SessionDep,
+    principal: AdminOnly,
+    rule_set_id: str,
+    version: Version,
 ) -> RuleSetVersionPublic:
     """Let a draft pay from its effective date (422 if it overlaps or leaves a gap)."""
     row = activate(session, rule_set_id=rule_set_id, version=version, actor=principal)
@@ -112,7 +116,7 @@ def post_simulate(
     session: SessionDep,
     _: AdminOnly,
     rule_set_id: str,
-    version: RowId,
+    version: Version,
     period: Annotated[str, Query(max_length=64)],
 ) -> list[RepDiff]:
     """Per rep: totals under the active versions and under this draft, and changed lines.
