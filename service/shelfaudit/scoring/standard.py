@@ -30,6 +30,10 @@ Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=64)
 ]
 Share = Annotated[float, Field(ge=0, le=1)]
+# A count written as a whole number (lax parsing would take true, "12" or 1.0), up to what
+# one photo can show.
+Count = Annotated[int, Field(ge=1, le=10_000, strict=True)]
+MAX_ROWS = 49  # shelf rows are counted from 0 at the top; no photo shows fifty
 MAX_WEIGHT = 1000.0  # weights are relative; a thousand to one is already extreme
 MAX_VERSION = 2**31 - 1  # the version columns are 32-bit integers
 
@@ -89,8 +93,8 @@ class Target(CriterionBase):
 
 class MinFacings(Target):
     kind: Literal["min_facings"] = "min_facings"
-    skus: tuple[Annotated[str, StringConstraints(min_length=1)], ...] = ()
-    min: int = Field(ge=1)
+    skus: tuple[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)], ...] = ()
+    min: Count
     partial: bool = True
 
     @model_validator(mode="after")
@@ -110,14 +114,14 @@ class MinShare(CriterionBase):
 class RequiredElement(CriterionBase):
     kind: Literal["required_element"] = "required_element"
     element: DisplayElement
-    min_count: int = Field(default=1, ge=1)
+    min_count: Count = 1
 
 
 class Position(Target):
     kind: Literal["position"] = "position"
     band: Band | None = None
-    rows: tuple[Annotated[int, Field(ge=0)], ...] = ()
-    min_facings: int | None = Field(default=None, ge=1)
+    rows: tuple[Annotated[int, Field(ge=0, le=MAX_ROWS, strict=True)], ...] = ()
+    min_facings: Count | None = None
     min_fraction: float | None = Field(default=None, gt=0, le=1)
 
     @model_validator(mode="after")

@@ -170,6 +170,15 @@ LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
         (HEAD + "  - {id: a, kind: min_quality, min_sharpness: .inf}", "finite"),
         (HEAD.replace("version: 2", "version: 99999999999999999999") + GOOD, "version"),
         ("? [a, b]\n: 1\n" + HEAD + GOOD, "not valid YAML"),
+        (HEAD + "  - {id: a, kind: min_facings, classes: [beer_can], min: true}", "integer"),
+        (HEAD + "  - {id: a, kind: min_facings, classes: [beer_can], min: '12'}", "integer"),
+        (HEAD + "  - {id: a, kind: min_facings, classes: [beer_can], min: 1.0}", "integer"),
+        (HEAD + "  - {id: a, kind: min_facings, classes: [beer_can], min: 100000}", "10000"),
+        (HEAD + "  - {id: a, kind: min_facings, skus: ['  '], min: 1}", "at least 1 character"),
+        (
+            HEAD + "  - {id: a, kind: position, brand: heineken, rows: [1000], min_facings: 1}",
+            "less than or equal to 49",
+        ),
         ("a: " + "[" * 1500 + "]" * 1500 + "\n" + HEAD + GOOD, "not valid YAML"),
     ],
     ids=[
@@ -180,6 +189,12 @@ LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
         "infinite_sharpness",
         "huge_version",
         "list_as_key",
+        "min_true",
+        "min_text",
+        "min_float",
+        "min_huge",
+        "blank_sku",
+        "row_1000",
         "deep_nesting",
     ],
 )
