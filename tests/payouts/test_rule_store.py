@@ -56,3 +56,16 @@ def test_simulating_a_draft_shows_the_difference_per_rep(runtime: Runtime) -> No
         ("R1", 40000, 45000, 5000)
     ]
     assert {s.rep_id: s.total for s in stored.statements} == {"R1": 40000, "R2": 20000}
+
+
+def test_simulating_the_active_version_after_a_run_changes_nothing(runtime: Runtime) -> None:
+    # It used to fail: "earlier payouts were priced by test_scheme@1, which was not given".
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=85, rep_id="R1")
+    with runtime.sessions.begin() as session:
+        run_statements(session, period=LAST_MONTH, actor=ADMIN)
+    with runtime.sessions.begin() as session:
+        assert (
+            simulate_draft(session, rule_set_id="test_scheme", version=1, period=LAST_MONTH) == []
+        )

@@ -25,5 +25,7 @@ def simulate_draft(
         captured_before=period.end,
         photo_ids={pid for line in prior for pid in line.photo_ids},
     )
-    active = [r for r in active_rule_sets(session) if r.key != draft.key]
+    # The draft may be an active version itself (then nothing changes): its earlier lines
+    # still need it on the active side.
+    active = active_rule_sets(session)
     return simulate(inputs.photos, active=active, draft=draft, period=period, prior_payouts=prior)
