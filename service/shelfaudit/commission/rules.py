@@ -151,6 +151,14 @@ class _BandRule(RuleBase):
         for low, high in pairwise(ordered):
             if high.min <= low.max:
                 raise ValueError(f"bands {low.label} and {high.label} overlap")
+            if high.min > low.max + step:
+                # Below the lowest band pays nothing on purpose; a hole between bands is
+                # almost always a typo (60-69 then 71-100 would pay nothing for 70).
+                raise ValueError(
+                    f"bands {low.label} and {high.label} leave {low.max + step}–"
+                    f"{high.min - step} unpaid; make them meet, or add that band with "
+                    "amount 0"
+                )
         return self
 
     def rounded(self, value: Decimal) -> Decimal:

@@ -139,6 +139,7 @@ CLAWBACK = "\n  - {{id: cb, kind: clawback, within_days: 10000000000}}\n"
         ("a: " + "[" * 1500 + "]" * 1500 + "\n" + yaml_text(), "yaml", "not valid YAML"),
         (yaml_text(BAND_RULE + CLAWBACK), "yaml", "within_days"),
         ('{"id": "a", "id": "b"}', "json", "written twice"),
+        (yaml_text().replace("min: 80", "min: 81"), "yaml", "leave 80–80 unpaid"),
         (
             yaml_text(
                 BAND_RULE + "\n  - {{id: f, kind: fraud_penalty, amount: 5, "
@@ -171,6 +172,7 @@ CLAWBACK = "\n  - {{id: cb, kind: clawback, within_days: 10000000000}}\n"
         "deep_yaml",
         "clawback_over_ten_years",
         "json_key_twice",
+        "hole_between_bands",
         "misspelt_rejection_reason",
         "approval_reason_in_a_clawback",
         "json_5000_digits",
