@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from shelfaudit.commission.rules import RuleSet
 from shelfaudit.domain.strict_yaml import (
     brief,
+    decimal_ints,
     load_text,
     locate,
     no_repeated_keys,
@@ -51,6 +52,7 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
 no_repeated_keys(_Loader, InvalidRuleSet)
 refuse_aliases(_Loader, InvalidRuleSet)
+decimal_ints(_Loader, InvalidRuleSet)
 
 
 class _Dumper(yaml.SafeDumper):

@@ -2,6 +2,7 @@
 
 - ``no_repeated_keys``: a key written twice in one mapping is an error naming the line
   (plain YAML silently keeps the last one).
+- ``decimal_ints``: integers in base 10 only (no octal, hex or sexagesimal surprises).
 - ``refuse_aliases``: anchors and aliases (``&a``, ``*a``) are an error; nine nested aliases
   of nine items expand 314 bytes into 387 million strings ("billion laughs"), and nothing a
   person writes by hand needs them.
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Literal
 
@@ -41,6 +43,23 @@ def no_repeated_keys(loader_class: type[yaml.SafeLoader], error: Callable[..., E
         return loader.construct_mapping(node, deep=deep)
 
     loader_class.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+
+
+_DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+
+
+def decimal_ints(loader_class: type[yaml.SafeLoader], error: Callable[..., Exception]) -> None:
+    """Read integers as written in base 10: YAML 1.1 reads ``017`` as 15, ``0x1F`` as 31 and
+    ``190:20:30`` as 685230, none of which a person writing an amount means."""
+
+    def integer(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+        text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+        if not _DECIMAL_INT.fullmatch(text):
+            line = node.start_mark.line + 1
+            raise error(f"line {line}: write {brief(text)!r} as a plain decimal number")
+        return int(text.replace("_", ""))
+
+    loader_class.add_constructor("tag:yaml.org,2002:int", integer)
 
 
 def refuse_aliases(loader_class: type[yaml.SafeLoader], error: Callable[..., Exception]) -> None:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from shelfaudit.domain.strict_yaml import (
     brief,
+    decimal_ints,
     load_text,
     locate,
     no_repeated_keys,
@@ -32,6 +33,7 @@ class _Loader(yaml.SafeLoader):
 
 no_repeated_keys(_Loader, InvalidStandard)
 refuse_aliases(_Loader, InvalidStandard)
+decimal_ints(_Loader, InvalidStandard)
 
 
 def load_standard(text: str | bytes) -> DisplayStandard:
