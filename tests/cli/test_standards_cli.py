@@ -186,3 +186,42 @@ def test_audit_of_an_unknown_activity_says_how_to_create_it(data_dir: Path, tmp_
         "shelfaudit activities add dairy-2026 --name NAME"
     ) in result.stderr
     assert result.stdout == ""  # refused before any photo was audited
+
+
+def test_photos_sent_before_their_standard_are_scored_by_reanalyse(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    shelfaudit("activities", "add", "dairy-2026", "--name", "Dairy")
+    photos = []
+    for seed in (1, 2):
+        photo = tmp_path / f"shelf-{seed}.jpg"
+        photo.write_bytes(jpeg_bytes(800, 600, seed=seed))
+        photos.append(str(photo))
+    audited = json_lines(shelfaudit("audit", *photos, "--activity", "dairy-2026", "--json"))
+    assert [a["checks"]["display"] for a in audited] == [None, None]  # no standard yet
+    publish(EXAMPLE)
+
+    result = shelfaudit("reanalyse", "--activity", "dairy-2026", "--missing-score")
+    (done,) = json_lines(result)
+    assert done == {"reanalysed": [a["photo_id"] for a in audited]}
+    again = shelfaudit("reanalyse", "--activity", "dairy-2026", "--missing-score")
+    assert json_lines(again) == [{"reanalysed": []}]  # every photo has its score now
+
+    from shelfaudit.review.analysis_view import latest_analysis
+    from shelfaudit.runtime import build_runtime
+
+    runtime = build_runtime(get_settings())
+    try:
+        with runtime.sessions() as session:
+            for a in audited:
+                analysis = latest_analysis(session, a["photo_id"])
+                assert analysis is not None
+                assert analysis.checks["display"]["standard_id"] == "grocery-dairy-facings"
+    finally:
+        runtime.close()
+
+
+def test_reanalyse_needs_to_be_told_which_photos(data_dir: Path) -> None:
+    result = shelfaudit("reanalyse")
+    assert result.exit_code == 2
+    assert "--photo ID" in result.stderr

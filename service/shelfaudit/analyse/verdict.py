@@ -54,9 +54,14 @@ def duplicate_signals(matches: list[DuplicateMatch], photo: PhotoIdentity) -> li
             )
         else:
             weight = 0.3 if exact else 0.05
+            # Without a store or a rep there is no visit to speak of, only the time.
+            context = (
+                "from the same visit"
+                if photo.store_id is not None or photo.rep_id is not None
+                else "sent within two hours, with no store or rep to compare"
+            )
             message = (
-                f"{'Identical to' if exact else 'Very similar to'} photo {best.photo_id} "
-                "from the same visit."
+                f"{'Identical to' if exact else 'Very similar to'} photo {best.photo_id} {context}."
             )
         signals.append(
             Signal(

@@ -127,6 +127,41 @@ def sweep_command() -> None:
     typer.echo(json.dumps({"requeued": ids}))
 
 
+@app.command("reanalyse")
+def reanalyse_command(
+    photo: Annotated[list[int] | None, typer.Option("--photo", help="a photo id (repeat)")] = None,
+    activity: Annotated[str | None, typer.Option(help="every photo of this activity")] = None,
+    missing_score: Annotated[
+        bool, typer.Option(help="only photos without a display score (standard came later)")
+    ] = False,
+) -> None:
+    """Analyse stored photos again with today's models and display standards (their
+    originals are kept): by id, by activity, or those an activity's standard came after."""
+    from shelfaudit.api.app import make_dispatcher
+    from shelfaudit.results.reanalyse import mark_for_reanalysis, photos_to_reanalyse
+    from shelfaudit.runtime import build_runtime
+
+    if not photo and activity is None:
+        typer.echo(
+            "error: say which photos: --photo ID (repeatable) and/or --activity ID", err=True
+        )
+        raise typer.Exit(2)
+    runtime = build_runtime(_settings())
+    dispatcher = make_dispatcher(runtime)
+    try:
+        with runtime.sessions.begin() as session:
+            ids = photos_to_reanalyse(
+                session, photo_ids=photo or (), activity_id=activity, missing_score=missing_score
+            )
+            mark_for_reanalysis(session, ids)
+        for photo_id in ids:
+            dispatcher.submit(photo_id)
+    finally:
+        dispatcher.close()  # in-process: waits for the analyses; with a broker: queued
+        runtime.close()
+    typer.echo(json.dumps({"reanalysed": ids}))
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Migrate the database schema to REVISION (default: the newest)."""

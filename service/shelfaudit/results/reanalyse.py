@@ -1,0 +1,62 @@
+"""Analyse stored photos again: after a display standard is published for photos that came
+before it, after a model or threshold change, or for photos whose analysis failed.
+
+The original is kept, so a photo is simply set back to ``received`` and queued; the task
+re-runs the whole pipeline and replaces the analysis of the current pipeline version
+(upsert), and the review triage runs again on the new result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shelfaudit.domain.enums import PhotoStatus
+from shelfaudit.store.tables import Analysis, Photo, utcnow
+
+_DONE = (PhotoStatus.analysed.value, PhotoStatus.failed.value)  # others are on their way
+
+
+def photos_to_reanalyse(
+    session: Session,
+    *,
+    photo_ids: Iterable[int] = (),
+    activity_id: str | None = None,
+    missing_score: bool = False,
+) -> list[int]:
+    """Finished photos (analysed or failed) by id and/or activity, in id order; with
+    ``missing_score`` only those whose newest analysis has no display score."""
+    query = select(Photo.id).where(Photo.status.in_(_DONE)).order_by(Photo.id)
+    wanted = sorted(set(photo_ids))
+    if wanted:
+        query = query.where(Photo.id.in_(wanted))
+    if activity_id is not None:
+        query = query.where(Photo.activity_id == activity_id)
+    ids = list(session.scalars(query))
+    if missing_score:
+        scored = _scored(session, ids)
+        ids = [photo_id for photo_id in ids if photo_id not in scored]
+    return ids
+
+
+def _scored(session: Session, photo_ids: list[int]) -> set[int]:
+    newest: dict[int, Analysis] = {}
+    for start in range(0, len(photo_ids), 500):
+        chunk = photo_ids[start : start + 500]
+        for row in session.scalars(select(Analysis).where(Analysis.photo_id.in_(chunk))):
+            best = newest.get(row.photo_id)
+            if best is None or (row.updated_at, row.id) > (best.updated_at, best.id):
+                newest[row.photo_id] = row
+    return {pid for pid, row in newest.items() if (row.checks or {}).get("display") is not None}
+
+
+def mark_for_reanalysis(session: Session, photo_ids: Iterable[int]) -> None:
+    """Set the photos back to ``received`` with a fresh attempt count (queue them next)."""
+    now = utcnow()
+    for photo in session.scalars(select(Photo).where(Photo.id.in_(list(photo_ids)))):
+        photo.status = PhotoStatus.received.value
+        photo.attempts = 0
+        photo.last_error = None
+        photo.updated_at = now
