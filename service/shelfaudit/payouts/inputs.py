@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from shelfaudit.commission import AuditedPhoto, CriterionResult, Decision, Review
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import CommissionError
+from shelfaudit.results.newest import latest_analyses
 from shelfaudit.review.analysis_view import (
     display,
     display_score,
-    latest_analyses,
     verdict_of,
     verdict_reason,
 )

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shelfaudit.domain.enums import PhotoStatus
-from shelfaudit.store.tables import Analysis, Photo, utcnow
+from shelfaudit.results.newest import latest_analyses
+from shelfaudit.store.tables import Photo, utcnow
 
 _DONE = (PhotoStatus.analysed.value, PhotoStatus.failed.value)  # others are on their way
 
@@ -42,13 +43,7 @@ def photos_to_reanalyse(
 
 
 def _scored(session: Session, photo_ids: list[int]) -> set[int]:
-    newest: dict[int, Analysis] = {}
-    for start in range(0, len(photo_ids), 500):
-        chunk = photo_ids[start : start + 500]
-        for row in session.scalars(select(Analysis).where(Analysis.photo_id.in_(chunk))):
-            best = newest.get(row.photo_id)
-            if best is None or (row.updated_at, row.id) > (best.updated_at, best.id):
-                newest[row.photo_id] = row
+    newest = latest_analyses(session, photo_ids)
     return {pid for pid, row in newest.items() if (row.checks or {}).get("display") is not None}
 
 

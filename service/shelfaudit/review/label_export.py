@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from shelfaudit.analyse.decode import to_rgb
 from shelfaudit.analyse.orientation import TRANSPOSE
-from shelfaudit.review.analysis_view import latest_analyses
+from shelfaudit.results.newest import latest_analyses
 from shelfaudit.review.detections import Box, apply_corrections, corrections_of, model_boxes
 from shelfaudit.store.objects import ObjectStore
 from shelfaudit.store.tables import Photo, PhotoReview

@@ -17,11 +17,11 @@ from shelfaudit.payouts.inputs import audited_photo
 from shelfaudit.payouts.preview import Preview, photo_preview
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.payouts.statements import lines_for_photo
+from shelfaudit.results.newest import latest_analyses
 from shelfaudit.review.analysis_view import (
     SkuFacing,
     SkuRow,
     display,
-    latest_analyses,
     latest_analysis,
     recapture_probability,
     sku_facings,
