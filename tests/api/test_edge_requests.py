@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from shelfaudit.auth.roles import Role
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.ids import MAX_ROW_ID
-from shelfaudit.store.tables import Photo
+from shelfaudit.errors import InvalidInput
+from shelfaudit.store.tables import Photo, Store
 from tests.api.helpers import (
     create_rep,
     create_store,
@@ -292,11 +293,24 @@ def test_the_rule_sets_page_refuses_an_odd_simulation(admin: TestClient, simulat
 
 
 def test_a_nul_character_is_refused_before_it_reaches_the_database(client: TestClient) -> None:
-    # PostgreSQL cannot store NUL in text; SQLite can. Both refuse it the same way.
+    # PostgreSQL cannot store NUL in text; SQLite can. Names refuse it (and every control
+    # character) in their schema; any other column at flush (store/database.py).
     response = client.put("/v1/stores/S1", json={"name": "Kiosk\u0000 Le Loi"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["field"] == "name"
     assert client.get("/v1/stores").json() == []
+    with runtime_of(client).sessions() as session:
+        session.add(Store(id="S2", name="Kiosk", region="south\x00"))
+        with pytest.raises(InvalidInput, match="region contains a NUL"):
+            session.flush()
+
+
+@pytest.mark.parametrize("name", ["line1\nline2", "red\u001b[31m", "\u200b"])
+def test_names_are_one_line_of_visible_text(client: TestClient, name: str) -> None:
+    for path in ("/v1/stores/S1", "/v1/reps/R1", "/v1/activities/A1"):
+        response = client.put(path, json={"name": name})
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["error"]["field"] == "name"
 
 
 def test_control_characters_in_upload_fields_are_422(client: TestClient) -> None:
@@ -313,3 +327,21 @@ def test_label_export_takes_a_written_date_only(admin: TestClient, since: str) -
     response = admin.get("/v1/labels/export", params={"since": since})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "since"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/skus?q=%00", "/v1/photos?store_id=a%00b", "/v1/audit?action=%00", "/review?region=%00"],
+)
+def test_a_nul_in_the_address_is_400_before_any_query(admin: TestClient, path: str) -> None:
+    # PostgreSQL cannot compare text holding NUL: these were 500s there (and q=%00 matched
+    # every SKU on SQLite).
+    response = admin.get(path)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_a_login_name_with_a_nul_is_a_wrong_login(client: TestClient) -> None:
+    del client.headers["Authorization"]
+    response = client.post("/v1/session", json={"username": "adm\u0000in", "password": "x" * 12})
+    assert response.status_code == 401

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from shelfaudit.api.app import create_app
@@ -82,3 +83,15 @@ def test_export_labels_writes_yolo_files(tmp_path: Path) -> None:
         out / "labels" / f"{photo}.txt"
     ).read_text() == "0 0.250000 0.250000 0.500000 0.500000\n"
     assert json.dumps("can") in (out / "data.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    "command", [["export", "labels", "--since", "2020-01-01"], ["export", "sku-examples"]]
+)
+def test_export_to_a_file_path_says_so_before_any_work(tmp_path: Path, command: list[str]) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    done = shelfaudit(tmp_path / "data", *command, "--out", str(taken))
+    assert done.returncode == 2
+    assert "a file is there; give a folder" in done.stderr
+    assert taken.read_text() == "keep me"

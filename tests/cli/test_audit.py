@@ -94,3 +94,23 @@ def test_audit_refuses_an_unknown_store(tmp_path: Path) -> None:
     result = run_audit(tmp_path / "data", str(real_photos()[0]), "--store", "S404", check=False)
     assert result.returncode == 2
     assert "unknown store 'S404'" in result.stderr
+
+
+def test_audit_refuses_what_is_not_a_file_or_too_big_without_reading_it(tmp_path: Path) -> None:
+    big = tmp_path / "big.jpg"
+    with big.open("wb") as handle:  # sparse: 8 GB on paper, nothing on disk
+        handle.truncate(8 * 2**30)
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)  # reading it would wait forever
+    out_file = tmp_path / "audit.jsonl"
+    result = run_audit(
+        tmp_path / "data", str(big), str(fifo), "/dev/zero", "--out", str(out_file), check=False
+    )
+    assert result.returncode == 1
+    rows = records(out_file.read_text())
+    assert [r["error"].split(":")[0] for r in rows] == [
+        "payload_too_large",
+        "invalid_input",
+        "invalid_input",
+    ]
+    assert "8,589,934,592 bytes" in rows[0]["error"]

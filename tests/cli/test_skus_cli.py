@@ -261,3 +261,23 @@ def test_add_example_refuses_bad_input_with_exit_2(
 
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "says"),
+    [
+        ("name,id,coarse,coarse_id,iconic\nMilk,0,Milk\n", "line 2: 3 columns"),
+        ("name,id,coarse,coarse_id,iconic\nMilk,0,Milk,0,/missing.jpg\n", "missing"),
+    ],
+)
+def test_import_grocery_checks_every_row_before_adding_anything(
+    data_dir: Path, tmp_path: Path, csv_text: str, says: str
+) -> None:
+    root = tmp_path / "grocery"
+    root.mkdir()
+    (root / "classes.csv").write_text(csv_text)
+    result = shelfaudit("skus", "import-grocery", str(root))
+    assert result.exit_code == 2
+    assert says in result.stderr
+    assert "Traceback" not in result.output
+    assert listed() == []

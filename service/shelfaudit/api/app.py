@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from shelfaudit import __version__
 from shelfaudit.api import errors
 from shelfaudit.api.body_limit import BodyLimitMiddleware
+from shelfaudit.api.nul_guard import NulGuardMiddleware
 from shelfaudit.api.routes import (
     audit,
     health,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD
     )
+    app.add_middleware(NulGuardMiddleware)
     errors.install(app)
     app.include_router(health.router)
     app.include_router(photos.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,17 +18,40 @@ from shelfaudit.store.tables import ApiKey, User, utcnow
 KEY_PREFIX = "sa_"
 
 
+def _is_plain_text(text: str, *, allow_space: bool = False) -> bool:
+    """Printable, encodable (no lone surrogates from a mis-set terminal) and visible: no
+    zero-width characters, which make two names look the same."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    if any(unicodedata.category(c) == "Cf" for c in text):  # format characters: U+200B…
+        return False
+    return text.isprintable() if allow_space else text.replace(" ", "").isprintable()
+
+
 def create_user(session: Session, *, username: str, password: str, role: Role) -> User:
     """A person who logs in to the UI. Raises ``Conflict`` when the username is taken."""
     username = username.strip()
     if not username or len(username) > 64:
         raise InvalidInput("a username has 1 to 64 characters", field="username")
+    if not _is_plain_text(username) or any(c.isspace() for c in username):
+        raise InvalidInput(
+            "a username is printable characters without spaces (no newlines, escape codes "
+            "or invisible characters)",
+            field="username",
+        )
     if role not in PERSON_ROLES:
         raise InvalidInput(
             f"people are {', '.join(PERSON_ROLES)}; SFA apps get an API key", field="role"
         )
     if len(password) < MIN_LENGTH:
         raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", field="password")
+    if not password.strip() or not _is_plain_text(password, allow_space=True):
+        raise InvalidInput(
+            "a password is printable text, not only spaces (check the terminal's encoding)",
+            field="password",
+        )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} exists", field="username")
     user = User(username=username, password_hash=hash_password(password), role=role.value)
@@ -56,6 +80,10 @@ def create_api_key(session: Session, *, name: str, role: Role = Role.sfa) -> tup
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("a key name has 1 to 100 characters", field="name")
+    if not _is_plain_text(name, allow_space=True):
+        raise InvalidInput(
+            "a key name is printable text (no newlines or escape codes)", field="name"
+        )
     if session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
         raise Conflict(f"API key {name!r} exists", field="name")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -76,7 +104,8 @@ def principal_for_key(session: Session, key: str) -> Principal:
 def revoke_api_key(session: Session, *, name: str) -> tuple[ApiKey, bool]:
     """Revoke the key ``name``; the flag is False when it was revoked before (that time
     stands)."""
-    row = session.scalar(select(ApiKey).where(ApiKey.name == name))
+    name = name.strip()
+    row = session.scalar(select(ApiKey).where(ApiKey.name == name)) if name.isprintable() else None
     if row is None:
         raise InvalidInput(f"no API key {name!r}", field="name")
     if row.revoked_at is not None:

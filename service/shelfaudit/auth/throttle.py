@@ -140,6 +140,10 @@ def authenticate(
     during a lock-out (whatever the password) and ``Unauthenticated`` for a wrong username or
     password; a success clears the username's failures.
     """
+    if not username.isprintable():
+        # No account has such a name (``create_user`` refuses them), and PostgreSQL cannot
+        # compare text holding NUL: count the failure under a name no one can have.
+        username = "\ufffd"
     ensure_allowed(session, username=username, client=client, limits=limits, now=now)
     try:
         user = check_password(session, username=username, password=password)

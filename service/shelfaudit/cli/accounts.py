@@ -91,6 +91,7 @@ def create_api_key_command(
     try:
         with database() as session:
             row, key = create_api_key(session, name=name)
+            stored = row.name
             audit.record(
                 session,
                 actor=CLI_ACTOR,
@@ -103,7 +104,7 @@ def create_api_key_command(
         raise _fail(exc) from exc
     typer.echo(key)
     typer.echo(
-        f"API key {name!r} (role sfa): shown once, store it now. "
+        f"API key {stored!r} (role sfa): shown once, store it now. "
         "Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
         err=True,
     )

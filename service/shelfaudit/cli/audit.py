@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from shelfaudit.cli.files import read_file
 from shelfaudit.errors import InvalidInput
 from shelfaudit.queue.dispatch import process_with_retries
 from shelfaudit.results.read import audit_record, read_photo
@@ -16,9 +17,11 @@ from shelfaudit.upload.metadata import VisitMetadata
 def audit_file(runtime: Runtime, path: Path, meta: VisitMetadata) -> dict[str, Any]:
     """Accept, analyse and describe one file; a refused file gives a record with its error."""
     try:
-        data = path.read_bytes()
+        data = read_file(path, limit=runtime.settings.max_upload_bytes)
     except OSError as exc:
         return _refused(path, "unreadable", str(exc))
+    except InvalidInput as exc:
+        return _refused(path, exc.code, exc.message)
     try:
         accepted = accept_photo(
             sessions=runtime.sessions,

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from shelfaudit.cli.files import output_folder
+from shelfaudit.errors import InvalidInput
 from shelfaudit.scoring.wording import counted, plural
 
 export_app = typer.Typer(no_args_is_help=True, help="Export data for other tools.")
@@ -30,6 +32,7 @@ def export_labels_command(
     if format_ not in LabelFormat.__members__:
         typer.echo("error: --format is coco or yolo", err=True)
         raise typer.Exit(2)
+    _check_out(out)
     settings = get_settings()
     runtime = build_runtime(settings, upgrade_db=settings.database_url is None)
     try:
@@ -50,6 +53,14 @@ def export_labels_command(
     )
 
 
+def _check_out(out: Path) -> None:
+    try:
+        output_folder(out)
+    except InvalidInput as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @export_app.command("sku-examples")
 def export_sku_examples_command(
     out: Annotated[Path, typer.Option(help="folder to write (created)")] = Path("sku-examples"),
@@ -62,6 +73,7 @@ def export_sku_examples_command(
     from shelfaudit.runtime import build_runtime
     from shelfaudit.settings import get_settings
 
+    _check_out(out)
     settings = get_settings()
     runtime = build_runtime(settings, upgrade_db=settings.database_url is None)
     try:

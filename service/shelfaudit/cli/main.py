@@ -242,9 +242,13 @@ def audit(
     except ValueError as exc:
         err.print(f"[red]invalid option:[/red] {exc}")
         raise typer.Exit(2) from exc
+    try:
+        sink = out.open("w", encoding="utf-8") if out else None
+    except OSError as exc:
+        err.print(f"[red]--out {escape(str(out))}:[/red] {escape(exc.strerror or str(exc))}")
+        raise typer.Exit(2) from exc
     runtime = build_runtime(settings, upgrade_db=settings.database_url is None)
     records: list[dict[str, Any]] = []
-    sink = out.open("w", encoding="utf-8") if out else None
     try:
         with runtime.sessions() as session:
             check_references(session, meta)

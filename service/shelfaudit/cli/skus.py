@@ -20,6 +20,8 @@ import typer
 from pydantic import ValidationError
 
 from shelfaudit.cli.accounts import CLI_ACTOR
+from shelfaudit.cli.files import read_file
+from shelfaudit.domain.ids import MAX_ROW_ID
 from shelfaudit.errors import InvalidInput, NotFound
 from shelfaudit.scoring.wording import counted
 
@@ -53,7 +55,8 @@ def _add_packshots(runtime: Runtime, sku_id: str, paths: list[Path]) -> tuple[in
     from shelfaudit.review.catalogue_audit import record_packshots_added
     from shelfaudit.upload.packshots import PackshotFile, accept_packshots
 
-    files = [PackshotFile(path.name, path.read_bytes()) for path in paths]
+    limit = runtime.settings.max_upload_bytes
+    files = [PackshotFile(path.name, read_file(path, limit=limit)) for path in paths]
     accepted = accept_packshots(
         sessions=runtime.sessions,
         objects=runtime.objects,
@@ -74,7 +77,7 @@ def _check_files(runtime: Runtime, paths: list[Path]) -> None:
     for path in paths:
         try:
             decode_packshot(
-                path.read_bytes(),
+                read_file(path, limit=runtime.settings.max_upload_bytes),
                 max_bytes=runtime.settings.max_upload_bytes,
                 max_pixels=runtime.settings.max_pixels,
             )
@@ -129,7 +132,9 @@ def _box(text: str | None) -> list[float] | None:
 @skus_app.command("add-example")
 def add_example_command(
     sku_id: Annotated[str, typer.Argument(help="the SKU the facing shows")],
-    photo: Annotated[int, typer.Option("--photo", help="id of an accepted photo")],
+    photo: Annotated[
+        int, typer.Option("--photo", min=1, max=MAX_ROW_ID, help="id of an accepted photo")
+    ],
     box: Annotated[
         str | None,
         typer.Option(
@@ -208,7 +213,12 @@ def grocery_classes(root: Path) -> list[GroceryClass]:
     with (root / "classes.csv").open(newline="", encoding="utf-8") as handle:
         rows = [r for r in list(csv.reader(handle))[1:] if r]
     classes = []
-    for row in rows:
+    for line, row in enumerate(rows, start=2):
+        if len(row) < 5:
+            raise InvalidInput(
+                f"classes.csv line {line}: {len(row)} columns; GroceryStore has 5 "
+                "(class name, class id, coarse name, coarse id, iconic image path)"
+            )
         class_name, iconic = row[0].strip(), row[4].strip().lstrip("/")
         packaged = "/Packages/" in f"/{iconic}"
         classes.append(
@@ -238,9 +248,16 @@ def import_grocery_command(
 
     if not (root / "classes.csv").is_file():
         raise _fail(f"{root} has no classes.csv: is it the GroceryStore dataset?")
+    try:
+        items = grocery_classes(root)
+        for item in items:
+            SkuCreate(sku_id=item.sku_id, name=item.name, brand=item.brand)
+            read_file(item.packshot, limit=50 * 2**20)  # every file there before anything is
+    except (InvalidInput, ValueError, OSError) as exc:  # added (UnicodeDecodeError too)
+        raise _fail(f"{root / 'classes.csv'}: {exc}") from exc
     created = packshots = embedded = 0
     with _runtime() as runtime:
-        for item in grocery_classes(root):
+        for item in items:
             try:
                 with runtime.sessions.begin() as session:
                     if find_sku(session, sku_id=item.sku_id) is None:

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from shelfaudit.cli.accounts import CLI_ACTOR, database
+from shelfaudit.cli.files import read_file
 from shelfaudit.errors import InvalidInput, NotFound
 
 standards_app = typer.Typer(no_args_is_help=True, help="Display standards of activities.")
@@ -41,10 +42,15 @@ def publish_command(
 
     The same file again changes nothing; other content under a published version is refused.
     """
-    from shelfaudit.store.standards import StandardVersionPublic, put_standard, standard_source
+    from shelfaudit.store.standards import (
+        MAX_STANDARD_BYTES,
+        StandardVersionPublic,
+        put_standard,
+        standard_source,
+    )
 
     try:
-        source = standard_source(file.read_bytes())
+        source = standard_source(read_file(file, limit=MAX_STANDARD_BYTES))
         with database() as session:
             row = put_standard(session, activity_id=activity, source=source, actor=CLI_ACTOR.name)
             stored = StandardVersionPublic.model_validate(row)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shelfaudit.domain.enums import ExampleKind
+from shelfaudit.domain.gtin import same_gtin
 from shelfaudit.errors import Conflict, NotFound
 from shelfaudit.store.sku_schemas import SkuCreate, SkuUpdate
 from shelfaudit.store.tables import Sku, SkuPackshot, utcnow
@@ -53,7 +54,9 @@ def get_sku(session: Session, *, sku_id: str) -> Sku:
 def _check_barcode_free(session: Session, barcode: str | None, *, sku_id: str) -> None:
     if barcode is None:
         return
-    holder = session.scalar(select(Sku.sku_id).where(Sku.barcode == barcode))
+    holder = session.scalar(
+        select(Sku.sku_id).where(Sku.barcode.in_(same_gtin(barcode)), Sku.sku_id != sku_id)
+    )
     if holder is not None and holder != sku_id:
         raise Conflict(f"barcode {barcode} belongs to SKU {holder!r}", field="barcode")
 

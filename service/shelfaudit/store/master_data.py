@@ -16,11 +16,16 @@ from pydantic import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shelfaudit.domain.text import check_plain_text
 from shelfaudit.domain.times import AwareDatetime
 from shelfaudit.errors import NotFound
 from shelfaudit.store.tables import Activity, Base, Rep, Store
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_plain_text),
+]
 
 # Ids of stores, reps and activities: they travel in URLs and upload forms.
 ROW_ID_PATTERN = r"^[A-Za-z0-9._:\-]+$"
@@ -28,7 +33,7 @@ ROW_ID_MAX_LENGTH = 64
 
 
 def _strip(value: str | None) -> str | None:
-    return value.strip() or None if value is not None else None
+    return check_plain_text(value) or None if value is not None else None
 
 
 Region = Annotated[str | None, Field(default=None, max_length=100), AfterValidator(_strip)]
@@ -75,7 +80,7 @@ class ActivityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    brand: Annotated[str, Field(max_length=100)] | None = None
+    brand: Annotated[str, Field(max_length=100), AfterValidator(check_plain_text)] | None = None
     valid_from: AwareDatetime | None = None
     valid_to: AwareDatetime | None = None
 

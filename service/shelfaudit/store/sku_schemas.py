@@ -12,16 +12,17 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_fiel
 from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.domain.gtin import Gtin
 from shelfaudit.domain.ids import MAX_ROW_ID
+from shelfaudit.domain.text import check_plain_text
 
 SKU_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
 
 def _strip(value: str | None) -> str | None:
-    return value.strip() or None if value is not None else None
+    return check_plain_text(value) or None if value is not None else None
 
 
 def _strip_required(value: str) -> str:
-    stripped = value.strip()
+    stripped = check_plain_text(value)
     if not stripped:
         raise ValueError("must not be blank")
     return stripped

@@ -125,6 +125,19 @@ def accept_packshots(
         raise InvalidInput("send at least one packshot image", field="files")
     with sessions() as session:
         get_sku(session, sku_id=sku_id)
+        # Counted from the raw bytes before any is decoded: decoding 40 large packshots
+        # costs half a minute of CPU only to refuse them.
+        distinct = {sha256_hex(f.data) for f in files}
+        known = sum(
+            find_packshot(session, sku_id=sku_id, sha256=sha) is not None for sha in distinct
+        )
+        have = count_packshots(session, sku_id=sku_id)
+    if have + len(distinct) - known > MAX_PACKSHOTS_PER_SKU:
+        raise InvalidInput(
+            f"SKU {sku_id!r} has {have} packshots; {len(distinct) - known} more would pass the "
+            f"limit of {MAX_PACKSHOTS_PER_SKU}: delete some first",
+            field="files",
+        )
     decoded = _decode_all(files, max_bytes=max_bytes, max_pixels=max_pixels)
     unique = list({d.sha256: (d, f) for d, f in zip(decoded, files, strict=True)}.values())
 

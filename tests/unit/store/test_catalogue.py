@@ -116,6 +116,23 @@ def test_a_taken_barcode_is_a_conflict_on_create_and_update(catalogue: Catalogue
     )
 
 
+@pytest.mark.parametrize("written", ["0036000291452", "00036000291452"])
+def test_one_gtin_written_with_more_leading_zeros_is_still_taken(
+    catalogue: Catalogue, written: str
+) -> None:
+    catalogue.add_sku("A", barcode="036000291452")  # UPC-A; the same product as EAN-13 0…
+    with pytest.raises(Conflict, match="belongs to SKU 'A'"):
+        catalogue.add_sku("B", barcode=written)
+
+
+def test_a_search_folds_case_in_every_script(catalogue: Catalogue) -> None:
+    # SQLite's own lower() folds ASCII only: "ölmühle" never found "Ölmühle".
+    catalogue.add_sku("Oelmuehle", name="Ölmühle Öl")
+    with catalogue.sessions() as session:
+        for text in ("ölmühle", "ÖLMÜHLE", "Ölmühle"):
+            assert [r.sku_id for r in list_skus(session, text=text)] == ["Oelmuehle"]
+
+
 def test_an_unknown_sku_is_not_found(catalogue: Catalogue) -> None:
     with catalogue.sessions() as session, pytest.raises(NotFound, match="'nope'"):
         get_sku(session, sku_id="nope")
@@ -212,6 +229,11 @@ def test_a_sku_holds_a_bounded_number_of_packshots(catalogue: Catalogue) -> None
     with pytest.raises(InvalidInput, match="limit of"):
         catalogue.add_packshots("A", [packshot_jpeg(999, width=24, height=24)], None)
     assert packshot_rows(catalogue) == MAX_PACKSHOTS_PER_SKU
+    # Counted before anything is decoded (these bytes would not decode), and a packshot the
+    # SKU already has does not count.
+    with pytest.raises(InvalidInput, match="1 more would pass the limit"):
+        catalogue.add_packshots("A", [b"not an image", images[0]], None)
+    assert catalogue.add_packshots("A", [images[0]], None)[0].created is False
 
 
 def test_deleting_another_skus_packshot_is_not_found(catalogue: Catalogue) -> None:
