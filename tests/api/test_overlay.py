@@ -47,6 +47,18 @@ def test_the_overlay_is_a_jpeg_of_the_size_asked_for(client: TestClient) -> None
     )
     assert again.status_code == 304
     assert again.content == b""
+    for sent, status in (
+        (f'"other", {etag}', 304),  # a list, as caches send
+        (f"W/{etag}", 304),  # a weak tag: compared weakly
+        ("*", 304),
+        ('"other"', 200),
+    ):
+        answer = client.get(
+            f"/v1/photos/{photo_id}/overlay.jpg",
+            params={"max_side": 320},
+            headers={"If-None-Match": sent},
+        )
+        assert answer.status_code == status, sent
 
 
 def test_the_default_size_never_enlarges_the_photo(client: TestClient) -> None:

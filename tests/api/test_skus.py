@@ -440,8 +440,20 @@ def test_an_sfa_app_cannot_confirm_facings(client: TestClient, admin: TestClient
         ({"xyxy": [0, 0, 10]}, 422, None),
         ({"photo_id": 0}, 422, None),
         ({"box": 1}, 422, None),
+        ({"photo_id": True}, 422, None),
+        ({"photo_id": "1"}, 422, None),
+        ({"xyxy": ["1", "2", "300", "400"]}, 422, None),
     ],
-    ids=["unknown photo", "box outside the photo", "three numbers", "photo id 0", "extra field"],
+    ids=[
+        "unknown photo",
+        "box outside the photo",
+        "three numbers",
+        "photo id 0",
+        "extra field",
+        "photo id true",
+        "photo id as text",
+        "box as text",
+    ],
 )
 def test_a_bad_field_example_is_refused_and_nothing_is_stored(
     client: TestClient, admin: TestClient, body: dict[str, Any], status: int, code: str | None

@@ -62,7 +62,9 @@ class SkuUpdate(BaseModel):
     name: SkuName | None = None
     brand: Brand = None
     barcode: Barcode = None
-    active: bool | None = Field(default=None, description="true reactivates a SKU")
+    active: bool | None = Field(
+        default=None, strict=True, description='true reactivates a SKU (not "yes" or 1)'
+    )
 
     @model_validator(mode="after")
     def _not_null(self) -> Self:
@@ -115,8 +117,9 @@ class FieldExampleCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    photo_id: int = Field(ge=1, le=MAX_ROW_ID)
-    xyxy: list[float] | None = Field(
+    # Strict: true, "1" and 1.0 are not photo 1, nor "412" a coordinate.
+    photo_id: int = Field(ge=1, le=MAX_ROW_ID, strict=True)
+    xyxy: list[Annotated[float, Field(strict=True)]] | None = Field(
         default=None,
         min_length=4,
         max_length=4,
