@@ -86,5 +86,18 @@ def test_an_invalid_standard_is_422_saying_where(client: TestClient) -> None:
     assert "weight" in response.json()["error"]["message"]
 
 
+def test_a_class_the_served_detector_lacks_is_422_naming_the_ones_it_has(
+    client: TestClient,
+) -> None:
+    put_activity(client)
+    response = publish(
+        client, STANDARD.replace("classes: [beer_carton]", "classes: [beer_cartons]")
+    )
+    assert response.status_code == 422
+    message = response.json()["error"]["message"]
+    assert "the detector has no class beer_cartons" in message
+    assert "beer_carton," in message  # the classes it does have
+
+
 def test_a_standard_for_an_unknown_activity_is_404(client: TestClient, tmp_path: Path) -> None:
     assert publish(client, STANDARD, activity_id="NOPE").status_code == 404

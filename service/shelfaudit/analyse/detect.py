@@ -22,7 +22,9 @@ from shelfaudit.analyse.shelf_layout import (
 from shelfaudit.domain.checks import DetectionBox, DetectionsResult, ShareResult, ShelfRow
 from shelfaudit.domain.detections import Detections
 from shelfaudit.ml.cache import ModelCache
+from shelfaudit.ml.registry import Registry
 from shelfaudit.ml.yolo import DetectOptions, Timings, YoloDetector
+from shelfaudit.scoring.vocabulary import DetectorVocabulary
 from shelfaudit.settings import Settings
 
 VERSION = "detect-1"
@@ -42,6 +44,15 @@ class Detectors:
         if self.outlet is None:
             return {}
         return {k: list(v) for k, v in self.outlet.entry.meta.get("groups", {}).items()}
+
+
+def vocabulary(registry: Registry) -> DetectorVocabulary | None:
+    """The served outlet detector's classes and groups, from its registry entry (no model is
+    loaded); None without one, when nothing can be checked."""
+    entry = registry.entries.get(OUTLET_MODEL)
+    if entry is None or "classes" not in entry.meta:
+        return None
+    return DetectorVocabulary.of(entry.meta["classes"], entry.meta.get("groups", {}))
 
 
 def scale_boxes(detections: Detections, factor: float) -> Detections:

@@ -42,6 +42,9 @@ def publish_command(
 
     The same file again changes nothing; other content under a published version is refused.
     """
+    from shelfaudit.analyse.detect import vocabulary
+    from shelfaudit.ml.registry import Registry
+    from shelfaudit.settings import get_settings
     from shelfaudit.store.standards import (
         MAX_STANDARD_BYTES,
         StandardVersionPublic,
@@ -52,7 +55,13 @@ def publish_command(
     try:
         source = standard_source(read_file(file, limit=MAX_STANDARD_BYTES))
         with database() as session:
-            row = put_standard(session, activity_id=activity, source=source, actor=CLI_ACTOR.name)
+            row = put_standard(
+                session,
+                activity_id=activity,
+                source=source,
+                actor=CLI_ACTOR.name,
+                vocabulary=vocabulary(Registry.load(get_settings().models_dir)),
+            )
             stored = StandardVersionPublic.model_validate(row)
             session.commit()
     except NotFound as exc:

@@ -8,8 +8,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shelfaudit.errors import Conflict, InvalidInput, NotFound
+from shelfaudit.errors import Conflict, InvalidInput, InvalidStandard, NotFound
 from shelfaudit.scoring import DisplayStandard, load_standard
+from shelfaudit.scoring.vocabulary import DetectorVocabulary, unknown_names
 from shelfaudit.store.tables import Activity, ActivityStandard
 
 MAX_STANDARD_BYTES = 256 * 1024
@@ -37,13 +38,21 @@ def standard_source(data: bytes) -> str:
 
 
 def put_standard(
-    session: Session, *, activity_id: str, source: str, actor: str
+    session: Session,
+    *,
+    activity_id: str,
+    source: str,
+    actor: str,
+    vocabulary: DetectorVocabulary | None = None,
 ) -> ActivityStandard:
     """Store ``source`` (YAML or JSON) as the version it declares; the same text again is a
-    no-op, other text under an existing version is a ``Conflict`` (versions never change)."""
+    no-op, other text under an existing version is a ``Conflict`` (versions never change).
+    With ``vocabulary`` (the served detector's), unknown classes and groups are refused."""
     if session.get(Activity, activity_id) is None:
         raise NotFound(f"activity {activity_id!r} does not exist")
     standard = load_standard(source)
+    if vocabulary is not None and (problems := unknown_names(standard, vocabulary)):
+        raise InvalidStandard(f"standard {standard.id}: " + "; ".join(problems))
     existing = session.get(ActivityStandard, (activity_id, standard.version))
     if existing is not None:
         if existing.source == source:

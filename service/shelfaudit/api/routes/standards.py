@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 
-from shelfaudit.api.deps import SessionDep
+from shelfaudit.analyse.detect import vocabulary
+from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.security import AdminOnly, PhotoReader
 from shelfaudit.errors import NotFound
 from shelfaudit.store.standards import (
@@ -36,6 +37,7 @@ async def standard_text(request: Request) -> str:
     },
 )
 def put_activity_standard(
+    runtime: RuntimeDep,
     session: SessionDep,
     principal: AdminOnly,
     activity_id: str,
@@ -43,7 +45,13 @@ def put_activity_standard(
 ) -> StandardVersionPublic:
     """Publish the version the document declares (422 when invalid, 409 when that version
     exists with other content). Photos analysed from now on are scored against it."""
-    row = put_standard(session, activity_id=activity_id, source=source, actor=principal.name)
+    row = put_standard(
+        session,
+        activity_id=activity_id,
+        source=source,
+        actor=principal.name,
+        vocabulary=vocabulary(runtime.models.registry),
+    )
     session.commit()
     return StandardVersionPublic.model_validate(row)
 
