@@ -98,8 +98,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/rule-sets/{rule_set_id}/{version}/activate"): ADMIN,
     ("POST", "/v1/rule-sets/{rule_set_id}/{version}/simulate"): ADMIN,
     ("GET", "/rule-sets"): ADMIN,
-    # admins: the audit trail
+    # admins: the audit trail, analysing photos again
     ("GET", "/v1/audit"): ADMIN,
+    ("POST", "/v1/reanalyse"): ADMIN,
     # ML engineers: labels
     ("GET", "/v1/labels/export"): EXPORTER,
     ("GET", "/v1/labels/sku-examples"): EXPORTER,

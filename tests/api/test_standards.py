@@ -66,6 +66,28 @@ def test_a_photo_of_an_activity_without_a_standard_has_no_display_score(client: 
     assert wait_analysed(client, photo["photo_id"])["results"][0]["checks"]["display"] is None
 
 
+def test_an_admin_scores_photos_sent_before_the_standard(client: TestClient) -> None:
+    create_store(client)
+    create_rep(client)
+    put_activity(client)
+    early = upload(client, real_photos()[2].read_bytes(), activity_id="A1").json()["photo_id"]
+    assert wait_analysed(client, early)["results"][0]["checks"]["display"] is None
+    assert publish(client, STANDARD).status_code == 200
+
+    admin = browser(client)
+    admin.headers.update(session_headers(client, Role.admin))
+    body = {"activity_id": "A1", "missing_score": True}
+    queued = admin.post("/v1/reanalyse", json=body)
+    assert queued.status_code == 202, queued.text
+    assert queued.json() == {"reanalysed": [early]}
+    result = wait_analysed(client, early)["results"][0]
+    assert result["checks"]["display"]["standard_id"] == "heineken-carton-stack"
+    assert admin.post("/v1/reanalyse", json=body).json() == {"reanalysed": []}
+    assert admin.post("/v1/reanalyse", json={}).status_code == 422  # say which photos
+    events = admin.get("/v1/audit", params={"action": "photos_reanalyse"}).json()
+    assert events[0]["after"]["photo_ids"] == [early]
+
+
 def test_standard_versions_never_change(client: TestClient) -> None:
     put_activity(client)
     assert publish(client, STANDARD).status_code == 200

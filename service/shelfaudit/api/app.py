@@ -24,6 +24,7 @@ from shelfaudit.api.routes import (
     pages_review,
     payouts,
     photos,
+    reanalyse,
     review,
     rule_sets,
     session,
@@ -98,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos.router)
     app.include_router(overlay.router)
     app.include_router(master_data.router)
-    for router in (session, standards, skus, review, payouts, rule_sets, labels, audit):
+    routers = (session, standards, skus, review, payouts, rule_sets, labels, audit, reanalyse)
+    for router in routers:
         app.include_router(router.router)
     for pages in (pages_auth, pages_review, pages_payouts):
         app.include_router(pages.router)
