@@ -345,3 +345,31 @@ def test_a_login_name_with_a_nul_is_a_wrong_login(client: TestClient) -> None:
     del client.headers["Authorization"]
     response = client.post("/v1/session", json={"username": "adm\u0000in", "password": "x" * 12})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("ids", [[True], ["2"], [2.0]])
+def test_bulk_approval_takes_ids_as_json_numbers_only(admin: TestClient, ids: list[object]) -> None:
+    response = admin.post("/v1/review/bulk-approve", json={"photo_ids": ids})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "photo_ids.0"
+
+
+@pytest.mark.parametrize("day", ["2026-W01", "20260501", "2026-5-1"])
+def test_queue_dates_are_written_dates(admin: TestClient, day: str) -> None:
+    response = admin.get("/v1/review/queue", params={"date_from": day})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "date_from"
+
+
+def test_a_wrong_reason_says_which_verb(admin: TestClient) -> None:
+    from tests.seeds import add_photo, seed_master_data
+
+    runtime = runtime_of(admin)
+    seed_master_data(runtime)
+    photo_id = add_photo(runtime, verdict="clean", fraud_score=0.0)
+    response = admin.post(
+        f"/v1/review/photos/{photo_id}/decision",
+        json={"decision": "rejected", "reason_code": "genuine"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("genuine is not a reason to reject;")

@@ -41,14 +41,16 @@ def _state(row: PhotoReview | None) -> dict[str, Any] | None:
     }
 
 
+_VERB = {Decision.approved: "approve", Decision.rejected: "reject"}
+
+
 def _check(decision: Decision, reason_code: ReasonCode | None) -> None:
     allowed = APPROVE_REASONS if decision is Decision.approved else REJECT_REASONS
     if decision is Decision.rejected and reason_code is None:
         raise InvalidInput("a rejection needs a reason code", field="reason_code")
     if reason_code is not None and reason_code not in allowed:
         raise InvalidInput(
-            f"{reason_code} is not a reason to {decision.value.removesuffix('d')}; "
-            f"use one of {', '.join(allowed)}",
+            f"{reason_code} is not a reason to {_VERB[decision]}; use one of {', '.join(allowed)}",
             field="reason_code",
         )
 

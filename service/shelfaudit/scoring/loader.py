@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
@@ -38,7 +38,10 @@ decimal_ints(_Loader, InvalidStandard)
 
 def load_standard(text: str | bytes) -> DisplayStandard:
     """Parse and validate one standard; ``InvalidStandard`` says what is wrong and where."""
-    data = load_text(text, syntax="yaml", loader=_Loader, error=InvalidStandard)
+    # JSON is YAML, but not JSON with tabs in its indentation: read JSON as JSON.
+    head = text.lstrip()[:1]
+    syntax: Literal["yaml", "json"] = "json" if head in ("{", b"{") else "yaml"
+    data = load_text(text, syntax=syntax, loader=_Loader, error=InvalidStandard)
     if not isinstance(data, Mapping):
         raise InvalidStandard("a standard is a mapping with id, version, name, criteria, …")
     try:

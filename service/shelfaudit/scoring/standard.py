@@ -24,7 +24,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from shelfaudit.domain.text import check_plain_text
 
 Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=64)
@@ -35,6 +44,7 @@ Share = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=1, le=10_000, strict=True)]
 MAX_ROWS = 49  # shelf rows are counted from 0 at the top; no photo shows fifty
 MAX_WEIGHT = 1000.0  # weights are relative; a thousand to one is already extreme
+MIN_WEIGHT = 0.01  # smaller rounds to 0 points: a criterion that passes would add nothing
 MAX_VERSION = 2**31 - 1  # the version columns are 32-bit integers
 
 
@@ -66,7 +76,7 @@ class _Strict(BaseModel):
 
 class CriterionBase(_Strict):
     id: Slug
-    weight: float = Field(default=1.0, gt=0, le=MAX_WEIGHT)
+    weight: float = Field(default=1.0, ge=MIN_WEIGHT, le=MAX_WEIGHT)
     mandatory: bool = False
     label: str | None = Field(
         default=None, description="what a rep calls the target, e.g. 'Heineken cartons'"
@@ -163,7 +173,7 @@ class DisplayStandard(_Strict):
 
     id: Slug
     version: int = Field(ge=1, le=MAX_VERSION)
-    name: str = Field(min_length=1)
+    name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(check_plain_text)]
     activity_brand: Slug
     own_brands: tuple[Slug, ...] = ()
     competitor_brands: tuple[Slug, ...] = ()

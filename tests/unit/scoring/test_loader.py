@@ -54,11 +54,11 @@ def test_a_standard_loads_and_round_trips() -> None:
         ),
         (
             "  - {id: a, kind: min_share, brands: [heineken], min: 0.5, weight: 0}",
-            "criteria[0] (id a).weight: Input should be greater than 0",
+            "criteria[0] (id a).weight: Input should be greater than or equal to 0.01",
         ),
         (
             "  - {id: a, kind: min_share, brands: [heineken], min: 0.5, weight: -2}",
-            "criteria[0] (id a).weight: Input should be greater than 0",
+            "criteria[0] (id a).weight: Input should be greater than or equal to 0.01",
         ),
         (
             "  - {id: a, kind: min_share, brands: [heineken], min: 1.5}",
@@ -168,6 +168,11 @@ LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
             "less than or equal to 1000",
         ),
         (HEAD + "  - {id: a, kind: min_quality, min_sharpness: .inf}", "finite"),
+        (
+            HEAD + "  - {id: a, kind: min_share, brands: [heineken], min: 0.5, weight: 5.0e-324}",
+            "greater than or equal to 0.01",
+        ),
+        (HEAD.replace("name: Heineken stack", 'name: "a\\0b"') + GOOD, "one line"),
         (HEAD.replace("version: 2", "version: 99999999999999999999") + GOOD, "version"),
         ("? [a, b]\n: 1\n" + HEAD + GOOD, "not valid YAML"),
         (HEAD + "  - {id: a, kind: min_facings, classes: [beer_can], min: true}", "integer"),
@@ -187,6 +192,8 @@ LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
         "infinite_weight",
         "huge_weight",
         "infinite_sharpness",
+        "tiny_weight",
+        "nul_in_name",
         "huge_version",
         "list_as_key",
         "min_true",
@@ -203,3 +210,12 @@ def test_hostile_standards_are_refused_with_a_short_message(text: str, message: 
         load_standard(text)
     assert message in refused.value.message
     assert len(refused.value.message) < 2000
+
+
+def test_a_json_standard_indented_with_tabs_loads() -> None:
+    # PyYAML refuses tabs in indentation; JSON allows them, so JSON is read as JSON.
+    text = '{\n\t"id": "s",\n\t"version": 1,\n\t"name": "S",\n\t"activity_brand": "heineken",\n'
+    text += (
+        '\t"criteria": [{"id": "a", "kind": "min_share", "brands": ["heineken"], "min": 0.5}]\n}'
+    )
+    assert load_standard(text).id == "s"

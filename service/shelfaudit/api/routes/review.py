@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from shelfaudit.api.deps import SessionDep
-from shelfaudit.api.ids import Index, RowId, StoredId
+from shelfaudit.api.ids import Index, RowId, StrictStoredId
 from shelfaudit.api.security import Approver
 from shelfaudit.commission import Decision
 from shelfaudit.errors import InvalidInput
@@ -23,10 +24,15 @@ router = APIRouter(prefix="/v1/review", tags=["review"])
 FilterText = Annotated[str | None, Query(max_length=100)]
 
 
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _day(text: str | None, field: str) -> date | None:
     if not text:
         return None
     try:
+        if not _DAY.fullmatch(text):  # fromisoformat also reads 20260501 and 2026-W01
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInput(f"{field} must be a date like 2026-05-12", field=field) from exc
@@ -143,7 +149,7 @@ def post_decision(
 class BulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    photo_ids: list[StoredId] = Field(min_length=1, max_length=500)
+    photo_ids: list[StrictStoredId] = Field(min_length=1, max_length=500)
     comment: str | None = Field(default=None, max_length=2000)
 
 
