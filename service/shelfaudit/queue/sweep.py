@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit.queue.dispatch import Dispatcher
-from shelfaudit.results.process import stuck_photo_ids
+from shelfaudit.results.process import claim_stuck_photos
 from shelfaudit.store.tables import utcnow
 
 log = logging.getLogger(__name__)
@@ -25,11 +25,12 @@ def sweep(
 ) -> list[int]:
     """Re-submit stuck photos; returns their ids. Safe to run any time: tasks are idempotent."""
     now = utcnow()
-    with sessions() as session:
-        ids = stuck_photo_ids(
+    with sessions.begin() as session:
+        ids = claim_stuck_photos(
             session,
             received_before=now - timedelta(seconds=received_grace_s),
             processing_before=now - timedelta(seconds=processing_lease_s),
+            now=now,
             limit=limit,
         )
     for photo_id in ids:

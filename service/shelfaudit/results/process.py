@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit.analyse import recapture, sku
@@ -243,17 +243,47 @@ def _has_result(session: Session, photo_id: int, version: str) -> bool:
     return found is not None
 
 
+def _stuck(received_before: datetime, processing_before: datetime) -> ColumnElement[bool]:
+    return ((Photo.status == PhotoStatus.received) & (Photo.updated_at < received_before)) | (
+        (Photo.status == PhotoStatus.processing) & (Photo.updated_at < processing_before)
+    )
+
+
 def stuck_photo_ids(
     session: Session, *, received_before: datetime, processing_before: datetime, limit: int
 ) -> list[int]:
     """Photos the sweep must enqueue again: waiting too long, or held by a dead worker."""
     rows = session.scalars(
         select(Photo.id)
-        .where(
-            ((Photo.status == PhotoStatus.received) & (Photo.updated_at < received_before))
-            | ((Photo.status == PhotoStatus.processing) & (Photo.updated_at < processing_before))
-        )
+        .where(_stuck(received_before, processing_before))
         .order_by(Photo.id)
         .limit(limit)
     )
     return list(rows)
+
+
+def claim_stuck_photos(
+    session: Session,
+    *,
+    received_before: datetime,
+    processing_before: datetime,
+    now: datetime,
+    limit: int,
+) -> list[int]:
+    """The stuck photos, each stamped ``now`` so that its wait starts again: a photo still
+    queued behind busy workers is re-queued once per grace period, not at every sweep (which
+    multiplied its tasks). The stamp is conditional, so of two sweeps (two API processes)
+    only one claims a photo."""
+    ids = stuck_photo_ids(
+        session, received_before=received_before, processing_before=processing_before, limit=limit
+    )
+    if not ids:
+        return []
+    claimed = session.scalars(
+        update(Photo)
+        .where(Photo.id.in_(ids), _stuck(received_before, processing_before))
+        .values(updated_at=now)
+        .returning(Photo.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed)

@@ -53,6 +53,21 @@ def test_sweep_requeues_old_received_and_abandoned_processing(runtime: Runtime) 
     assert {fresh, busy, done}.isdisjoint(ids)
 
 
+def test_a_photo_still_queued_is_requeued_once_per_grace_period(runtime: Runtime) -> None:
+    # Workers far behind: six sweeps used to queue the same photo six more times.
+    waiting = accept_aged(runtime, 1, PhotoStatus.received, age_s=600)
+    recorder = Recorder()
+    for _ in range(6):
+        sweep(runtime.sessions, recorder, received_grace_s=120, processing_lease_s=900)
+    assert recorder.ids == [waiting]
+    with runtime.sessions.begin() as session:  # a grace period later, it is due again
+        photo = session.get(Photo, waiting)
+        assert photo is not None
+        photo.updated_at = utcnow() - timedelta(seconds=121)
+    sweep(runtime.sessions, recorder, received_grace_s=120, processing_lease_s=900)
+    assert recorder.ids == [waiting, waiting]
+
+
 def test_swept_photos_get_analysed(runtime: Runtime) -> None:
     photo_id = accept_aged(runtime, 7, PhotoStatus.processing, age_s=3600)
     dispatcher = InlineDispatcher(runtime.processor, attempts=1)
