@@ -116,7 +116,7 @@ class Band(_Strict):
 
 class RuleBase(_Strict):
     id: Slug
-    description: str = ""
+    description: str = Field(default="", max_length=2000)
     activities: tuple[ActivityId, ...] | None = Field(
         default=None, description="activity ids this rule applies to; absent: all of the set's"
     )
@@ -277,7 +277,7 @@ class RuleSet(_Strict):
 
     id: Slug
     version: int = Field(ge=1, le=MAX_VERSION)
-    name: str = ""
+    name: str = Field(default="", max_length=200)
     currency: str
     effective_from: RuleDate
     effective_to: RuleDate | None = None

@@ -79,9 +79,11 @@ class CriterionBase(_Strict):
     weight: float = Field(default=1.0, ge=MIN_WEIGHT, le=MAX_WEIGHT)
     mandatory: bool = False
     label: str | None = Field(
-        default=None, description="what a rep calls the target, e.g. 'Heineken cartons'"
+        default=None,
+        max_length=200,
+        description="what a rep calls the target, e.g. 'Heineken cartons'",
     )
-    description: str = ""
+    description: str = Field(default="", max_length=2000)
 
 
 class Target(CriterionBase):

@@ -142,6 +142,7 @@ CLAWBACK = "\n  - {{id: cb, kind: clawback, within_days: 10000000000}}\n"
         ("a: " + "[" * 1500 + "]" * 1500 + "\n" + yaml_text(), "yaml", "not valid YAML"),
         (yaml_text(BAND_RULE + CLAWBACK), "yaml", "within_days"),
         ('{"id": "a", "id": "b"}', "json", "written twice"),
+        (yaml_text().replace("id: hnk", "id: hnk\nname: " + "n" * 201), "yaml", "at most 200"),
         (yaml_text().replace("min: 80", "min: 81"), "yaml", "leave 80–80 unpaid"),
         (
             yaml_text(
@@ -178,6 +179,7 @@ CLAWBACK = "\n  - {{id: cb, kind: clawback, within_days: 10000000000}}\n"
         "deep_yaml",
         "clawback_over_ten_years",
         "json_key_twice",
+        "long_name",
         "hole_between_bands",
         "misspelt_rejection_reason",
         "approval_reason_in_a_clawback",
