@@ -11,6 +11,8 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shelfaudit.api.errors import error_body
+
 
 class NulGuardMiddleware:
     def __init__(self, app: ASGIApp) -> None:
@@ -26,15 +28,8 @@ class NulGuardMiddleware:
 
 
 async def _refuse(send: Send) -> None:
-    body = json.dumps(
-        {
-            "error": {
-                "code": "invalid_input",
-                "message": "the address holds a NUL character (%00), which no id or filter has",
-                "field": None,
-            }
-        }
-    ).encode()
+    message = "the address holds a NUL character (%00), which no id or filter has"
+    body = json.dumps(error_body("invalid_input", message)).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 400, "headers": headers})
     await send({"type": "http.response.body", "body": body})

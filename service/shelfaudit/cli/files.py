@@ -9,9 +9,9 @@ from pathlib import Path
 from shelfaudit.errors import InvalidInput, PayloadTooLarge
 
 
-def read_file(path: Path, *, limit: int) -> bytes:
-    """The bytes of ``path``; ``InvalidInput`` for what is not a regular file,
-    ``PayloadTooLarge`` past ``limit`` bytes, ``OSError`` when it cannot be read."""
+def check_file(path: Path, *, limit: int) -> None:
+    """``InvalidInput`` for what is not a regular file, ``PayloadTooLarge`` past ``limit``
+    bytes; nothing is read."""
     if not path.is_file():
         what = "a folder" if path.is_dir() else "missing" if not path.exists() else "not a file"
         raise InvalidInput(f"{path}: {what}; give a regular file", field="path")
@@ -20,6 +20,11 @@ def read_file(path: Path, *, limit: int) -> bytes:
         raise PayloadTooLarge(
             f"{path}: {size:,} bytes; the limit is {limit:,} bytes ({limit / 2**20:.1f} MiB)"
         )
+
+
+def read_file(path: Path, *, limit: int) -> bytes:
+    """The bytes of ``path``, after ``check_file``; ``OSError`` when it cannot be read."""
+    check_file(path, limit=limit)
     with path.open("rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:  # it grew while we looked

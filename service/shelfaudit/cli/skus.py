@@ -20,7 +20,7 @@ import typer
 from pydantic import ValidationError
 
 from shelfaudit.cli.accounts import CLI_ACTOR
-from shelfaudit.cli.files import read_file
+from shelfaudit.cli.files import check_file, read_file
 from shelfaudit.domain.ids import MAX_ROW_ID
 from shelfaudit.errors import InvalidInput, NotFound
 from shelfaudit.scoring.wording import counted
@@ -243,16 +243,18 @@ def import_grocery_command(
     Safe to run again: existing SKUs are kept, packshots already there are not added twice.
     """
     from shelfaudit.review.catalogue_audit import record_sku_created
+    from shelfaudit.settings import get_settings
     from shelfaudit.store.catalogue import create_sku, find_sku
     from shelfaudit.store.sku_schemas import SkuCreate
 
     if not (root / "classes.csv").is_file():
         raise _fail(f"{root} has no classes.csv: is it the GroceryStore dataset?")
+    limit = get_settings().max_upload_bytes
     try:
         items = grocery_classes(root)
         for item in items:
             SkuCreate(sku_id=item.sku_id, name=item.name, brand=item.brand)
-            read_file(item.packshot, limit=50 * 2**20)  # every file there before anything is
+            check_file(item.packshot, limit=limit)  # every file there before anything is
     except (InvalidInput, ValueError, OSError) as exc:  # added (UnicodeDecodeError too)
         raise _fail(f"{root / 'classes.csv'}: {exc}") from exc
     created = packshots = embedded = 0

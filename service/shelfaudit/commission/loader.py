@@ -20,21 +20,14 @@ import yaml
 from pydantic import ValidationError
 
 from shelfaudit.commission.rules import RuleSet
-from shelfaudit.domain.strict_yaml import (
-    brief,
-    decimal_ints,
-    load_text,
-    locate,
-    no_repeated_keys,
-    refuse_aliases,
-)
+from shelfaudit.domain.strict_yaml import brief, load_text, locate, strict_loader
 from shelfaudit.errors import InvalidRuleSet
 
 Syntax = Literal["yaml", "json"]
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML with exact decimals and no silently repeated keys."""
+# Safe YAML with exact decimals, no repeated keys, no aliases, integers in base 10.
+_Loader = strict_loader(InvalidRuleSet)
 
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
@@ -50,9 +43,6 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
-no_repeated_keys(_Loader, InvalidRuleSet)
-refuse_aliases(_Loader, InvalidRuleSet)
-decimal_ints(_Loader, InvalidRuleSet)
 
 
 class _Dumper(yaml.SafeDumper):

@@ -6,6 +6,7 @@
 - ``refuse_aliases``: anchors and aliases (``&a``, ``*a``) are an error; nine nested aliases
   of nine items expand 314 bytes into 387 million strings ("billion laughs"), and nothing a
   person writes by hand needs them.
+- ``strict_loader``: a SafeLoader class with the three rules above.
 - ``load_text``: YAML or JSON to Python, every parser failure (a bad date, a key that is a
   list, nesting thousands deep, a 5,000-digit number) as the caller's error class; JSON keys
   written twice and JSON's NaN/Infinity are errors too.
@@ -73,6 +74,16 @@ def refuse_aliases(loader_class: type[yaml.SafeLoader], error: Callable[..., Exc
         return compose(loader, parent, index)
 
     loader_class.compose_node = compose_node  # type: ignore[method-assign,assignment]
+
+
+def strict_loader(error: Callable[..., Exception]) -> type[yaml.SafeLoader]:
+    """A new SafeLoader class with all three rules above, raising ``error``; a caller may add
+    constructors of its own to it (rule sets read floats as Decimal)."""
+    loader = type("StrictLoader", (yaml.SafeLoader,), {})
+    no_repeated_keys(loader, error)
+    refuse_aliases(loader, error)
+    decimal_ints(loader, error)
+    return loader
 
 
 # What parsers raise on text they cannot take, besides their own error classes: a date

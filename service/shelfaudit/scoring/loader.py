@@ -15,25 +15,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
-from shelfaudit.domain.strict_yaml import (
-    brief,
-    decimal_ints,
-    load_text,
-    locate,
-    no_repeated_keys,
-    refuse_aliases,
-)
+from shelfaudit.domain.strict_yaml import brief, load_text, locate, strict_loader
 from shelfaudit.errors import InvalidStandard
 from shelfaudit.scoring.standard import DisplayStandard
 
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML with no silently repeated keys."""
-
-
-no_repeated_keys(_Loader, InvalidStandard)
-refuse_aliases(_Loader, InvalidStandard)
-decimal_ints(_Loader, InvalidStandard)
+# Safe YAML with no repeated keys, no aliases, integers in base 10.
+_Loader = strict_loader(InvalidStandard)
 
 
 def load_standard(text: str | bytes) -> DisplayStandard:
