@@ -275,6 +275,14 @@ def test_a_cursor_that_encode_never_wrote_is_400(admin: TestClient, query: str) 
     assert response.json()["error"]["field"] == query.split("=")[0]
 
 
+@pytest.mark.parametrize("path", ["/v1/review/queue", "/review"])
+def test_paging_both_ways_at_once_is_400(admin: TestClient, path: str) -> None:
+    # One of them used to win silently, so a script could walk the wrong way.
+    response = admin.get(path, params={"after": "1.2.3", "before": "1.2.3"})
+    assert response.status_code == 400, response.text
+    assert "not both" in response.text
+
+
 @pytest.mark.parametrize(
     "period", ["9999-12-30..9999-12-31", "9999-12-27..9999-12-31", "0001-W01", "２０２６-05"]
 )

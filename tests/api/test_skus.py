@@ -142,9 +142,10 @@ def test_list_filters_and_pages(client: TestClient, admin: TestClient) -> None:
     ("second", "field"),
     [
         ({"name": "Another"}, "sku_id"),
+        ({"sku_id": "arla-standard-MILK", "name": "Another"}, "sku_id"),  # only case differs
         ({"sku_id": "Other", "barcode": "7310865004703"}, "barcode"),
     ],
-    ids=["sku_id", "barcode"],
+    ids=["sku_id", "sku_id_in_other_case", "barcode"],
 )
 def test_a_taken_sku_id_or_barcode_is_409(
     admin: TestClient, second: dict[str, str], field: str

@@ -82,6 +82,43 @@ def test_a_class_name_that_would_break_the_export_is_refused(
         )
 
 
+@pytest.mark.parametrize(
+    ("class_name", "refused"),
+    [
+        ("beer_carton", False),  # the detector knows it
+        ("price_tag", False),  # already on one of the photo's boxes
+        ("beer_cartn", True),  # a typo would start a new class in the exported labels
+    ],
+)
+def test_a_relabel_names_a_class_the_detector_knows(
+    runtime: Runtime, photo: int, class_name: str, refused: bool
+) -> None:
+    known = ("beer_carton", "heineken_can")
+    with runtime.sessions() as session:
+        if refused:
+            with pytest.raises(InvalidInput, match="not one the detector knows"):
+                correct_box(
+                    session,
+                    photo_id=photo,
+                    box_index=1,
+                    action=BoxAction.relabel,
+                    class_name=class_name,
+                    actor=APPROVER,
+                    known_classes=known,
+                )
+        else:
+            correct_box(
+                session,
+                photo_id=photo,
+                box_index=1,
+                action=BoxAction.relabel,
+                class_name=class_name,
+                actor=APPROVER,
+                known_classes=known,
+            )
+            assert current_boxes(session, photo)[1].class_name == class_name
+
+
 @pytest.mark.parametrize("fmt", list(LabelFormat))
 def test_export_writes_reviewed_photos_with_corrected_boxes(
     runtime: Runtime, photo: int, tmp_path: Path, fmt: LabelFormat

@@ -132,6 +132,20 @@ def test_a_box_can_be_relabelled(client: TestClient, seeded: list[int]) -> None:
     assert "(model: tiger_can)" in page
 
 
+def test_a_relabel_to_a_class_the_detector_does_not_know_is_refused(
+    client: TestClient, seeded: list[int]
+) -> None:
+    web, token = approver(client)
+    page = web.get(f"/review/photos/{seeded[1]}").text
+    assert '<option value="beer_carton">' in page  # the served detector's classes are offered
+    response = web.post(
+        f"/review/photos/{seeded[1]}/boxes/1",
+        data={"action": "relabel", "class_name": "beer_cartn", "csrf_token": token},
+    )
+    assert response.status_code == 400  # InvalidInput
+    assert "not one the detector knows" in response.text
+
+
 def test_an_ml_engineer_sees_the_photo_but_cannot_decide(
     client: TestClient, seeded: list[int]
 ) -> None:

@@ -8,6 +8,7 @@ changes the class, ``wrong`` drops the box from exported labels, ``restore`` und
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,8 +106,13 @@ def correct_box(
     action: BoxAction,
     actor: Principal,
     class_name: str | None = None,
+    known_classes: Collection[str] = (),
 ) -> LabelCorrection:
-    """Save a reviewer's correction of one box (a label for retraining) and its trail."""
+    """Save a reviewer's correction of one box (a label for retraining) and its trail.
+
+    With ``known_classes`` (the served detector's), a relabel names one of them or a class
+    already on this photo's boxes: a typo (``beer_cartn``) would otherwise start a new class
+    in the exported labels."""
     boxes = {box.index: box for box in current_boxes(session, photo_id)}
     box = boxes.get(box_index)
     if box is None:
@@ -120,6 +126,13 @@ def correct_box(
         raise InvalidInput(
             f"class {class_name[:40]!r}: write lower-case letters, digits, _ and - "
             "(e.g. beer_carton)",
+            field="class_name",
+        )
+    allowed = set(known_classes) | {b.model_class for b in boxes.values()}
+    if action is BoxAction.relabel and known_classes and class_name not in allowed:
+        raise InvalidInput(
+            f"class {class_name!r} is not one the detector knows (it knows "
+            f"{', '.join(sorted(allowed))})",
             field="class_name",
         )
     correction = LabelCorrection(

@@ -106,6 +106,9 @@ def queue_page(
     before: Cursor | None = None,
     limit: int = 50,
 ) -> QueuePage:
+    """One page of open items; ``after`` pages forward, ``before`` back (one of them)."""
+    if after is not None and before is not None:
+        raise InvalidInput("give after or before, not both", field="before")
     query = _open(filters)
     if before is not None:
         rows = list(

@@ -72,6 +72,15 @@ def create_sku(session: Session, *, data: SkuCreate) -> Sku:
     """A new, active SKU; ``Conflict`` when its id or barcode is taken."""
     if find_sku(session, sku_id=data.sku_id) is not None:
         raise Conflict(f"SKU {data.sku_id!r} exists", field="sku_id")
+    # Ids stay as written, but two that differ only in case (a1, A1) would be read as one
+    # product by people and by spreadsheets that join on them.
+    twin = session.scalar(
+        select(Sku.sku_id).where(func.lower(Sku.sku_id) == data.sku_id.lower()).limit(1)
+    )
+    if twin is not None:
+        raise Conflict(
+            f"SKU {twin!r} exists; ids that differ only in case are refused", field="sku_id"
+        )
     _check_barcode_free(session, data.barcode, sku_id=data.sku_id)
     now = utcnow()
     row = Sku(**data.model_dump(), active=True, revision=1, created_at=now, updated_at=now)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shelfaudit.analyse import decode
 from shelfaudit.analyse.sku import SkuConfig, crop_region
 from shelfaudit.domain.enums import ExampleKind, PhotoStatus
-from shelfaudit.errors import InvalidInput, NotAnalysed, NotFound
+from shelfaudit.errors import Conflict, InvalidInput, NotAnalysed, NotFound
 from shelfaudit.ml.embedder import Embedder
 from shelfaudit.ml.sku_examples import embed_examples, example_version
 from shelfaudit.store.catalogue import (
@@ -112,7 +112,13 @@ def accept_field_example(
     for a photo whose analysis has not succeeded, ``InvalidInput``
     for a bad box or past ``MAX_FIELD_EXAMPLES_PER_SKU``."""
     with sessions() as session:
-        get_sku(session, sku_id=sku_id)
+        if not get_sku(session, sku_id=sku_id).active:
+            # The review's catalogue offers active SKUs only; an id typed or scripted against
+            # a retired SKU would teach the gallery a product that is never recognised.
+            raise Conflict(
+                f"SKU {sku_id!r} is deactivated: reactivate it before confirming facings as it",
+                field="sku_id",
+            )
         photo = session.get(Photo, photo_id)
         if photo is None:
             raise NotFound(f"photo {photo_id} does not exist", field="photo_id")

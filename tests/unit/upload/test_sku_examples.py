@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from shelfaudit.domain.enums import ExampleKind
-from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.errors import Conflict, InvalidInput, NotFound
 from shelfaudit.ml.sku_examples import embed_examples
 from shelfaudit.runtime import Runtime, build_runtime
 from shelfaudit.store.catalogue import decode_vector
@@ -204,6 +204,19 @@ def test_unknown_skus_and_photos_are_not_found(runtime: Runtime) -> None:
         confirm(runtime, "nope", photo)
     with pytest.raises(NotFound, match="photo 999"):
         confirm(runtime, "sku-b", 999)
+
+
+def test_a_deactivated_sku_takes_no_field_examples(runtime: Runtime) -> None:
+    from shelfaudit.store.catalogue import deactivate_sku
+
+    Catalogue(runtime.engine, runtime.sessions, runtime.objects).add_sku("sku-b")  # type: ignore[arg-type]
+    with runtime.sessions.begin() as session:
+        deactivate_sku(session, sku_id="sku-b")
+    photo = submit(runtime, close_up(seed=2))
+    with pytest.raises(Conflict, match="deactivated"):
+        confirm(runtime, "sku-b", photo)
+    with runtime.sessions() as session:
+        assert list(session.scalars(select(SkuPackshot))) == []
 
 
 def test_field_examples_have_their_own_limit(

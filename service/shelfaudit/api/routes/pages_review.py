@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shelfaudit.analyse.detect import vocabulary
 from shelfaudit.analyse.sku import load_embedder
 from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.ids import Index, RowId, StoredId
@@ -94,6 +95,7 @@ def bulk(
 @router.get("/photos/{photo_id}", response_class=HTMLResponse)
 def photo_page(
     request: Request,
+    runtime: RuntimeDep,
     session: SessionDep,
     principal: PhotoReader,
     photo_id: RowId,
@@ -115,6 +117,10 @@ def photo_page(
             else [],
             "approve_reasons": APPROVE_REASONS,
             "reject_reasons": REJECT_REASONS,
+            "detector_classes": sorted(
+                set(known.classes if (known := vocabulary(runtime.models.registry)) else ())
+                | set(view.classes)
+            ),
         },
         principal=principal,
     )
@@ -174,6 +180,7 @@ def decision(
 
 @router.post("/photos/{photo_id}/boxes/{box_index}", response_class=RedirectResponse)
 def box_correction(
+    runtime: RuntimeDep,
     session: SessionDep,
     principal: Approver,
     photo_id: RowId,
@@ -181,6 +188,7 @@ def box_correction(
     action: Annotated[BoxAction, Form()],
     class_name: Annotated[str, Form(max_length=100)] = "",
 ) -> RedirectResponse:
+    known = vocabulary(runtime.models.registry)
     correct_box(
         session,
         photo_id=photo_id,
@@ -188,6 +196,7 @@ def box_correction(
         action=action,
         class_name=class_name,
         actor=principal,
+        known_classes=known.classes if known else (),
     )
     session.commit()
     return _see_other(f"/review/photos/{photo_id}")

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from shelfaudit.api.deps import SessionDep
+from shelfaudit.analyse.detect import vocabulary
+from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.ids import Index, RowId, StrictStoredId
 from shelfaudit.api.security import Approver
 from shelfaudit.commission import Decision
@@ -175,13 +176,16 @@ class BoxCorrectionIn(BaseModel):
 
 @router.post("/photos/{photo_id}/boxes/{box_index}", status_code=204)
 def post_box_correction(
+    runtime: RuntimeDep,
     session: SessionDep,
     principal: Approver,
     photo_id: RowId,
     box_index: Index,
     body: BoxCorrectionIn,
 ) -> None:
-    """Relabel a detection box or mark it wrong: saved as a label correction."""
+    """Relabel a detection box or mark it wrong: saved as a label correction. A new class is
+    one the served outlet detector knows or one already on the photo's boxes."""
+    known = vocabulary(runtime.models.registry)
     correct_box(
         session,
         photo_id=photo_id,
@@ -189,5 +193,6 @@ def post_box_correction(
         action=body.action,
         class_name=body.class_name,
         actor=principal,
+        known_classes=known.classes if known else (),
     )
     session.commit()
