@@ -106,7 +106,9 @@ def checks(
         },
         "duplicates": {"searched": 10, "matches": matches or []},
         "metadata": {"facts": {"distance_to_store_m": 13250.4, "exif_gps": False}},
-        "detections": {"boxes": boxes or []} if boxes is not None else None,
+        "detections": {"boxes": boxes or [], "models": {"outlet": "outlet-test"}}
+        if boxes is not None
+        else None,
     }
     if score is not None:
         found["display"] = {"score": score, "breakdown": [{"criterion": "facings", "points": 40}]}

@@ -141,3 +141,30 @@ def test_an_uploaded_photo_sent_to_review_lands_in_the_queue(client: TestClient)
     assert [(i["photo_id"], i["reasons"][0], i["region"]) for i in items] == [
         (far["photo_id"], "verdict_review", "south")
     ]
+
+
+def test_a_decision_sent_with_what_was_seen_is_409_when_another_came_first(
+    client: TestClient,
+) -> None:
+    web, _, approver = people(client)
+    seed_master_data(runtime_of(client))
+    photo = add_photo(runtime_of(client), verdict="review", score=85)
+    url = f"/v1/review/photos/{photo}/decision"
+
+    first = web.post(url, json={"decision": "approved", "seen": "none"}, headers=approver)
+    assert first.status_code == 200, first.text
+    stale = web.post(
+        url,
+        json={"decision": "rejected", "reason_code": "duplicate", "seen": "none"},
+        headers=approver,
+    )
+    assert stale.status_code == 409
+    assert stale.json()["error"]["field"] == "seen"
+    seen = first.json()["decided_at"]  # the stamp of the decision the caller knows
+    fresh = web.post(
+        url,
+        json={"decision": "rejected", "reason_code": "duplicate", "seen": seen},
+        headers=approver,
+    )
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.json()["decision"] == "rejected"

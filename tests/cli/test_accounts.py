@@ -78,11 +78,13 @@ def test_export_labels_writes_yolo_files(tmp_path: Path) -> None:
         data, "export", "labels", "--format", "yolo", "--since", "2020-01-01", "--out", str(out)
     )
     assert done.returncode == 0, done.stderr
-    assert "1 photo, 1 box, 1 class" in done.stdout
+    # the served detector's 17 classes keep their ids; "can" is not one of them: id 17
+    assert "1 photo, 1 box, 18 classes" in done.stdout
     assert (
         out / "labels" / f"{photo}.txt"
-    ).read_text() == "0 0.250000 0.250000 0.500000 0.500000\n"
-    assert json.dumps("can") in (out / "data.yaml").read_text()
+    ).read_text() == "17 0.250000 0.250000 0.500000 0.500000\n"
+    assert f"17: {json.dumps('can')}" in (out / "data.yaml").read_text()
+    assert '0: "beer_bottle"' in (out / "data.yaml").read_text()
 
 
 @pytest.mark.parametrize(
@@ -95,3 +97,14 @@ def test_export_to_a_file_path_says_so_before_any_work(tmp_path: Path, command: 
     assert done.returncode == 2
     assert "a file is there; give a folder" in done.stderr
     assert taken.read_text() == "keep me"
+
+
+def test_export_into_a_folder_holding_an_earlier_export_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "labels"
+    (out / "labels").mkdir(parents=True)
+    (out / "labels" / "1.txt").write_text("3 0.5 0.5 0.1 0.1\n")
+    done = shelfaudit(
+        tmp_path / "data", "export", "labels", "--since", "2020-01-01", "--out", str(out)
+    )
+    assert done.returncode == 2
+    assert "is not empty" in done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -105,3 +106,38 @@ def test_eval_detect_names_the_models_there_are(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "no model 'nope' in the registry" in result.stderr
+
+
+def _broken(coco: Path, change: str) -> Path:
+    document = json.loads(coco.read_text())
+    if change == "unknown_category":
+        document["annotations"][0]["category_id"] = 7
+    elif change == "short_bbox":
+        document["annotations"][0]["bbox"] = [1, 2, 3]
+    elif change == "missing_image":
+        document["images"][0]["file_name"] = "/nowhere/photo.jpg"
+    elif change == "no_images":
+        document["images"] = []
+    coco.write_text(json.dumps(document))
+    return coco
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("unknown_category", "category_id 7, which no category has"),
+        ("short_bbox", "has no [x, y, w, h] bbox"),
+        ("missing_image", "/nowhere/photo.jpg"),
+        ("no_images", "no images in split"),
+    ],
+)
+def test_eval_detect_says_what_is_wrong_with_its_input(
+    tmp_path: Path, change: str, said: str
+) -> None:
+    coco = _broken(coco_of_shelf_photos(tmp_path / "c.json", n=1), change)
+    result = CliRunner().invoke(
+        app, ["eval", "detect", "--coco", str(coco), "--images-root", "/", "--model", "shelves"]
+    )
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr
+    assert "Traceback" not in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from shelfaudit.cli.main import app
@@ -56,3 +57,25 @@ def test_eval_sku_refuses_an_unknown_gallery(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 2
     assert "--gallery must be one of iconic, train, both" in result.output
+
+
+@pytest.mark.parametrize(
+    ("split", "said"),
+    [
+        ("", "lists no photos"),
+        ("train/a.jpg, one, 2\n", "ids are whole numbers"),
+        ("nowhere/a.jpg, 0, 0\n", "nowhere/a.jpg"),
+    ],
+    ids=["empty", "not_a_number", "missing_photo"],
+)
+def test_eval_sku_says_what_is_wrong_with_its_split(tmp_path: Path, split: str, said: str) -> None:
+    root = grocery_root(tmp_path / "grocery")
+    models = embedder_models(tmp_path / "models")
+    (root / "bad.txt").write_text(split)
+    result = CliRunner().invoke(
+        app,
+        ["eval", "sku", "--split", str(root / "bad.txt"), "--root", str(root),
+         "--models", str(models)],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr

@@ -136,3 +136,32 @@ def test_eval_recapture_command_without_manifest_exits_2(tmp_path: Path) -> None
 
     result = CliRunner().invoke(app, ["eval", "recapture", "--manifest", str(tmp_path / "x")])
     assert result.exit_code == 2
+
+
+def test_a_manifest_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_bytes("path,label\na.jpg,genuine\nb.jpg,print\n".encode("utf-8-sig"))
+    assert [(r.path.name, r.positive) for r in read_manifest(manifest)] == [
+        ("a.jpg", False),
+        ("b.jpg", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("path,label\na.jpg,Recapture\n", "line 2"),  # a typo would count as genuine
+        ("path,label\na.jpg\n", "needs a path and a label"),
+        ("path,label\n", "the manifest has no rows"),
+    ],
+    ids=["label_typo", "short_row", "empty"],
+)
+def test_eval_recapture_says_what_is_wrong_with_its_manifest(
+    tmp_path: Path, body: str, said: str
+) -> None:
+    from shelfaudit.cli.main import app
+
+    (tmp_path / "m.csv").write_text(body)
+    result = CliRunner().invoke(app, ["eval", "recapture", "--manifest", str(tmp_path / "m.csv")])
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr

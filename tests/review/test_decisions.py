@@ -83,3 +83,57 @@ def test_bulk_approval_takes_only_clean_items(runtime: Runtime) -> None:
         result = bulk_approve(session, photo_ids=[clean, risky, 12345], actor=APPROVER)
     assert result.approved == [clean]
     assert set(result.skipped) == {risky, 12345}
+
+
+def test_bulk_approval_skips_a_photo_being_analysed_again(runtime: Runtime) -> None:
+    from shelfaudit.store.tables import Photo
+
+    seed_master_data(runtime)
+    first, again = (
+        add_photo(runtime, verdict="clean", fraud_score=0.0, recapture=0.6) for _ in range(2)
+    )
+    with runtime.sessions.begin() as session:
+        photo = session.get(Photo, again)
+        assert photo is not None
+        photo.status = "received"  # a re-analysis was asked for after it was queued
+    with runtime.sessions.begin() as session:
+        result = bulk_approve(session, photo_ids=[first, again], actor=APPROVER)
+    assert result.approved == [first]
+    assert "analysed again" in result.skipped[again]
+
+
+def test_a_decision_made_meanwhile_is_not_overwritten_unread(runtime: Runtime, photo: int) -> None:
+    from shelfaudit.auth.principal import Principal
+    from shelfaudit.errors import Conflict
+    from shelfaudit.review.decisions import decision_stamp
+
+    with runtime.sessions() as session:
+        seen_by_mai = decision_stamp(session.get(PhotoReview, photo))
+    assert seen_by_mai == "none"
+    lan = Principal(name="lan", role=APPROVER.role)
+    with runtime.sessions.begin() as session:
+        decide(
+            session,
+            photo_id=photo,
+            decision=Decision.rejected,
+            reason_code=ReasonCode.duplicate,
+            actor=lan,
+            seen="none",
+        )
+    with runtime.sessions() as session, pytest.raises(Conflict, match="lan rejected it"):
+        decide(
+            session, photo_id=photo, decision=Decision.approved, actor=APPROVER, seen=seen_by_mai
+        )
+    with runtime.sessions.begin() as session:
+        seen_now = decision_stamp(session.get(PhotoReview, photo))
+        decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER, seen=seen_now)
+    with runtime.sessions() as session:
+        row = session.get(PhotoReview, photo)
+        assert row is not None
+        assert (row.decision, row.decided_by) == ("approved", APPROVER.name)
+
+
+@pytest.mark.parametrize("seen", ["yesterday", "2026-05-01T10:00:00"])
+def test_an_odd_seen_stamp_is_invalid_input(runtime: Runtime, photo: int, seen: str) -> None:
+    with runtime.sessions() as session, pytest.raises(InvalidInput, match="seen"):
+        decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER, seen=seen)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from shelfaudit.commission import Decision
 from shelfaudit.errors import InvalidInput, NotFound
 from shelfaudit.review.decisions import decide
 from shelfaudit.review.detections import correct_box, current_boxes
-from shelfaudit.review.label_export import FolderSink, LabelFormat, export_labels
+from shelfaudit.review.label_export import ExportSummary, FolderSink, LabelFormat, export_labels
 from shelfaudit.review.vocabulary import BoxAction
 from shelfaudit.runtime import Runtime
 from tests.seeds import APPROVER, add_photo, seed_master_data
@@ -22,6 +24,25 @@ BOXES = [
     {"xyxy": [150, 20, 250, 120], "class_name": "tiger_can", "confidence": 0.44},
     {"xyxy": [0, 0, 5, 5], "class_name": "price_tag", "confidence": 0.3},
 ]
+
+
+def exported(
+    runtime: Runtime,
+    out: Path,
+    fmt: LabelFormat = LabelFormat.coco,
+    *,
+    since: date = date(2020, 1, 1),
+    served: Sequence[str] = (),
+) -> ExportSummary:
+    with runtime.sessions() as session:
+        return export_labels(
+            session,
+            runtime.objects,
+            fmt=fmt,
+            since=since,
+            sink=FolderSink(out),
+            served_classes=served,
+        )
 
 
 @pytest.fixture
@@ -119,6 +140,75 @@ def test_a_relabel_names_a_class_the_detector_knows(
             assert current_boxes(session, photo)[1].class_name == class_name
 
 
+def reanalyse_with(runtime: Runtime, photo: int, boxes: list[dict[str, object]]) -> None:
+    """A newer pipeline version found ``boxes`` (in its own order)."""
+    from shelfaudit.store.tables import Analysis
+
+    with runtime.sessions.begin() as session:
+        old = session.scalars(select(Analysis).where(Analysis.photo_id == photo)).one()
+        session.add(
+            Analysis(
+                photo_id=photo,
+                pipeline_version="test-2",
+                checks={**old.checks, "detections": {"boxes": boxes}},
+                flags=[],
+                ms=1.0,
+                created_at=old.created_at + timedelta(hours=1),
+                updated_at=old.updated_at + timedelta(hours=1),
+            )
+        )
+
+
+def test_corrections_follow_their_box_through_a_new_analysis(runtime: Runtime, photo: int) -> None:
+    with runtime.sessions.begin() as session:
+        correct_box(session, photo_id=photo, box_index=1, action=BoxAction.wrong, actor=APPROVER)
+        correct_box(
+            session,
+            photo_id=photo,
+            box_index=0,
+            action=BoxAction.relabel,
+            class_name="tiger_can",
+            actor=APPROVER,
+        )
+    # The new analysis lists the boxes the other way round, shifted by a pixel, and no
+    # longer finds the price tag; box 0 is now the one the reviewer marked wrong.
+    reanalyse_with(
+        runtime,
+        photo,
+        [
+            {"xyxy": [151, 21, 250, 120], "class_name": "tiger_can", "confidence": 0.5},
+            {"xyxy": [10, 20, 111, 221], "class_name": "heineken_can", "confidence": 0.9},
+            {"xyxy": [300, 0, 320, 40], "class_name": "coke_can", "confidence": 0.6},
+        ],
+    )
+    with runtime.sessions() as session:
+        boxes = current_boxes(session, photo)
+    assert [(b.model_class, b.class_name, b.wrong) for b in boxes] == [
+        ("tiger_can", "tiger_can", True),
+        ("heineken_can", "tiger_can", False),
+        ("coke_can", "coke_can", False),  # no correction was made on it
+    ]
+
+
+def test_a_correction_from_a_page_older_than_the_analysis_is_409(
+    runtime: Runtime, photo: int
+) -> None:
+    from shelfaudit.errors import Conflict
+
+    with runtime.sessions() as session:
+        shown = current_boxes(session, photo)[0].key
+    reanalyse_with(runtime, photo, list(reversed(BOXES)))
+    with runtime.sessions() as session, pytest.raises(Conflict, match="analysed again"):
+        correct_box(
+            session,
+            photo_id=photo,
+            box_index=0,
+            action=BoxAction.wrong,
+            actor=APPROVER,
+            seen=shown,
+        )
+
+
 @pytest.mark.parametrize("fmt", list(LabelFormat))
 def test_export_writes_reviewed_photos_with_corrected_boxes(
     runtime: Runtime, photo: int, tmp_path: Path, fmt: LabelFormat
@@ -127,10 +217,7 @@ def test_export_writes_reviewed_photos_with_corrected_boxes(
     with runtime.sessions.begin() as session:
         correct_box(session, photo_id=photo, box_index=2, action=BoxAction.wrong, actor=APPROVER)
         decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER)
-    with runtime.sessions() as session:
-        summary = export_labels(
-            session, runtime.objects, fmt=fmt, since=date(2020, 1, 1), sink=FolderSink(tmp_path)
-        )
+    summary = exported(runtime, tmp_path, fmt)
     assert (summary.images, summary.boxes, summary.classes) == (
         1,
         2,
@@ -154,12 +241,56 @@ def test_export_since_leaves_out_older_decisions(
 ) -> None:
     with runtime.sessions.begin() as session:
         decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER)
-    with runtime.sessions() as session:
-        summary = export_labels(
-            session,
-            runtime.objects,
-            fmt=LabelFormat.coco,
-            since=date(2999, 1, 1),
-            sink=FolderSink(tmp_path),
-        )
+    summary = exported(runtime, tmp_path, since=date(2999, 1, 1))
     assert summary.images == 0
+
+
+def test_export_numbers_classes_as_the_served_detector_does(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    with runtime.sessions.begin() as session:
+        decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER)
+    served = ["beer_can", "tiger_can", "heineken_can"]
+    summary = exported(runtime, tmp_path, LabelFormat.yolo, served=served)
+    # price_tag is not the detector's: it comes after the detector's own ids
+    assert summary.classes == [*served, "price_tag"]
+    lines = (tmp_path / "labels" / f"{photo}.txt").read_text().splitlines()
+    assert [line.split()[0] for line in lines] == ["2", "1", "3"]
+    assert "path:" not in (tmp_path / "data.yaml").read_text()
+
+
+def test_export_leaves_out_rejected_repeated_and_undetected_photos(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    from shelfaudit.review.vocabulary import ReasonCode
+    from shelfaudit.store.tables import Analysis, Photo
+
+    rejected = add_photo(runtime, verdict="review", boxes=BOXES)
+    undetected = add_photo(runtime, verdict="review", boxes=None)
+    repeated = add_photo(runtime, verdict="review", boxes=BOXES)
+    with runtime.sessions.begin() as session:
+        first, again = session.get(Photo, photo), session.get(Photo, repeated)
+        assert first is not None
+        assert again is not None
+        again.sha256 = first.sha256  # the same bytes sent twice (another visit)
+        analysis = session.scalars(select(Analysis).where(Analysis.photo_id == undetected)).one()
+        assert "detections" not in analysis.checks or not analysis.checks["detections"]
+    with runtime.sessions.begin() as session:
+        for approved in (photo, undetected, repeated):
+            decide(session, photo_id=approved, decision=Decision.approved, actor=APPROVER)
+        decide(
+            session,
+            photo_id=rejected,
+            decision=Decision.rejected,
+            reason_code=ReasonCode.recapture,
+            actor=APPROVER,
+        )
+    summary = exported(runtime, tmp_path)
+    assert summary.images == 1
+    assert summary.skipped == {
+        "rejected": 1,
+        "not seen by the outlet detector": 1,
+        "same bytes as an exported photo": 1,
+    }
+    coco = json.loads((tmp_path / "annotations.json").read_text())
+    assert [(image["id"], image["model"]) for image in coco["images"]] == [(photo, "outlet-test")]

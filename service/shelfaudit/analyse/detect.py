@@ -55,6 +55,13 @@ def vocabulary(registry: Registry) -> DetectorVocabulary | None:
     return DetectorVocabulary.of(entry.meta["classes"], entry.meta.get("groups", {}))
 
 
+def served_classes(registry: Registry) -> list[str]:
+    """The served outlet detector's classes in its own order (its class ids); empty without
+    one."""
+    entry = registry.entries.get(OUTLET_MODEL)
+    return [str(name) for name in entry.meta.get("classes", [])] if entry is not None else []
+
+
 def scale_boxes(detections: Detections, factor: float) -> Detections:
     if factor == 1.0 or len(detections) == 0:
         return detections

@@ -13,6 +13,7 @@ from shelfaudit import __version__
 from shelfaudit.api import errors
 from shelfaudit.api.body_limit import BodyLimitMiddleware
 from shelfaudit.api.nul_guard import NulGuardMiddleware
+from shelfaudit.api.page_headers import PageHeadersMiddleware
 from shelfaudit.api.routes import (
     audit,
     health,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD
     )
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(PageHeadersMiddleware)
     errors.install(app)
     app.include_router(health.router)
     app.include_router(photos.router)

@@ -132,6 +132,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     message = "; ".join(
         f"{p['field']}: {p['message']}" if p["field"] else p["message"] for p in problems
     )
+    if is_page(request):  # a person at a form gets a page saying what to fix, not JSON
+        return page_error(request, errors.InvalidInput(message, field=first["field"]), 422)
     return JSONResponse(
         error_body("invalid_metadata", message, first["field"], problems=problems),
         status_code=422,

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from shelfaudit.cli.evaluate import eval_app
+from shelfaudit.cli.files import said_as_usage_error
 
 
 def detect(
@@ -72,7 +73,6 @@ def eval_detect(
 ) -> None:
     """mAP50 and mAP50-95 of a detector, computed the COCO way."""
     from shelfaudit.analyse.detect import serves_mirrored
-    from shelfaudit.errors import InvalidInput
     from shelfaudit.evaluation.detect import evaluate_detector, load_coco
     from shelfaudit.ml.cache import ModelCache
     from shelfaudit.ml.registry import Registry
@@ -89,8 +89,8 @@ def eval_detect(
         known = ", ".join(sorted(cache.registry.entries)) or "none"
         typer.echo(f"error: no model {model!r} in the registry (it has: {known})", err=True)
         raise typer.Exit(2)
-    detector = cache.get(model, YoloDetector)
-    try:
+    with said_as_usage_error():
+        detector = cache.get(model, YoloDetector)
         report = evaluate_detector(
             detector,
             load_coco(coco),
@@ -100,9 +100,6 @@ def eval_detect(
             tiles=tiles,
             mirror=serves_mirrored(model, settings) if mirror is None else mirror,
         )
-    except InvalidInput as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from exc
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
         return

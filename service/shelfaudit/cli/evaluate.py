@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from shelfaudit.cli.files import said_as_usage_error
+
 eval_app = typer.Typer(no_args_is_help=True, help="Evaluate models and checks on labelled data.")
 
 
@@ -124,7 +126,8 @@ def recapture(
     if not manifest.is_file():
         typer.echo(f"no manifest at {manifest}", err=True)
         raise typer.Exit(2)
-    report = evaluate_with_settings(read_manifest(manifest, root), get_settings())
+    with said_as_usage_error():
+        report = evaluate_with_settings(read_manifest(manifest, root), get_settings())
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
         return
@@ -176,17 +179,18 @@ def sku(
         Registry.load(folder, int8=settings.int8_models),
         SessionOptions(settings.onnx_providers, settings.onnx_intra_op_threads),
     )
-    embedder = load_embedder(cache)
-    if embedder is None:
-        typer.echo(f"no {MODEL_NAME} in {folder / 'registry.json'}", err=True)
-        raise typer.Exit(2)
-    report = evaluate_split(
-        split,
-        root,
-        gallery_kind=GalleryKind(gallery),
-        embedder=embedder,
-        load=photo_loader(settings.quality_long_side, settings.max_pixels),
-    )
+    with said_as_usage_error():
+        embedder = load_embedder(cache)
+        if embedder is None:
+            typer.echo(f"no {MODEL_NAME} in {folder / 'registry.json'}", err=True)
+            raise typer.Exit(2)
+        report = evaluate_split(
+            split,
+            root,
+            gallery_kind=GalleryKind(gallery),
+            embedder=embedder,
+            load=photo_loader(settings.quality_long_side, settings.max_pixels),
+        )
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
         return

@@ -25,6 +25,7 @@ def export_labels_command(
     out: Annotated[Path, typer.Option(help="folder to write (created)")] = Path("labels"),
 ) -> None:
     """Write reviewed photos and their boxes as corrected by reviewers, as COCO or YOLO."""
+    from shelfaudit.analyse.detect import served_classes
     from shelfaudit.review.label_export import FolderSink, LabelFormat, export_labels
     from shelfaudit.runtime import build_runtime
     from shelfaudit.settings import get_settings
@@ -43,6 +44,7 @@ def export_labels_command(
                 fmt=LabelFormat(format_),
                 since=since.date(),
                 sink=FolderSink(out),
+                served_classes=served_classes(runtime.models.registry),
             )
     finally:
         runtime.close()
@@ -51,14 +53,21 @@ def export_labels_command(
         f"{counted(len(summary.classes), 'class')} "
         f"({format_}) in {out}"
     )
+    for why, n in summary.skipped.items():
+        typer.echo(f"left out: {counted(n, 'photo')} ({why})", err=True)
 
 
 def _check_out(out: Path) -> None:
+    """A new or empty folder: files of an earlier export left beside this one's would be
+    read with this one's class ids."""
     try:
         output_folder(out)
     except InvalidInput as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from exc
+    if any(out.iterdir()):
+        typer.echo(f"error: --out {out} is not empty; give a new folder", err=True)
+        raise typer.Exit(2)
 
 
 @export_app.command("sku-examples")

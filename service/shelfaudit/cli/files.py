@@ -4,7 +4,11 @@ named pipe would wait forever)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import typer
 
 from shelfaudit.errors import InvalidInput, PayloadTooLarge
 
@@ -42,3 +46,17 @@ def output_folder(out: Path) -> Path:
     except OSError as exc:
         raise InvalidInput(f"--out {out}: cannot create it ({exc.strerror})", field="out") from exc
     return out
+
+
+@contextmanager
+def said_as_usage_error() -> Iterator[None]:
+    """Bad input (a malformed split, manifest or COCO file, an image that is not there) is
+    one line on stderr and exit 2, not a traceback."""
+    try:
+        yield
+    except InvalidInput as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+    except OSError as exc:
+        typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from exc

@@ -65,6 +65,8 @@ def evaluate_detector(
     images = [
         image for image in coco["images"] if split == "all" or image.get("split", split) == split
     ]
+    if not images:
+        raise InvalidInput(f"no images in split {split!r} of the COCO file")
     annotations: dict[int, list[dict[str, Any]]] = {}
     for annotation in coco["annotations"]:
         annotations.setdefault(int(annotation["image_id"]), []).append(annotation)
@@ -103,6 +105,16 @@ def load_coco(path: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"cannot read COCO file {path}: {exc}") from exc
     for key in ("images", "annotations", "categories"):
-        if key not in coco:
-            raise InvalidInput(f"{path} is not a COCO file: no {key!r}")
+        if not isinstance(coco.get(key), list):
+            raise InvalidInput(f"{path} is not a COCO file: no {key!r} list")
+    categories = {c.get("id") for c in coco["categories"] if isinstance(c, dict)}
+    for number, annotation in enumerate(coco["annotations"]):
+        bbox = annotation.get("bbox") if isinstance(annotation, dict) else None
+        if not isinstance(bbox, list) or len(bbox) != 4:
+            raise InvalidInput(f"{path}: annotation {number} has no [x, y, w, h] bbox")
+        if annotation.get("category_id") not in categories:
+            raise InvalidInput(
+                f"{path}: annotation {number} has category_id "
+                f"{annotation.get('category_id')!r}, which no category has"
+            )
     return coco

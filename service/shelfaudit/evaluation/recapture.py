@@ -27,6 +27,7 @@ from shelfaudit.ml.sessions import SessionOptions
 from shelfaudit.settings import Settings
 
 POSITIVE_LABELS = frozenset({"recapture", "print"})
+LABELS = ("genuine", "recapture", "print")
 DECISION_PROBABILITY = 0.5  # "accuracy" reads the calibrated probability at 0.5
 
 
@@ -44,17 +45,23 @@ class ManifestRow:
 def read_manifest(manifest: Path, root: Path | None = None) -> list[ManifestRow]:
     """Rows of a ``path,label[,source,...]`` CSV; ``root`` defaults to the CSV's folder."""
     base = root if root is not None else manifest.parent
-    with manifest.open(newline="", encoding="utf-8") as handle:
+    # utf-8-sig: a CSV saved by a spreadsheet starts with a byte-order mark.
+    with manifest.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         missing = {"path", "label"} - set(reader.fieldnames or [])
         if missing:
             raise InvalidInput(f"{manifest}: the manifest lacks column(s) {sorted(missing)}")
-        return [
-            ManifestRow(
-                path=base / row["path"], label=row["label"].strip(), source=row.get("source")
-            )
-            for row in reader
-        ]
+        rows = []
+        for row in reader:
+            path, label = (row.get("path") or "").strip(), (row.get("label") or "").strip()
+            if not path or label not in LABELS:
+                # A typo (Recapture, screen) would silently count as genuine.
+                raise InvalidInput(
+                    f"{manifest} line {reader.line_num}: needs a path and a label "
+                    f"({', '.join(LABELS)}), got {path[:60]!r}, {label[:30]!r}"
+                )
+            rows.append(ManifestRow(path=base / path, label=label, source=row.get("source")))
+        return rows
 
 
 def roc_auc(labels: ArrayLike, scores: ArrayLike) -> float | None:

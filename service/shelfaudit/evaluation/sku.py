@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from shelfaudit.analyse.decode import decode
 from shelfaudit.analyse.sku import MODEL_NAME
+from shelfaudit.errors import InvalidInput
 from shelfaudit.index.gallery import Gallery, Recognition, SkuInfo
 from shelfaudit.ml.embedder import BATCH, Embedder
 from shelfaudit.ml.packshot import embed_packshots
@@ -99,9 +100,14 @@ def read_split(split: Path, root: Path) -> list[GrocerySample]:
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split(",")]
-        if len(parts) < 3 or not parts[0]:
-            raise ValueError(f"{split} line {number}: expected 'path, fine_id, coarse_id'")
+        if len(parts) < 3 or not parts[0] or not (parts[1].isdigit() and parts[2].isdigit()):
+            raise InvalidInput(
+                f"{split} line {number}: expected 'path, fine_id, coarse_id' (ids are whole "
+                f"numbers), got {line[:80]!r}"
+            )
         samples.append(GrocerySample(root / parts[0], int(parts[1]), int(parts[2])))
+    if not samples:
+        raise InvalidInput(f"{split} lists no photos")
     return samples
 
 

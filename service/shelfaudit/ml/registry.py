@@ -45,6 +45,10 @@ class ModelEntry(BaseModel):
         float_file = self.meta.get("float_file")
         if not float_file:
             return self
+        if not isinstance(self.meta.get("float_sha256"), str):
+            raise ModelIntegrityError(
+                f"{self.name}: meta.float_file {float_file} has no meta.float_sha256 to check"
+            )
         return self.model_copy(
             update={
                 "file": float_file,

@@ -19,6 +19,7 @@ differ between an image and its mirror, so agreement is worth more than either p
 
 from __future__ import annotations
 
+import ast
 import time
 from dataclasses import dataclass, field, replace
 
@@ -27,6 +28,7 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 
 from shelfaudit.domain.detections import Detections
+from shelfaudit.errors import ModelIntegrityError
 from shelfaudit.ml.boxes import (
     Letterbox,
     cut_by_window,
@@ -129,6 +131,21 @@ def fuse_mirrored(
     return fused[keep[np.argsort(-fused.confidence[keep], kind="stable")][: options.max_det]]
 
 
+def trained_class_names(session: ort.InferenceSession) -> tuple[str, ...] | None:
+    """The class names ultralytics' export wrote into the model (``{0: 'a', 1: 'b'}``), in
+    id order; None when the file carries none."""
+    text = session.get_modelmeta().custom_metadata_map.get("names")
+    if not text:
+        return None
+    try:
+        names = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(names, dict) or sorted(names) != list(range(len(names))):
+        return None
+    return tuple(str(names[i]) for i in range(len(names)))
+
+
 class YoloDetector:
     """A loaded detector: its session, classes and input size from the registry entry."""
 
@@ -136,6 +153,14 @@ class YoloDetector:
         self.entry = entry
         self.session = session
         self.class_names = tuple(str(c) for c in entry.meta["classes"])
+        trained = trained_class_names(session)
+        if trained is not None and trained != self.class_names:
+            # The sha256 covers the file, not the registry's class list: a reordered list
+            # would name every box wrongly with full confidence.
+            raise ModelIntegrityError(
+                f"{entry.name}: the registry lists classes {list(self.class_names)}, the model "
+                f"was trained on {list(trained)}"
+            )
         self.imgsz = int(entry.meta["imgsz"])
         self.input_name = session.get_inputs()[0].name
 

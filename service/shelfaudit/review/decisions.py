@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from shelfaudit.auth.principal import Principal
 from shelfaudit.commission import Decision
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.fraud import Verdict
-from shelfaudit.errors import InvalidInput, NotAnalysed, NotFound
+from shelfaudit.errors import Conflict, InvalidInput, NotAnalysed, NotFound
 from shelfaudit.review import audit
 from shelfaudit.review.vocabulary import APPROVE_REASONS, REJECT_REASONS, ItemState, ReasonCode
 from shelfaudit.store.tables import Photo, PhotoReview, ReviewItem, utcnow
@@ -43,6 +44,39 @@ def _state(row: PhotoReview | None) -> dict[str, Any] | None:
 
 _VERB = {Decision.approved: "approve", Decision.rejected: "reject"}
 
+UNDECIDED = "none"
+
+
+def decision_stamp(row: PhotoReview | None) -> str:
+    """What a page showed of the decision in force: ``none``, or when it was made. A
+    decision sent with the stamp it saw is refused if another came in meanwhile."""
+    return UNDECIDED if row is None else row.decided_at.isoformat()
+
+
+def _check_seen(row: PhotoReview | None, seen: str) -> None:
+    if seen == UNDECIDED:
+        unchanged = row is None
+    else:
+        try:
+            moment = datetime.fromisoformat(seen)
+        except ValueError as exc:
+            raise InvalidInput(
+                "seen is 'none' or the decided_at of the decision you saw", field="seen"
+            ) from exc
+        if moment.tzinfo is None:
+            raise InvalidInput("seen needs its UTC offset, as decided_at has", field="seen")
+        unchanged = row is not None and row.decided_at == moment
+    if not unchanged:
+        now = (
+            "it is undecided"
+            if row is None
+            else (f"{row.decided_by} {row.decision} it at {row.decided_at:%Y-%m-%d %H:%M:%S} UTC")
+        )
+        raise Conflict(
+            f"the decision changed since you looked ({now}): look again before deciding",
+            field="seen",
+        )
+
 
 def _check(decision: Decision, reason_code: ReasonCode | None) -> None:
     allowed = APPROVE_REASONS if decision is Decision.approved else REJECT_REASONS
@@ -63,8 +97,11 @@ def decide(
     actor: Principal,
     reason_code: ReasonCode | None = None,
     comment: str | None = None,
+    seen: str | None = None,
 ) -> PhotoReview:
-    """Record ``actor``'s decision on ``photo_id`` (replacing an earlier one) and its trail."""
+    """Record ``actor``'s decision on ``photo_id`` (replacing an earlier one) and its trail.
+    With ``seen`` (``decision_stamp`` of what the person looked at), a decision someone else
+    made meanwhile is a ``Conflict`` instead of being overwritten unread."""
     _check(decision, reason_code)
     photo = session.get(Photo, photo_id)
     if photo is None:
@@ -75,6 +112,8 @@ def decide(
         raise NotAnalysed(f"photo {photo_id} is {photo.status}: wait for its analysis")
     comment = (comment or "").strip()[:MAX_COMMENT] or None
     row = session.get(PhotoReview, photo_id)
+    if seen is not None:
+        _check_seen(row, seen)
     before = _state(row)
     if row is None:
         row = PhotoReview(photo_id=photo_id)
@@ -117,11 +156,19 @@ def bulk_approve(
         item.photo_id: item
         for item in session.scalars(select(ReviewItem).where(ReviewItem.photo_id.in_(wanted)))
     }
+    statuses = {
+        photo_id: status
+        for photo_id, status in session.execute(
+            select(Photo.id, Photo.status).where(Photo.id.in_(wanted))
+        )
+    }
     result = BulkResult()
     for photo_id in wanted:
         item = items.get(photo_id)
         if item is None or item.state != ItemState.open:
             result.skipped[photo_id] = "not in the queue"
+        elif statuses.get(photo_id) in _UNFINISHED:  # re-analysis asked for since it was queued
+            result.skipped[photo_id] = "being analysed again: decide it when it is done"
         elif item.verdict != Verdict.clean:
             result.skipped[photo_id] = f"verdict {item.verdict}: decide it on its own page"
         else:

@@ -1,14 +1,19 @@
 """Detection boxes as the review sees them: the analysis's boxes with corrections applied.
 
-Boxes come from ``checks["detections"]["boxes"]`` (a later stage; none yet), in upright
-image pixels ``[x0, y0, x1, y1]``. A reviewer's latest correction per box wins: ``relabel``
-changes the class, ``wrong`` drops the box from exported labels, ``restore`` undoes both.
+Boxes come from ``checks["detections"]["boxes"]``, in upright image pixels
+``[x0, y0, x1, y1]``. A reviewer's latest correction per box wins: ``relabel`` changes the
+class, ``wrong`` drops the box from exported labels, ``restore`` undoes both.
+
+A correction remembers the box it was made on (its model class and corners). A re-analysis
+may find boxes in another order or not at all, so a correction applies to the box of the
+same model class that overlaps it most (IoU >= ``SAME_BOX_IOU``), whatever its index, and
+to none if no such box is left.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
-from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.errors import Conflict, InvalidInput, NotFound
 from shelfaudit.review import audit
 from shelfaudit.review.analysis_view import latest_analysis
 from shelfaudit.review.vocabulary import BoxAction
@@ -32,6 +37,42 @@ class Box:
     class_name: str  # after corrections
     wrong: bool = False
     corrected: bool = False
+
+    @property
+    def key(self) -> str:
+        """What a page shows of the box, sent back with a correction: a different key means
+        the photo was analysed again since the page was loaded."""
+        return box_key(self.model_class, self.xyxy)
+
+
+SAME_BOX_IOU = 0.9
+
+
+def box_key(label: str, xyxy: Sequence[float] | None) -> str:
+    corners = "whole" if xyxy is None else ",".join(f"{v:.0f}" for v in xyxy)
+    return f"{label}@{corners}"
+
+
+def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _target(correction: LabelCorrection, boxes: list[Box]) -> Box | None:
+    """The box ``correction`` was made on among ``boxes``; by index for corrections saved
+    before boxes were remembered."""
+    if correction.xyxy is None or correction.model_class is None:
+        return next((b for b in boxes if b.index == correction.box_index), None)
+    seen = correction.xyxy
+    same = [(_iou(b.xyxy, seen), b) for b in boxes if b.model_class == correction.model_class]
+    index = correction.box_index
+    best = max(same, key=lambda pair: (pair[0], pair[1].index == index), default=None)
+    return best[1] if best is not None and best[0] >= SAME_BOX_IOU else None
 
 
 def model_boxes(checks: dict[str, Any]) -> list[Box]:
@@ -59,7 +100,9 @@ def model_boxes(checks: dict[str, Any]) -> list[Box]:
 def apply_corrections(boxes: list[Box], corrections: list[LabelCorrection]) -> list[Box]:
     latest: dict[int, LabelCorrection] = {}
     for correction in sorted(corrections, key=lambda c: c.id):
-        latest[correction.box_index] = correction
+        target = _target(correction, boxes)
+        if target is not None:
+            latest[target.index] = correction
     fixed = []
     for box in boxes:
         found = latest.get(box.index)
@@ -107,16 +150,24 @@ def correct_box(
     actor: Principal,
     class_name: str | None = None,
     known_classes: Collection[str] = (),
+    seen: str | None = None,
 ) -> LabelCorrection:
     """Save a reviewer's correction of one box (a label for retraining) and its trail.
 
     With ``known_classes`` (the served detector's), a relabel names one of them or a class
     already on this photo's boxes: a typo (``beer_cartn``) would otherwise start a new class
-    in the exported labels."""
+    in the exported labels. With ``seen`` (the ``Box.key`` the page showed), a box that
+    changed since is a ``Conflict``."""
     boxes = {box.index: box for box in current_boxes(session, photo_id)}
     box = boxes.get(box_index)
     if box is None:
         raise NotFound(f"photo {photo_id} has no box {box_index}")
+    if seen is not None and seen != box.key:
+        raise Conflict(
+            f"box {box_index} is now {box.key}, not {seen[:80]}: the photo was analysed again "
+            "since you looked; reload it",
+            field="seen",
+        )
     class_name = (class_name or "").strip() or None
     if action is BoxAction.relabel and not class_name:
         raise InvalidInput("a new class is needed to relabel a box", field="class_name")
@@ -140,6 +191,8 @@ def correct_box(
         box_index=box_index,
         action=action.value,
         class_name=class_name if action is BoxAction.relabel else None,
+        model_class=box.model_class,
+        xyxy=list(box.xyxy),
         created_by=actor.name,
         created_at=utcnow(),
     )

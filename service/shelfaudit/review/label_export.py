@@ -1,13 +1,21 @@
 """Labels for retraining: reviewed photos with their boxes as corrected, in COCO or YOLO.
 
-A photo counts once a person decided on it since the given day (UTC). Boxes marked wrong
-are left out and relabelled ones carry the new class. Boxes are in upright pixels, so an
-original whose EXIF says to rotate is written rotated (re-encoded); others are copied as
-uploaded. Layout, in a folder or a zip:
+A photo counts once a person approved it since the given day (UTC) and the outlet
+detector ran on it. Left out, and counted in ``ExportSummary.skipped``: rejected photos (a
+recapture or reused photo is no ground truth, and a duplicate would land on both sides of a
+train/val split), a second photo with the same bytes, and photos the detector never saw
+(failed, or analysed without it), whose empty label file would read as "nothing here".
+
+Boxes marked wrong are left out and relabelled ones carry the new class. Class ids follow
+the served detector's class list, so exports line up with each other and with the model's
+head; a class it lacks is appended after them. Boxes are in upright pixels, so an original
+whose EXIF says to rotate is written rotated (re-encoded); others are copied as uploaded.
+Layout, in a folder or a zip:
 
 - COCO: ``images/<photo id>.<ext>`` and ``annotations.json``;
 - YOLO: ``images/<photo id>.<ext>``, ``labels/<photo id>.txt`` (class cx cy w h, 0-1),
-  ``classes.txt`` and ``data.yaml``.
+  ``classes.txt`` and ``data.yaml`` (no ``path``: ultralytics then reads the folder the
+  yaml is in, wherever it is run from).
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path
@@ -26,7 +36,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shelfaudit.analyse.decode import to_rgb
+from shelfaudit.analyse.detect import OUTLET_MODEL
 from shelfaudit.analyse.orientation import TRANSPOSE
+from shelfaudit.commission import Decision
 from shelfaudit.results.newest import latest_analyses
 from shelfaudit.review.detections import Box, apply_corrections, corrections_of, model_boxes
 from shelfaudit.store.objects import ObjectStore
@@ -68,6 +80,7 @@ class Labelled:
     height: int
     orientation: int
     boxes: list[Box]
+    model: str  # the outlet detector version that drew the boxes
 
 
 @dataclass(frozen=True)
@@ -75,9 +88,25 @@ class ExportSummary:
     images: int
     boxes: int
     classes: list[str]
+    skipped: dict[str, int] = field(default_factory=dict)  # why -> photos
 
 
-def reviewed(session: Session, *, since: date) -> list[Labelled]:
+class Skip(StrEnum):
+    rejected = "rejected"
+    same_bytes = "same bytes as an exported photo"
+    no_detector = "not seen by the outlet detector"
+
+
+def _outlet_model(checks: dict[str, Any]) -> str | None:
+    part = checks.get("detections")
+    models = part.get("models") if isinstance(part, dict) else None
+    return (
+        str(models[OUTLET_MODEL]) if isinstance(models, dict) and OUTLET_MODEL in models else None
+    )
+
+
+def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[str]]:
+    """The photos to export, in id order, and how many were left out for each ``Skip``."""
     start = datetime.combine(since, time(0), tzinfo=UTC)
     rows = list(
         session.execute(
@@ -89,8 +118,24 @@ def reviewed(session: Session, *, since: date) -> list[Labelled]:
     )
     analyses = latest_analyses(session, [photo.id for photo, _ in rows])
     found = []
+    skipped: Counter[str] = Counter()
+    shas: set[str] = set()
     for photo, review in rows:
         checks = analyses[photo.id].checks if photo.id in analyses else {}
+        model = _outlet_model(checks)
+        why = (
+            Skip.rejected
+            if review.decision != Decision.approved
+            else Skip.no_detector
+            if model is None
+            else Skip.same_bytes
+            if photo.sha256 in shas
+            else None
+        )
+        if why is not None:
+            skipped[why.value] += 1
+            continue
+        shas.add(photo.sha256)
         decode = checks.get("decode") or {}
         boxes = apply_corrections(model_boxes(checks), corrections_of(session, photo.id))
         found.append(
@@ -101,9 +146,10 @@ def reviewed(session: Session, *, since: date) -> list[Labelled]:
                 height=int(decode.get("height") or photo.height),
                 orientation=int(decode.get("orientation") or 1),
                 boxes=[box for box in boxes if not box.wrong],
+                model=model or "",
             )
         )
-    return found
+    return found, skipped
 
 
 def _image(objects: ObjectStore, item: Labelled) -> tuple[str, bytes]:
@@ -119,11 +165,25 @@ def _image(objects: ObjectStore, item: Labelled) -> tuple[str, bytes]:
     return f"images/{item.photo.id}.jpeg", out.getvalue()
 
 
+def class_list(served: Sequence[str], found: Iterable[str]) -> list[str]:
+    """The served detector's classes in its order, then any other class found, sorted."""
+    extra = sorted(set(found) - set(served))
+    return [*served, *extra]
+
+
 def export_labels(
-    session: Session, objects: ObjectStore, *, fmt: LabelFormat, since: date, sink: Sink
+    session: Session,
+    objects: ObjectStore,
+    *,
+    fmt: LabelFormat,
+    since: date,
+    sink: Sink,
+    served_classes: Sequence[str] = (),
 ) -> ExportSummary:
-    items = reviewed(session, since=since)
-    classes = sorted({box.class_name for item in items for box in item.boxes})
+    """Write what ``reviewed`` finds to ``sink``; class ids from ``served_classes`` (the
+    outlet detector's, from its registry entry) first."""
+    items, skipped = reviewed(session, since=since)
+    classes = class_list(served_classes, (box.class_name for item in items for box in item.boxes))
     ids = {name: index for index, name in enumerate(classes)}
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
@@ -138,6 +198,7 @@ def export_labels(
                 "file_name": name,
                 "width": item.width,
                 "height": item.height,
+                "model": item.model,
                 "decision": item.review.decision,
                 "reason_code": item.review.reason_code,
                 "decided_at": item.review.decided_at.isoformat(),
@@ -155,8 +216,16 @@ def export_labels(
     else:
         sink.write("classes.txt", "".join(f"{name}\n" for name in classes).encode())
         names = "\n".join(f"  {i}: {json.dumps(n)}" for n, i in ids.items())
-        sink.write("data.yaml", f"path: .\ntrain: images\nval: images\nnames:\n{names}\n".encode())
-    return ExportSummary(images=len(items), boxes=len(annotations), classes=classes)
+        sink.write(
+            "data.yaml",
+            (
+                "# val is the same images: split them (by store or rep) before measuring\n"
+                f"train: images\nval: images\nnames:\n{names}\n"
+            ).encode(),
+        )
+    return ExportSummary(
+        images=len(items), boxes=len(annotations), classes=classes, skipped=dict(skipped)
+    )
 
 
 def _coco_boxes(item: Labelled, ids: dict[str, int], *, first_id: int) -> list[dict[str, Any]]:

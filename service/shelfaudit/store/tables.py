@@ -347,6 +347,9 @@ class LabelCorrection(Base):
     box_index: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(16))
     class_name: Mapped[str | None] = mapped_column(String(100))
+    # The box as the reviewer saw it; None on corrections saved before migration 0109.
+    model_class: Mapped[str | None] = mapped_column(String(100))
+    xyxy: Mapped[list[float] | None] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,10 +15,12 @@ from fastapi.templating import Jinja2Templates
 from shelfaudit.auth.principal import Principal
 from shelfaudit.commission.money import format_money, is_known_currency
 from shelfaudit.errors import ShelfAuditError, Unauthenticated
+from shelfaudit.review.detections import box_key
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
+MAX_NEXT = 500  # the login form's ``next`` field takes no more
 
 
 def _money(amount: Decimal | int | float | None, currency: str | None, sign: bool = False) -> str:
@@ -51,6 +53,7 @@ def _query(params: dict[str, Any], **changes: Any) -> str:
 templates.env.filters["money"] = _money
 templates.env.filters["when"] = _when
 templates.env.globals["query"] = _query
+templates.env.globals["box_key"] = box_key
 
 
 def render(
@@ -69,11 +72,27 @@ def render(
     return templates.TemplateResponse(request, name, page, status_code=status_code)
 
 
+def come_back_to(request: Request) -> str:
+    """Where to return after logging in: this page with its filters; for a form sent after
+    the session ended, the page the form was on (same site only), since the POST itself
+    cannot be replayed."""
+    if request.method == "GET":
+        path, query = request.url.path, request.url.query
+    else:
+        referer = urlsplit(request.headers.get("referer", ""))
+        if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+            return "/"
+        path, query = referer.path, referer.query
+    back = path + (f"?{query}" if query else "")
+    return back if len(back) <= MAX_NEXT else path[:MAX_NEXT]
+
+
 def page_error(request: Request, exc: ShelfAuditError, status_code: int) -> Response:
     """A page's error: the login form for 401 (coming back here after), else an HTML page."""
     if isinstance(exc, Unauthenticated) and request.url.path != "/login":
-        back = request.url.path if request.method == "GET" else "/"
-        return RedirectResponse(f"/login?{urlencode({'next': back})}", status_code=303)
+        return RedirectResponse(
+            f"/login?{urlencode({'next': come_back_to(request)})}", status_code=303
+        )
     return render(
         request,
         "error.html",

@@ -83,3 +83,19 @@ def test_the_shipped_int8_models_name_their_float32_sources() -> None:
         if entry.version.endswith("-int8"):
             assert floats.entry(name).version == entry.version.removesuffix("-int8")
             floats.verified_path(name)
+
+
+def test_an_int8_entry_without_its_float_checksum_is_an_integrity_error() -> None:
+    from shelfaudit.errors import ModelIntegrityError
+    from shelfaudit.ml.registry import ModelEntry
+
+    entry = ModelEntry(
+        name="m",
+        file="m-int8.onnx",
+        sha256="0" * 64,
+        version="v2-int8",
+        task="test",
+        meta={"float_file": "m.onnx"},
+    )
+    with pytest.raises(ModelIntegrityError, match="float_sha256"):
+        entry.as_float()

@@ -192,3 +192,19 @@ def test_sku_embedder_on_real_val_photos(
     sims = gallery @ vector
     assert names[int(np.argmax(sims))] == first
     assert float(sims.max()) == pytest.approx(similarity[served], abs=2e-3)
+
+
+def test_a_registry_class_list_that_differs_from_the_models_is_refused() -> None:
+    import onnxruntime as ort
+
+    from shelfaudit.errors import ModelIntegrityError
+    from shelfaudit.ml.registry import Registry
+    from shelfaudit.ml.yolo import YoloDetector
+
+    entry = Registry.load(MODELS).entries["outlet"].as_float()
+    session = ort.InferenceSession(str(MODELS / entry.file), providers=["CPUExecutionProvider"])
+    reversed_classes = list(reversed(entry.meta["classes"]))
+    tampered = entry.model_copy(update={"meta": {**entry.meta, "classes": reversed_classes}})
+    with pytest.raises(ModelIntegrityError, match="trained on"):
+        YoloDetector(tampered, session)
+    assert YoloDetector(entry, session).class_names[0] == "beer_bottle"

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from shelfaudit.analyse.detect import served_classes
 from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.security import LabelExporter
 from shelfaudit.domain.times import IsoDate
@@ -27,10 +28,18 @@ def get_label_export(
     since: Annotated[IsoDate, Query(description="decisions taken on or after this day (UTC)")],
     format_: Annotated[LabelFormat, Query(alias="format")] = LabelFormat.coco,
 ) -> Response:
+    """Approved photos the outlet detector saw, with their boxes as reviewers corrected them
+    (class ids in the served detector's order); ``X-Skipped`` counts the photos left out
+    (rejected, same bytes as another, never seen by the detector)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         summary = export_labels(
-            session, runtime.objects, fmt=format_, since=since, sink=ZipSink(archive)
+            session,
+            runtime.objects,
+            fmt=format_,
+            since=since,
+            sink=ZipSink(archive),
+            served_classes=served_classes(runtime.models.registry),
         )
     name = f"labels-{format_}-since-{since.isoformat()}.zip"
     return Response(
@@ -40,6 +49,7 @@ def get_label_export(
             "Content-Disposition": f'attachment; filename="{name}"',
             "X-Images": str(summary.images),
             "X-Boxes": str(summary.boxes),
+            "X-Skipped": str(sum(summary.skipped.values())),
         },
     )
 

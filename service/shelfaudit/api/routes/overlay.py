@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from shelfaudit.api.deps import RuntimeDep, SessionDep
+from shelfaudit.api.etags import matches
 from shelfaudit.api.ids import RowId
 from shelfaudit.api.security import PhotoReader, SfaOrAdmin
 from shelfaudit.review.photo_overlay import MAX_SIDE_RANGE, overlay_jpeg, overlay_source
@@ -32,21 +33,13 @@ def _overlay(
     etag = source.etag(max_side)
     # Revalidate each time: a re-analysis changes the picture, and a match costs no drawing.
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if _matches(request.headers.get("if-none-match"), etag):
+    if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     data = overlay_jpeg(source, runtime.objects, max_side=max_side)
     return Response(content=data, media_type="image/jpeg", headers=headers)
 
 
 # Sync routes: FastAPI runs them in its thread pool, so drawing never blocks the event loop.
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110: a list of tags, weak ones (W/"…") compared weakly, or "*"."""
-    if not if_none_match:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return "*" in tags or etag.removeprefix("W/") in tags
-
-
 @router.get(
     "/v1/photos/{photo_id}/overlay.jpg",
     response_class=Response,

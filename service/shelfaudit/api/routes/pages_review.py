@@ -12,16 +12,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from shelfaudit.analyse.detect import vocabulary
 from shelfaudit.analyse.sku import load_embedder
 from shelfaudit.api.deps import RuntimeDep, SessionDep
+from shelfaudit.api.etags import matches
 from shelfaudit.api.ids import Index, RowId, StoredId
 from shelfaudit.api.routes.review import Filters
 from shelfaudit.api.security import Approver, PhotoReader
 from shelfaudit.auth.roles import Role
 from shelfaudit.commission import Decision
-from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.errors import Conflict, InvalidInput, NotFound
 from shelfaudit.review.analysis_view import latest_analysis, sku_facings
 from shelfaudit.review.catalogue_audit import record_packshots_added
-from shelfaudit.review.decisions import bulk_approve, decide
-from shelfaudit.review.detections import correct_box
+from shelfaudit.review.decisions import bulk_approve, decide, decision_stamp
+from shelfaudit.review.detections import box_key, correct_box
 from shelfaudit.review.images import PREVIEW_SIDES, preview_jpeg
 from shelfaudit.review.photo_view import photo_view
 from shelfaudit.review.queue import Cursor, neighbours, queue_page
@@ -117,6 +118,7 @@ def photo_page(
             else [],
             "approve_reasons": APPROVE_REASONS,
             "reject_reasons": REJECT_REASONS,
+            "seen": decision_stamp(view.review),
             "detector_classes": sorted(
                 set(known.classes if (known := vocabulary(runtime.models.registry)) else ())
                 | set(view.classes)
@@ -128,6 +130,7 @@ def photo_page(
 
 @router.get("/photos/{photo_id}/image", response_class=Response)
 def photo_image(
+    request: Request,
     runtime: RuntimeDep,
     session: SessionDep,
     _: PhotoReader,
@@ -140,12 +143,12 @@ def photo_image(
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise NotFound(f"photo {photo_id} does not exist")
+    etag = f'"{photo.sha256}-{size}"'
+    headers = {"Cache-Control": "private, max-age=86400", "ETag": etag}
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
     data = preview_jpeg(runtime.objects.get(photo.object_key), long_side=size)
-    return Response(
-        content=data,
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, max-age=86400", "ETag": f'"{photo.sha256}-{size}"'},
-    )
+    return Response(content=data, media_type="image/jpeg", headers=headers)
 
 
 @router.post("/photos/{photo_id}/decision", response_class=RedirectResponse)
@@ -157,8 +160,10 @@ def decision(
     decision: Annotated[Decision, Form()],
     reason_code: Annotated[str, Form(max_length=32)] = "",
     comment: Annotated[str, Form(max_length=2000)] = "",
+    seen: Annotated[str | None, Form(max_length=64)] = None,
 ) -> RedirectResponse:
-    """Decide, then go straight to the next item of the queue (or back to the queue)."""
+    """Decide, then go straight to the next item of the queue (or back to the queue); 409
+    when someone else decided since the page was loaded."""
     code = ReasonCode(reason_code) if reason_code in ReasonCode.__members__ else None
     if reason_code and code is None:
         raise InvalidInput(f"unknown reason code {reason_code!r}", field="reason_code")
@@ -170,6 +175,7 @@ def decision(
         reason_code=code,
         comment=comment,
         actor=principal,
+        seen=seen,
     )
     session.commit()
     params = filters.params()
@@ -187,6 +193,7 @@ def box_correction(
     box_index: Index,
     action: Annotated[BoxAction, Form()],
     class_name: Annotated[str, Form(max_length=100)] = "",
+    seen: Annotated[str | None, Form(max_length=200)] = None,
 ) -> RedirectResponse:
     known = vocabulary(runtime.models.registry)
     correct_box(
@@ -197,6 +204,7 @@ def box_correction(
         class_name=class_name,
         actor=principal,
         known_classes=known.classes if known else (),
+        seen=seen,
     )
     session.commit()
     return _see_other(f"/review/photos/{photo_id}")
@@ -210,6 +218,7 @@ def sku_confirmation(
     photo_id: RowId,
     item_index: Index,
     sku_id: Annotated[str, Form(min_length=1, max_length=100)],
+    seen: Annotated[str | None, Form(max_length=200)] = None,
 ) -> RedirectResponse:
     """Confirm that item ``item_index`` of the photo's SKU check shows ``sku_id``: it becomes a
     field example of that SKU, compared with from the next audit on."""
@@ -218,6 +227,11 @@ def sku_confirmation(
     facing = next((f for f in facings if f.index == item_index), None)
     if facing is None:
         raise NotFound(f"photo {photo_id} has no recognised item {item_index}")
+    if seen is not None and seen != box_key("item", facing.xyxy):
+        raise Conflict(
+            f"item {item_index} changed since you looked (the photo was analysed again): reload it",
+            field="seen",
+        )
     accepted = accept_field_example(
         sessions=runtime.sessions,
         objects=runtime.objects,

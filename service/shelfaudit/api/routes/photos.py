@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from pydantic import BaseModel, ValidationError
 
 from shelfaudit.api.deps import DispatcherDep, RuntimeDep, SessionDep
+from shelfaudit.api.etags import matches
 from shelfaudit.api.ids import RowId
 from shelfaudit.api.security import sfa_or_admin
 from shelfaudit.domain.enums import PhotoStatus
@@ -159,14 +160,19 @@ def get_photos(
 
 
 @router.get("/{photo_id}/original", response_class=Response)
-def get_original(runtime: RuntimeDep, session: SessionDep, photo_id: RowId) -> Response:
-    """The original bytes exactly as uploaded."""
+def get_original(
+    request: Request, runtime: RuntimeDep, session: SessionDep, photo_id: RowId
+) -> Response:
+    """The original bytes exactly as uploaded (304 for the ETag the caller holds)."""
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise NotFound(f"photo {photo_id} does not exist")
+    headers = {"ETag": f'"{photo.sha256}"', "Cache-Control": "private, max-age=31536000"}
+    if matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
     data = runtime.objects.get(photo.object_key)
     return Response(
         content=data,
         media_type=CONTENT_TYPES.get(photo.format, "application/octet-stream"),
-        headers={"ETag": f'"{photo.sha256}"', "Cache-Control": "private, max-age=31536000"},
+        headers=headers,
     )

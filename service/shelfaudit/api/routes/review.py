@@ -117,6 +117,12 @@ class DecisionIn(BaseModel):
     decision: Decision
     reason_code: ReasonCode | None = None
     comment: str | None = Field(default=None, max_length=2000)
+    seen: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the decision you looked at: `none`, or its `decided_at`; if another "
+        "decision came in since, the answer is 409 and nothing changes (omit to overwrite)",
+    )
 
 
 class DecisionPublic(BaseModel):
@@ -142,6 +148,7 @@ def post_decision(
         reason_code=body.reason_code,
         comment=body.comment,
         actor=principal,
+        seen=body.seen,
     )
     session.commit()
     return DecisionPublic.model_validate(row)
@@ -172,6 +179,12 @@ class BoxCorrectionIn(BaseModel):
 
     action: BoxAction
     class_name: str | None = Field(default=None, max_length=100)
+    seen: str | None = Field(
+        default=None,
+        max_length=200,
+        description="the box as you saw it, `<model class>@<x0>,<y0>,<x1>,<y1>` (rounded "
+        "pixels); if the photo was analysed again and the box differs, 409",
+    )
 
 
 @router.post("/photos/{photo_id}/boxes/{box_index}", status_code=204)
@@ -194,5 +207,6 @@ def post_box_correction(
         class_name=body.class_name,
         actor=principal,
         known_classes=known.classes if known else (),
+        seen=body.seen,
     )
     session.commit()

@@ -80,9 +80,16 @@
   if (document.querySelector('[data-keyboard="queue"]')) { handler = queueKeys(); }
   else if (document.querySelector('[data-keyboard="photo"]')) { handler = photoKeys(); }
 
+  // Enter and Space on a focused link or button belong to it (bulk approve, filter, log out).
+  function pressing(event) {
+    var t = event.target;
+    if (!t || (event.key !== "Enter" && event.key !== " ")) { return false; }
+    return t.tagName === "A" || t.tagName === "BUTTON" || (t.tagName === "INPUT" && t.type !== "checkbox");
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && typing(event)) { event.target.blur(); return; }
-    if (!handler || typing(event) || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (!handler || typing(event) || pressing(event) || event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (handler(event)) { event.preventDefault(); }
   });
 })();
