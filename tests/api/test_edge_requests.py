@@ -381,3 +381,71 @@ def test_a_wrong_reason_says_which_verb(admin: TestClient) -> None:
     )
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith("genuine is not a reason to reject;")
+
+
+def test_an_anonymous_body_is_refused_before_it_is_read() -> None:
+    import asyncio
+
+    from shelfaudit.api.anonymous_guard import AnonymousBodyGuard
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        raise AssertionError("the route ran")
+
+    async def receive() -> dict[str, object]:
+        raise AssertionError("the body was read")
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/photos",
+        "headers": [(b"content-type", b"multipart/form-data; boundary=x")],
+    }
+    asyncio.run(AnonymousBodyGuard(app)(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 401
+    assert b'"unauthenticated"' in sent[1]["body"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "guarded"),
+    [
+        ("POST", "/v1/session", {}, False),  # logging in
+        ("POST", "/v1/photos", {"Authorization": "Bearer x"}, False),
+        ("POST", "/v1/photos", {"X-API-Key": "x"}, False),
+        ("POST", "/v1/photos", {"Cookie": "a=1; shelfaudit_session=x"}, False),
+        ("GET", "/v1/photos", {}, False),  # no body: the route answers
+        ("POST", "/login", {}, False),  # pages answer with their own forms
+        ("PUT", "/v1/reps/R1", {}, True),
+    ],
+)
+def test_only_credential_less_api_bodies_are_stopped_early(
+    method: str, path: str, headers: dict[str, str], guarded: bool
+) -> None:
+    import asyncio
+
+    from shelfaudit.api.anonymous_guard import AnonymousBodyGuard
+
+    reached: list[bool] = []
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        reached.append(True)
+
+    async def nothing() -> None:
+        return None
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+
+    async def send(message: object) -> None:
+        return None
+
+    asyncio.run(AnonymousBodyGuard(app)(scope, nothing, send))  # type: ignore[arg-type]
+    assert reached == ([] if guarded else [True])

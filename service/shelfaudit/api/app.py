@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from shelfaudit import __version__
 from shelfaudit.api import errors
+from shelfaudit.api.anonymous_guard import AnonymousBodyGuard
 from shelfaudit.api.body_limit import BodyLimitMiddleware
 from shelfaudit.api.nul_guard import NulGuardMiddleware
 from shelfaudit.api.page_headers import PageHeadersMiddleware
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD
     )
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(AnonymousBodyGuard)
     app.add_middleware(PageHeadersMiddleware)
     errors.install(app)
     app.include_router(health.router)
