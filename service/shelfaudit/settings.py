@@ -66,11 +66,16 @@ class Settings(BaseSettings):
     s3_bucket: str = "shelfaudit-photos"
     s3_secure: bool = False
     s3_region: str | None = None
+    # A stalled S3 used to hold an upload (and its thread and DB connection) for minutes:
+    # the SDK's default is 300 s per read and 5 retries.
+    s3_timeout_s: float = Field(default=20.0, gt=0, le=600)
 
     # Queue: no broker means analysis runs in-process (one command is a working system).
     broker_url: str | None = None
     queue_name: str = "shelfaudit.analyse"
     broker_visibility_timeout_s: int = Field(default=600, ge=1)
+    # A hung broker must not hang an upload: past this the photo waits for the sweep.
+    broker_timeout_s: float = Field(default=5.0, gt=0, le=120)
     worker_concurrency: int = Field(default=2, ge=1)
     inprocess_workers: int = Field(default=1, ge=1)
 

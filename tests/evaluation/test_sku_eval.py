@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from shelfaudit.errors import InvalidInput
 from shelfaudit.evaluation.sku import (
     GalleryKind,
     GroceryClass,
@@ -84,7 +85,7 @@ def test_an_empty_split_scores_zero() -> None:
 def test_a_malformed_split_line_says_where(tmp_path: Path) -> None:
     split = tmp_path / "bad.txt"
     split.write_text("a.jpg, 0, 0\n\nb.jpg 1 0\n")
-    with pytest.raises(ValueError, match=r"bad.txt line 3"):
+    with pytest.raises(InvalidInput, match=r"bad.txt line 3"):
         read_split(split, tmp_path)
 
 

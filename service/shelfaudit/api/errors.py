@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -14,6 +16,8 @@ from starlette.routing import Match
 from shelfaudit import errors
 from shelfaudit.api.security import is_guarded, is_known_caller
 from shelfaudit.web.render import page_error, render
+
+log = logging.getLogger(__name__)
 
 STATUS: dict[type[errors.ShelfAuditError], int] = {
     errors.EmptyFile: 400,
@@ -205,7 +209,26 @@ def _document_error_bodies(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+# The database failing in a way a retry may fix: connection lost or refused, pool
+# exhausted. SFA apps retry on 503; a plain 500 made them give up on a photo.
+DATABASE_OUTAGES = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
+    outage = errors.TransientError("the database is unavailable; retry shortly")
+    response = await _shelfaudit_error(request, outage)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def install(app: FastAPI) -> None:
+    for outage in DATABASE_OUTAGES:
+        app.add_exception_handler(outage, _database_error)
     app.add_exception_handler(errors.ShelfAuditError, _shelfaudit_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

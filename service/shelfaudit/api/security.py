@@ -57,12 +57,20 @@ def current_principal(
     session: SessionDep,
     csrf: Annotated[str | None, Depends(submitted_csrf)],
 ) -> Principal | None:
-    """The caller, or ``None`` when anonymous. A wrong API key is an error, not anonymous."""
+    """The caller, or ``None`` when anonymous. A wrong API key is an error, not anonymous.
+
+    The lookup's transaction ends here, handing its connection back to the pool: the
+    request's session would otherwise hold it through whatever the route does next (an
+    upload's object-store write), and fifteen uploads to a stalled S3 emptied the pool for
+    every other request. The session checks a connection out again when next used."""
     key = api_key_of(request)
     if key:
-        return principal_for_key(session, key)
+        found = principal_for_key(session, key)
+        session.commit()
+        return found
     token = request.cookies.get(SESSION_COOKIE)
     principal = principal_for_session(session, token) if token else None
+    session.commit()
     if principal is None:
         return None
     if request.method not in SAFE_METHODS:

@@ -22,7 +22,19 @@ def create_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
+        broker_transport_options={
+            "visibility_timeout": settings.broker_visibility_timeout_s,
+            # A hung Redis (not a refused connection) blocked publishing for good.
+            "socket_timeout": settings.broker_timeout_s,
+            "socket_connect_timeout": settings.broker_timeout_s,
+        },
+        broker_connection_timeout=settings.broker_timeout_s,
+        task_publish_retry_policy={
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.5,
+            "interval_max": 1,
+        },
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         include=["shelfaudit.queue.tasks"],

@@ -31,19 +31,20 @@ class Dispatcher(Protocol):
 
 
 def process_with_retries(processor: Processor, photo_id: int, *, attempts: int) -> PhotoStatus:
-    """Run the processor, retrying transient failures with a short backoff."""
+    """Run the processor, retrying transient failures with a short backoff. After the last
+    try the transient error is raised and the photo waits as ``received`` for the sweep
+    (an outage never fails a photo)."""
     for attempt in range(1, attempts + 1):
         try:
             return processor.process(photo_id)
         except (TransientError, OperationalError) as exc:
-            give_up = attempt == attempts
-            processor.record_error(photo_id, f"{type(exc).__name__}: {exc}", give_up=give_up)
-            if give_up:
+            processor.record_transient(photo_id, f"{type(exc).__name__}: {exc}")
+            if attempt == attempts:
                 raise
             time.sleep(min(5.0, 0.2 * 2**attempt))
         except Exception as exc:
             # A bug: mark the photo failed instead of leaving it for the sweep forever.
-            processor.record_error(photo_id, f"{type(exc).__name__}: {exc}", give_up=True)
+            processor.record_failure(photo_id, f"{type(exc).__name__}: {exc}")
             raise
     raise AssertionError("unreachable")
 

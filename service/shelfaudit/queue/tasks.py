@@ -45,22 +45,29 @@ def _reset_after_fork(**_: Any) -> None:
 
 @shared_task(name=TASK_ANALYSE, bind=True, acks_late=True, max_retries=None)
 def analyse_photo(self: Task, photo_id: int) -> str:
-    runtime = worker_runtime()
+    retries = int(self.request.retries)
+    try:
+        runtime = worker_runtime()
+    except RETRYABLE as exc:  # storage or database down as the worker starts
+        raise self.retry(exc=exc, countdown=min(300, 2 ** (retries + 1))) from exc
     try:
         return str(runtime.processor.process(photo_id))
     except NotFound:
         log.warning("photo %s vanished before analysis; dropping the task", photo_id)
         return "missing"
     except RETRYABLE as exc:
-        retries = int(self.request.retries)
-        give_up = retries + 1 >= runtime.settings.max_attempts
-        runtime.processor.record_error(photo_id, f"{type(exc).__name__}: {exc}", give_up=give_up)
-        if give_up:
-            raise
+        runtime.processor.record_transient(photo_id, f"{type(exc).__name__}: {exc}")
+        if retries + 1 >= runtime.settings.max_attempts:
+            # Still down: the photo waits as `received`, and the sweep queues it again once
+            # per grace period until storage is back. Never `failed` for an outage.
+            log.warning(
+                "photo %s left for the sweep after %s tries: %s", photo_id, retries + 1, exc
+            )
+            return "deferred"
         raise self.retry(exc=exc, countdown=min(300, 2 ** (retries + 1))) from exc
     except Exception as exc:
         # A bug, not a passing outage: retrying cannot help, and leaving the photo
         # `processing` would make the sweep re-queue it forever. Mark it failed, loudly.
         log.exception("analysing photo %s failed", photo_id)
-        runtime.processor.record_error(photo_id, f"{type(exc).__name__}: {exc}", give_up=True)
+        runtime.processor.record_failure(photo_id, f"{type(exc).__name__}: {exc}")
         raise

@@ -110,19 +110,22 @@ class Processor:
         return pipeline_version(self.pipeline_models())
 
     def process(self, photo_id: int) -> PhotoStatus:
-        """Analyse ``photo_id`` unless results for this pipeline version already exist.
+        """Analyse ``photo_id`` unless it is analysed already.
 
         Raises ``NotFound`` for an unknown id and ``TransientError`` when storage or the
-        database fail in a way a retry may fix; a photo that cannot be decoded is marked
-        ``failed`` (its original stays stored).
+        database fail in a way a retry may fix; a photo that cannot be decoded, or whose
+        original is gone from storage, is marked ``failed`` (with why).
+
+        An analysed photo is left alone whatever pipeline version analysed it: a redelivered
+        task on a worker of another version (a rolling deploy, a rollback) would otherwise
+        replace the result reviewers and payouts read. A re-analysis is asked for by setting
+        the photo back to ``received`` (``results/reanalyse.py``).
         """
         with self.sessions.begin() as session:
             photo = session.get(Photo, photo_id)
             if photo is None:
                 raise NotFound(f"photo {photo_id} does not exist")
-            if photo.status == PhotoStatus.analysed and _has_result(
-                session, photo_id, self.version
-            ):
+            if photo.status == PhotoStatus.analysed and _has_result(session, photo_id):
                 return PhotoStatus.analysed
             if photo.status == PhotoStatus.processing and photo.attempts >= self.max_attempts:
                 # Every earlier attempt died mid-way (a crash, an out-of-memory kill): this
@@ -136,7 +139,13 @@ class Processor:
             photo.updated_at = utcnow()
             key, sha256 = photo.object_key, photo.sha256
 
-        data = self.objects.get(key)
+        try:
+            data = self.objects.get(key)
+        except NotFound:
+            # Not a passing outage: the task would otherwise drop it as a vanished photo
+            # and leave it `processing` until the sweep gave up on it, an hour later.
+            self._mark_failed(photo_id, f"the original is missing from object storage ({key})")
+            return PhotoStatus.failed
         if self.debug_delay_s:
             time.sleep(self.debug_delay_s)
         try:
@@ -223,23 +232,27 @@ class Processor:
                 photo.last_error = error[:2000]
                 photo.updated_at = utcnow()
 
-    def record_error(self, photo_id: int, error: str, *, give_up: bool) -> None:
-        """Note a transient failure; after the last attempt the photo is marked failed."""
+    def record_transient(self, photo_id: int, error: str) -> None:
+        """Note a failure of storage, database or broker: the photo waits as ``received``
+        (the sweep queues it again) and the attempt is not counted, since ``max_attempts``
+        is for photos that kill workers, not for an outage (two minutes of S3 down used to
+        fail every photo in flight for good)."""
         with self.sessions.begin() as session:
             photo = session.get(Photo, photo_id)
             if photo is None:
                 return
             photo.last_error = error[:2000]
-            photo.status = PhotoStatus.failed if give_up else PhotoStatus.received
+            photo.status = PhotoStatus.received
+            photo.attempts = max(0, photo.attempts - 1)
             photo.updated_at = utcnow()
 
+    def record_failure(self, photo_id: int, error: str) -> None:
+        """A failure retrying cannot fix (a bug): the photo is marked failed, with why."""
+        self._mark_failed(photo_id, error)
 
-def _has_result(session: Session, photo_id: int, version: str) -> bool:
-    found = session.scalar(
-        select(Analysis.id).where(
-            Analysis.photo_id == photo_id, Analysis.pipeline_version == version
-        )
-    )
+
+def _has_result(session: Session, photo_id: int) -> bool:
+    found = session.scalar(select(Analysis.id).where(Analysis.photo_id == photo_id).limit(1))
     return found is not None
 
 

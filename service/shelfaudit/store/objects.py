@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+import certifi
+import urllib3
 from minio import Minio
 from minio.error import S3Error
 from urllib3.exceptions import HTTPError
@@ -70,6 +72,19 @@ class LocalObjectStore:
         return self._path(key).is_file()
 
 
+def http_client(timeout_s: float) -> urllib3.PoolManager:
+    """The SDK's own client (CA bundle, retries on 5xx) with bounded waits: a connect or a
+    read past ``timeout_s``, then at most two more tries, and the caller hears
+    ``TransientError`` (503) instead of waiting for minutes."""
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=min(5.0, timeout_s), read=timeout_s),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+    )
+
+
 class S3ObjectStore:
     """Objects in an S3 bucket through the ``minio`` SDK (MinIO, SeaweedFS, AWS S3)."""
 
@@ -85,6 +100,7 @@ class S3ObjectStore:
             secret_key=settings.s3_secret_key.get_secret_value(),
             secure=settings.s3_secure,
             region=settings.s3_region,
+            http_client=http_client(settings.s3_timeout_s),
         )
         return cls(client, settings.s3_bucket)
 

@@ -7,6 +7,7 @@ broker outage or a dead worker only delays analysis until the sweep re-queues it
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,6 +29,9 @@ CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # Decoding at 1/8 still reads the whole entropy-coded stream (so truncation is caught)
 # for about 25 ms on a 12 MP JPEG.
 _VALIDATION_LONG_SIDE = 256
+_CHEAP_PIXELS = 16_000_000  # a 12 MP phone photo as PNG: ~50 MB decoded
+_COSTLY_AT_ONCE = 2
+_costly_decodes = threading.BoundedSemaphore(_COSTLY_AT_ONCE)
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,14 @@ def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> decode.Im
             f"({max_bytes / 2**20:.1f} MiB)"
         )
     header = decode.read_header(data, max_pixels=max_pixels)
-    decode.decode(data, target_long_side=_VALIDATION_LONG_SIDE, max_pixels=max_pixels)
+    if header.format == "jpeg" or header.width * header.height <= _CHEAP_PIXELS:
+        decode.decode(data, target_long_side=_VALIDATION_LONG_SIDE, max_pixels=max_pixels)
+    else:
+        # A PNG or WebP is decoded whole (JPEG shrinks while decoding): a flat 100 MP PNG
+        # of 300 KB costs ~770 MB, and forty at once would take the API down with every
+        # upload in it. At most ``_COSTLY_AT_ONCE`` such decodes run; the rest wait.
+        with _costly_decodes:
+            decode.decode(data, target_long_side=_VALIDATION_LONG_SIDE, max_pixels=max_pixels)
     return header
 
 

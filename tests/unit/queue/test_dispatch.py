@@ -57,7 +57,7 @@ def test_a_bug_marks_the_photo_failed_instead_of_looping(runtime: Runtime) -> No
     assert status_of(runtime, photo_id) == (PhotoStatus.failed, "RuntimeError: boom")
 
 
-def test_transient_errors_are_retried_then_given_up(runtime: Runtime) -> None:
+def test_transient_errors_are_retried_then_left_for_the_sweep(runtime: Runtime) -> None:
     photo_id = accepted(runtime)
     store = BrokenStore(TransientError("storage down"))
     processor = dataclasses.replace(runtime.processor, objects=store)
@@ -65,6 +65,35 @@ def test_transient_errors_are_retried_then_given_up(runtime: Runtime) -> None:
         process_with_retries(processor, photo_id, attempts=2)
     assert store.calls == 2
     status, error = status_of(runtime, photo_id)
-    assert status == PhotoStatus.failed
+    assert status == PhotoStatus.received  # an outage never fails a photo
     assert error is not None
     assert "storage down" in error
+    with runtime.sessions() as session:
+        photo = session.get(Photo, photo_id)
+        assert photo is not None
+        assert photo.attempts == 0  # the outage's tries are not counted against the photo
+
+
+def test_an_outage_longer_than_every_retry_does_not_fail_the_photo(runtime: Runtime) -> None:
+    photo_id = accepted(runtime)
+    from shelfaudit.results.hash_lookup import HashCache
+
+    down = dataclasses.replace(
+        runtime.processor, objects=BrokenStore(TransientError("down")), hash_cache=HashCache()
+    )
+    for _ in range(runtime.settings.max_attempts + 2):  # the sweep queues it again each time
+        with pytest.raises(TransientError):
+            process_with_retries(down, photo_id, attempts=2)
+    assert runtime.processor.process(photo_id) == PhotoStatus.analysed  # storage is back
+
+
+def test_a_photo_whose_original_is_gone_fails_at_once_saying_why(runtime: Runtime) -> None:
+    from shelfaudit.errors import NotFound
+
+    photo_id = accepted(runtime)
+    processor = dataclasses.replace(runtime.processor, objects=BrokenStore(NotFound("no key")))
+    assert process_with_retries(processor, photo_id, attempts=3) == PhotoStatus.failed
+    status, error = status_of(runtime, photo_id)
+    assert status == PhotoStatus.failed
+    assert error is not None
+    assert "missing from object storage" in error

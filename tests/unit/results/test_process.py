@@ -58,6 +58,24 @@ def test_processing_twice_keeps_one_result(runtime: Runtime) -> None:
         assert photo.attempts == 1  # the second call saw the result and did nothing
 
 
+def test_a_redelivered_task_on_another_pipeline_version_keeps_the_result(
+    runtime: Runtime,
+) -> None:
+    # A worker of another version (a rolling deploy, a rollback) gets the photo's task again:
+    # what reviewers and payouts read must not change under them.
+    photo_id = accept(runtime, jpeg_bytes(seed=4))
+    runtime.processor.process(photo_id)
+    with runtime.sessions.begin() as session:
+        analysis = session.scalars(select(Analysis).where(Analysis.photo_id == photo_id)).one()
+        analysis.pipeline_version = "an-older-pipeline"
+    assert runtime.processor.process(photo_id) is PhotoStatus.analysed
+    with runtime.sessions() as session:
+        versions = session.scalars(
+            select(Analysis.pipeline_version).where(Analysis.photo_id == photo_id)
+        ).all()
+    assert versions == ["an-older-pipeline"]
+
+
 def test_rerun_after_a_crash_upserts_the_result(runtime: Runtime) -> None:
     photo_id = accept(runtime, jpeg_bytes(seed=3))
     runtime.processor.process(photo_id)

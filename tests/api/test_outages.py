@@ -1,0 +1,66 @@
+"""What callers hear when a server behind the API fails: a 503 to retry, never a bare 500;
+and a request waiting on storage does not hold a database connection."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy.exc
+from fastapi.testclient import TestClient
+from starlette.requests import Request
+
+from shelfaudit.api import security
+from shelfaudit.api.routes import photos
+from tests.api.helpers import runtime_of
+
+
+def _connection_refused(*_: object, **__: object) -> None:
+    raise sqlalchemy.exc.OperationalError(
+        "SELECT 1", {}, ConnectionRefusedError("connection refused")
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        sqlalchemy.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("refused")),
+        sqlalchemy.exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"),
+    ],
+    ids=["connection_lost", "pool_exhausted"],
+)
+def test_a_database_outage_is_503_to_retry(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    def fail(*_: object, **__: object) -> None:
+        raise error
+
+    monkeypatch.setattr(photos, "list_photos", fail)
+    response = client.get("/v1/photos")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "transient"
+    assert response.headers["retry-after"] == "5"
+
+
+def test_a_page_hears_of_a_database_outage_as_a_page(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(security, "principal_for_session", _connection_refused)
+    del client.headers["Authorization"]
+    client.cookies.set(security.SESSION_COOKIE, "x")
+    response = client.get("/review")
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("text/html")
+
+
+def test_the_callers_lookup_hands_its_connection_back(client: TestClient) -> None:
+    runtime = runtime_of(client)
+    key = client.headers["Authorization"].removeprefix("Bearer ")
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/photos",
+        "headers": [(b"authorization", f"Bearer {key}".encode())],
+    }
+    with runtime.sessions() as session:
+        principal = security.current_principal(Request(scope), session, None)
+        assert principal is not None
+        assert not session.in_transaction()  # no connection held through the upload
