@@ -176,6 +176,28 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     err.print(f"database at {revision}: {engine.url.render_as_string(hide_password=True)}")
 
 
+@db_app.command("check")
+def db_check() -> None:
+    """Re-read every stored rule set and display standard with today's checks; exit 1 and
+    list those refused (run after upgrading, before the next payout run)."""
+    from shelfaudit.payouts.rule_store import unreadable_versions
+    from shelfaudit.runtime import build_runtime
+    from shelfaudit.store.standards import unreadable_standards
+
+    runtime = build_runtime(_settings())
+    try:
+        with runtime.sessions() as session:
+            problems = [("rule set", *p) for p in unreadable_versions(session)]
+            problems += [("standard", *p) for p in unreadable_standards(session)]
+    finally:
+        runtime.close()
+    for kind, key, why in problems:
+        err.print(f"{kind} {key}: {why}", markup=False, highlight=False)
+    typer.echo(json.dumps({"refused": len(problems)}))
+    if problems:
+        raise typer.Exit(1)
+
+
 @db_app.command("backfill-keys")
 def db_backfill_keys(
     batch: Annotated[int, typer.Option(min=1, help="photos per transaction")] = 200,

@@ -133,3 +133,16 @@ def activate(
         after={"status": row.status},
     )
     return row
+
+
+def unreadable_versions(session: Session) -> list[tuple[str, str]]:
+    """Stored versions today's rules refuse, as ``(id@version [status], why)``: a version
+    stored before a check was tightened would fail every payout run that reads it, so an
+    upgrade runs ``shelfaudit db check`` and publishes a corrected version first."""
+    problems = []
+    for row in list_versions(session):
+        try:
+            parsed(row)
+        except InvalidRuleSet as exc:
+            problems.append((f"{row.rule_set_id}@{row.version} [{row.status}]", exc.message))
+    return problems

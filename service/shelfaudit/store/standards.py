@@ -85,3 +85,17 @@ def latest_row(session: Session, activity_id: str) -> ActivityStandard | None:
 def latest_standard(session: Session, activity_id: str) -> DisplayStandard | None:
     row = latest_row(session, activity_id)
     return load_standard(row.source) if row is not None else None
+
+
+def unreadable_standards(session: Session) -> list[tuple[str, str]]:
+    """Stored standard versions today's rules refuse, as ``(activity@version, why)``: the
+    newest one scores every new photo of its activity, so a refusal there stops scoring."""
+    problems = []
+    for row in session.scalars(
+        select(ActivityStandard).order_by(ActivityStandard.activity_id, ActivityStandard.version)
+    ):
+        try:
+            load_standard(row.source)
+        except InvalidInput as exc:
+            problems.append((f"{row.activity_id}@{row.version}", exc.message))
+    return problems

@@ -1,0 +1,70 @@
+"""``shelfaudit db check``: stored rule sets and standards re-read with today's checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from shelfaudit.runtime import build_runtime
+from shelfaudit.settings import get_settings
+from shelfaudit.store.tables import ActivityStandard, RuleSetVersion
+from tests.cli.helpers import shelfaudit, use_data_dir
+from tests.seeds import add_scheme, seed_master_data
+
+STANDARD = """
+id: cartons
+version: 1
+name: Cartons
+activity_brand: heineken
+criteria:
+  - {id: a, kind: min_facings, classes: [beer_carton], min: 2}
+"""
+
+
+@pytest.fixture
+def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_data_dir(monkeypatch, tmp_path)
+    runtime = build_runtime(get_settings(), upgrade_db=True)
+    try:
+        seed_master_data(runtime)
+        add_scheme(runtime)
+        with runtime.sessions.begin() as session:
+            session.add(
+                ActivityStandard(
+                    activity_id="A1",
+                    version=1,
+                    standard_id="cartons",
+                    source=STANDARD,
+                    created_by="admin",
+                )
+            )
+    finally:
+        runtime.close()
+
+
+def test_stored_definitions_that_today_s_checks_accept_pass(stored: None) -> None:
+    done = shelfaudit("db", "check")
+    assert done.exit_code == 0, done.output
+    assert '{"refused": 0}' in done.stdout
+
+
+def test_a_stored_version_a_tightened_check_refuses_is_listed(stored: None) -> None:
+    # As if stored by an older release that let these through.
+    runtime = build_runtime(get_settings())
+    try:
+        with runtime.sessions.begin() as session:
+            session.execute(
+                update(RuleSetVersion).values(source=RuleSetVersion.source + "\nunknown_key: 1\n")
+            )
+            session.execute(
+                update(ActivityStandard).values(source=STANDARD.replace("min: 2", "min: 99999"))
+            )
+    finally:
+        runtime.close()
+    done = shelfaudit("db", "check")
+    assert done.exit_code == 1
+    assert '{"refused": 2}' in done.stdout
+    assert "rule set test_scheme@1 [active]" in done.stderr
+    assert "standard A1@1" in done.stderr
