@@ -27,7 +27,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     SHELFAUDIT_DATA_DIR=/var/lib/shelfaudit \
-    SHELFAUDIT_MODELS_DIR=/opt/shelfaudit/models
+    SHELFAUDIT_MODELS_DIR=/opt/shelfaudit/models \
+    MALLOC_ARENA_MAX=2
 # libstdc++ (onnxruntime, opencv, pdqhash) is already in the base image: apt needs it.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     pip install --no-index --find-links /wheels shelfaudit

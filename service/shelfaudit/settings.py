@@ -68,12 +68,16 @@ class Settings(BaseSettings):
     s3_region: str | None = None
     # A stalled S3 used to hold an upload (and its thread and DB connection) for minutes:
     # the SDK's default is 300 s per read and 5 retries.
-    s3_timeout_s: float = Field(default=20.0, gt=0, le=600)
+    s3_timeout_s: float = Field(default=10.0, gt=0, le=600)
 
     # Queue: no broker means analysis runs in-process (one command is a working system).
     broker_url: str | None = None
     queue_name: str = "shelfaudit.analyse"
     broker_visibility_timeout_s: int = Field(default=600, ge=1)
+    # Uploads being validated and stored at once in one API process; more wait a second,
+    # then hear 503: a stalled object store or a run of huge PNGs then holds this many
+    # request threads at most, not every thread the API has.
+    max_concurrent_uploads: int = Field(default=12, ge=1, le=1000)
     # A hung broker must not hang an upload: past this the photo waits for the sweep.
     broker_timeout_s: float = Field(default=5.0, gt=0, le=120)
     worker_concurrency: int = Field(default=2, ge=1)

@@ -77,6 +77,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/review/photos/{photo_id}/decision"): APPROVER,
     ("POST", "/v1/review/bulk-approve"): APPROVER,
     ("POST", "/v1/review/photos/{photo_id}/boxes/{box_index}"): APPROVER,
+    ("GET", "/v1/review/photos/{photo_id}/boxes"): READER,
     ("POST", "/v1/payouts/runs"): APPROVER,
     ("GET", "/v1/payouts/statements"): APPROVER,
     ("GET", "/v1/payouts/statements.csv"): APPROVER,

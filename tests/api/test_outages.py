@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from shelfaudit.api import security
 from shelfaudit.api.routes import photos
+from shelfaudit.errors import TransientError
 from tests.api.helpers import runtime_of
 
 
@@ -64,3 +65,39 @@ def test_the_callers_lookup_hands_its_connection_back(client: TestClient) -> Non
         principal = security.current_principal(Request(scope), session, None)
         assert principal is not None
         assert not session.in_transaction()  # no connection held through the upload
+
+
+def test_health_says_when_the_object_store_fails(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = runtime_of(client)
+    assert client.get("/healthz").json()["objects"] == "ok"
+
+    def refused(key: str) -> bool:
+        raise TransientError("cannot stat healthz/probe: SignatureDoesNotMatch")
+
+    monkeypatch.setattr(runtime.objects, "exists", refused)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
+    assert "SignatureDoesNotMatch" in response.json()["objects"]
+
+
+def test_uploads_past_the_concurrent_limit_hear_503_at_once(client: TestClient) -> None:
+    from tests.api.helpers import create_rep, create_store, upload
+    from tests.factories import jpeg_bytes
+
+    create_store(client)
+    create_rep(client)
+    slots = client.app.state.upload_slots  # type: ignore[attr-defined]
+    taken = 0
+    while slots.acquire(blocking=False):  # every slot held by a stalled upload
+        taken += 1
+    try:
+        response = upload(client, jpeg_bytes(seed=5))
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "transient"
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert upload(client, jpeg_bytes(seed=5)).status_code == 202

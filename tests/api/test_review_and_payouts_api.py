@@ -168,3 +168,22 @@ def test_a_decision_sent_with_what_was_seen_is_409_when_another_came_first(
     )
     assert fresh.status_code == 200, fresh.text
     assert fresh.json()["decision"] == "rejected"
+
+
+def test_a_box_corrected_through_the_api_with_the_key_it_was_read_with(
+    client: TestClient,
+) -> None:
+    web, _, approver = people(client)
+    seed_master_data(runtime_of(client))
+    boxes = [{"xyxy": [10.5, 20, 110, 220], "class_name": "beer_can", "confidence": 0.9}]
+    photo = add_photo(runtime_of(client), verdict="review", boxes=boxes)
+    (box,) = web.get(f"/v1/review/photos/{photo}/boxes", headers=approver).json()
+    assert (box["key"], box["corrected"]) == ("beer_can@11,20,110,220", False)
+    url = f"/v1/review/photos/{photo}/boxes/0"
+    body = {"action": "relabel", "class_name": "beer_bottle", "seen": box["key"]}
+    assert web.post(url, json=body, headers=approver).status_code == 204
+    stale = web.post(url, json={"action": "wrong", "seen": box["key"]}, headers=approver)
+    assert stale.status_code == 409  # corrected since it was read
+    (now,) = web.get(f"/v1/review/photos/{photo}/boxes", headers=approver).json()
+    assert (now["class_name"], now["key"]) == ("beer_bottle", "beer_can@11,20,110,220>beer_bottle")
+    assert web.get("/v1/review/photos/999/boxes", headers=approver).status_code == 404

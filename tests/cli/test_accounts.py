@@ -17,6 +17,7 @@ from shelfaudit.review.decisions import decide
 from shelfaudit.runtime import build_runtime
 from tests.api.helpers import log_in
 from tests.conftest import embedded_settings
+from tests.factories import DATASETS, REPO
 from tests.seeds import APPROVER, add_photo, seed_master_data
 
 SHELFAUDIT = [sys.executable, "-m", "shelfaudit.cli.main"]
@@ -108,3 +109,25 @@ def test_export_into_a_folder_holding_an_earlier_export_is_refused(tmp_path: Pat
     )
     assert done.returncode == 2
     assert "is not empty" in done.stderr
+
+
+def test_a_model_the_registry_misdescribes_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    import shutil
+
+    models = tmp_path / "models"
+    shutil.copytree(REPO / "models" / "shelves", models / "shelves")
+    registry = json.loads((REPO / "models" / "registry.json").read_text())
+    shelves = registry["models"]["shelves"]
+    shelves["meta"]["classes"] = ["rack"]  # the file was trained on "shelf"
+    (models / "registry.json").write_text(json.dumps({"models": {"shelves": shelves}}))
+    photo = sorted((DATASETS / "sku110k_shelves/images").glob("*.jpg"))[0]
+    done = subprocess.run(
+        [*SHELFAUDIT, "detect", str(photo), "--json"],
+        env={**os.environ, "SHELFAUDIT_MODELS_DIR": str(models)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "the model was trained on ['shelf']" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -117,7 +117,15 @@ def _broken(coco: Path, change: str) -> Path:
     elif change == "missing_image":
         document["images"][0]["file_name"] = "/nowhere/photo.jpg"
     elif change == "no_images":
-        document["images"] = []
+        document["images"], document["annotations"] = [], []
+    elif change == "not_an_object":
+        document = []
+    elif change == "no_file_name":
+        del document["images"][0]["file_name"]
+    elif change == "text_in_bbox":
+        document["annotations"][0]["bbox"][0] = "a"
+    elif change == "stray_image_id":
+        document["annotations"][0]["image_id"] = 99
     coco.write_text(json.dumps(document))
     return coco
 
@@ -129,6 +137,10 @@ def _broken(coco: Path, change: str) -> Path:
         ("short_bbox", "has no [x, y, w, h] bbox"),
         ("missing_image", "/nowhere/photo.jpg"),
         ("no_images", "no images in split"),
+        ("not_an_object", "not a JSON object"),
+        ("no_file_name", "images 0 lacks id or file_name"),
+        ("text_in_bbox", "bbox of numbers"),
+        ("stray_image_id", "image_id 99, which no image has"),
     ],
 )
 def test_eval_detect_says_what_is_wrong_with_its_input(

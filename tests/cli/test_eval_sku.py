@@ -65,8 +65,9 @@ def test_eval_sku_refuses_an_unknown_gallery(tmp_path: Path) -> None:
         ("", "lists no photos"),
         ("train/a.jpg, one, 2\n", "ids are whole numbers"),
         ("nowhere/a.jpg, 0, 0\n", "nowhere/a.jpg"),
+        ("train/a.jpg, 999, 0\n", "fine id 999 is not in classes.csv"),
     ],
-    ids=["empty", "not_a_number", "missing_photo"],
+    ids=["empty", "not_a_number", "missing_photo", "unknown_class"],
 )
 def test_eval_sku_says_what_is_wrong_with_its_split(tmp_path: Path, split: str, said: str) -> None:
     root = grocery_root(tmp_path / "grocery")

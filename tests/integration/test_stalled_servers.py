@@ -66,3 +66,47 @@ def test_publishing_to_a_stalled_broker_gives_up_and_leaves_the_photo_to_the_swe
     started = time.monotonic()
     dispatcher.submit(1)  # logs and returns: the photo is stored as `received`
     assert time.monotonic() - started < 15
+
+
+@pytest.fixture
+def cut_off_body() -> Iterator[int]:
+    """An HTTP server that promises 100 kB and closes the connection after 4 kB."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.recv(65536)
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n"
+                b"Content-Type: image/jpeg\r\n\r\n" + b"x" * 4096
+            )
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+def test_a_download_cut_off_midway_is_a_transient_error(cut_off_body: int) -> None:
+    # It was a bug (the photo marked failed) instead of an outage to retry.
+    settings = Settings(
+        storage_backend=StorageBackend.s3,
+        s3_endpoint=f"127.0.0.1:{cut_off_body}",
+        s3_timeout_s=2,
+        s3_region="us-east-1",  # no bucket-location request first
+    )
+    with pytest.raises(TransientError, match="cut off"):
+        S3ObjectStore.from_settings(settings).get("originals/ab/abc.jpg")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
 
+from shelfaudit.auth.principal import Principal
 from shelfaudit.commission import Decision
 from shelfaudit.errors import InvalidInput, NotFound
 from shelfaudit.review.decisions import bulk_approve, decide
@@ -13,6 +15,17 @@ from shelfaudit.review.vocabulary import ReasonCode
 from shelfaudit.runtime import Runtime
 from shelfaudit.store.tables import AuditEvent, PhotoReview, ReviewItem
 from tests.seeds import APPROVER, add_photo, seed_master_data
+
+
+def reject_as_duplicate(session: Session, photo: int, actor: Principal, *, seen: str) -> None:
+    decide(
+        session,
+        photo_id=photo,
+        decision=Decision.rejected,
+        reason_code=ReasonCode.duplicate,
+        actor=actor,
+        seen=seen,
+    )
 
 
 @pytest.fixture
@@ -137,3 +150,69 @@ def test_a_decision_made_meanwhile_is_not_overwritten_unread(runtime: Runtime, p
 def test_an_odd_seen_stamp_is_invalid_input(runtime: Runtime, photo: int, seen: str) -> None:
     with runtime.sessions() as session, pytest.raises(InvalidInput, match="seen"):
         decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER, seen=seen)
+
+
+@pytest.mark.parametrize("first_seen", ["none", "decided"])
+def test_two_decisions_on_what_both_saw_let_one_win_and_the_other_409(
+    runtime: Runtime, photo: int, monkeypatch: pytest.MonkeyPatch, first_seen: str
+) -> None:
+    from shelfaudit.auth.principal import Principal
+    from shelfaudit.errors import Conflict
+    from shelfaudit.review import decisions
+    from shelfaudit.review.decisions import decision_stamp
+
+    if first_seen == "decided":
+        with runtime.sessions.begin() as session:
+            decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER)
+    with runtime.sessions() as session:
+        both_saw = decision_stamp(session.get(PhotoReview, photo))
+    lan = Principal(name="lan", role=APPROVER.role)
+    check = decisions._check_seen
+
+    def lan_commits_right_after_mais_check(row: PhotoReview | None, seen: str) -> None:
+        check(row, seen)  # Mai's check passes on what she read...
+        monkeypatch.setattr(decisions, "_check_seen", check)
+        with runtime.sessions.begin() as other:  # ...then Lan's decision lands
+            reject_as_duplicate(other, photo, lan, seen=both_saw)
+
+    monkeypatch.setattr(decisions, "_check_seen", lan_commits_right_after_mais_check)
+    with runtime.sessions() as session, pytest.raises(Conflict, match="lan rejected it"):
+        decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER, seen=both_saw)
+    with runtime.sessions() as session:
+        row = session.get(PhotoReview, photo)
+        assert row is not None
+        assert (row.decision, row.decided_by) == ("rejected", "lan")
+
+
+def test_a_stamp_written_back_to_the_millisecond_is_the_same_decision(
+    runtime: Runtime, photo: int
+) -> None:
+    with runtime.sessions.begin() as session:
+        row = decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER)
+        stamp = row.decided_at
+    as_javascript = stamp.replace(microsecond=stamp.microsecond // 1000 * 1000).isoformat()
+    with runtime.sessions.begin() as session:
+        reject_as_duplicate(session, photo, APPROVER, seen=as_javascript)
+
+
+def test_a_decision_on_a_page_older_than_the_analysis_is_409(runtime: Runtime, photo: int) -> None:
+    from datetime import timedelta
+
+    from shelfaudit.errors import Conflict
+    from shelfaudit.review.decisions import analysis_stamp
+    from shelfaudit.store.tables import Analysis
+
+    with runtime.sessions() as session:
+        shown = analysis_stamp(session, photo)
+    with runtime.sessions.begin() as session:  # re-analysed: the verdict may have changed
+        analysis = session.scalars(select(Analysis).where(Analysis.photo_id == photo)).one()
+        analysis.updated_at = analysis.updated_at + timedelta(minutes=5)
+    with runtime.sessions() as session, pytest.raises(Conflict, match="analysed again"):
+        decide(
+            session, photo_id=photo, decision=Decision.approved, actor=APPROVER, seen_analysis=shown
+        )
+    with runtime.sessions.begin() as session:
+        fresh = analysis_stamp(session, photo)
+        decide(
+            session, photo_id=photo, decision=Decision.approved, actor=APPROVER, seen_analysis=fresh
+        )

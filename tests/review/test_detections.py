@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shelfaudit.commission import Decision
 from shelfaudit.errors import InvalidInput, NotFound
@@ -45,6 +46,17 @@ def exported(
         )
 
 
+def relabel(session: Session, photo: int, index: int, class_name: str) -> None:
+    correct_box(
+        session,
+        photo_id=photo,
+        box_index=index,
+        action=BoxAction.relabel,
+        class_name=class_name,
+        actor=APPROVER,
+    )
+
+
 @pytest.fixture
 def photo(runtime: Runtime) -> int:
     seed_master_data(runtime)
@@ -53,14 +65,7 @@ def photo(runtime: Runtime) -> int:
 
 def test_corrections_relabel_mark_wrong_and_undo(runtime: Runtime, photo: int) -> None:
     with runtime.sessions.begin() as session:
-        correct_box(
-            session,
-            photo_id=photo,
-            box_index=1,
-            action=BoxAction.relabel,
-            class_name="heineken_can",
-            actor=APPROVER,
-        )
+        relabel(session, photo, 1, "heineken_can")
         correct_box(session, photo_id=photo, box_index=2, action=BoxAction.wrong, actor=APPROVER)
         correct_box(session, photo_id=photo, box_index=0, action=BoxAction.wrong, actor=APPROVER)
         correct_box(session, photo_id=photo, box_index=0, action=BoxAction.restore, actor=APPROVER)
@@ -140,16 +145,21 @@ def test_a_relabel_names_a_class_the_detector_knows(
             assert current_boxes(session, photo)[1].class_name == class_name
 
 
-def reanalyse_with(runtime: Runtime, photo: int, boxes: list[dict[str, object]]) -> None:
+def reanalyse_with(
+    runtime: Runtime, photo: int, boxes: list[dict[str, object]], version: str = "test-2"
+) -> None:
     """A newer pipeline version found ``boxes`` (in its own order)."""
     from shelfaudit.store.tables import Analysis
 
     with runtime.sessions.begin() as session:
-        old = session.scalars(select(Analysis).where(Analysis.photo_id == photo)).one()
+        old = session.scalars(
+            select(Analysis).where(Analysis.photo_id == photo).order_by(Analysis.id.desc())
+        ).first()
+        assert old is not None
         session.add(
             Analysis(
                 photo_id=photo,
-                pipeline_version="test-2",
+                pipeline_version=version,
                 checks={**old.checks, "detections": {"boxes": boxes}},
                 flags=[],
                 ms=1.0,
@@ -162,14 +172,7 @@ def reanalyse_with(runtime: Runtime, photo: int, boxes: list[dict[str, object]])
 def test_corrections_follow_their_box_through_a_new_analysis(runtime: Runtime, photo: int) -> None:
     with runtime.sessions.begin() as session:
         correct_box(session, photo_id=photo, box_index=1, action=BoxAction.wrong, actor=APPROVER)
-        correct_box(
-            session,
-            photo_id=photo,
-            box_index=0,
-            action=BoxAction.relabel,
-            class_name="tiger_can",
-            actor=APPROVER,
-        )
+        relabel(session, photo, 0, "tiger_can")
     # The new analysis lists the boxes the other way round, shifted by a pixel, and no
     # longer finds the price tag; box 0 is now the one the reviewer marked wrong.
     reanalyse_with(
@@ -294,3 +297,74 @@ def test_export_leaves_out_rejected_repeated_and_undetected_photos(
     }
     coco = json.loads((tmp_path / "annotations.json").read_text())
     assert [(image["id"], image["model"]) for image in coco["images"]] == [(photo, "outlet-test")]
+
+
+def test_a_correction_follows_a_box_the_detector_moved_a_little(
+    runtime: Runtime, photo: int
+) -> None:
+    with runtime.sessions.begin() as session:
+        relabel(session, photo, 0, "tiger_can")
+    moved = {**BOXES[0], "xyxy": [4, 12, 113, 226]}  # IoU 0.88 with the box corrected
+    reanalyse_with(runtime, photo, [BOXES[1], moved])
+    with runtime.sessions() as session:
+        boxes = current_boxes(session, photo)
+    assert [(b.model_class, b.class_name) for b in boxes] == [
+        ("tiger_can", "tiger_can"),
+        ("heineken_can", "tiger_can"),
+    ]
+
+
+def test_one_corrected_box_marks_one_box_however_many_overlap_it(
+    runtime: Runtime, photo: int
+) -> None:
+    with runtime.sessions.begin() as session:
+        correct_box(session, photo_id=photo, box_index=0, action=BoxAction.wrong, actor=APPROVER)
+    twin = {**BOXES[0], "xyxy": [12, 22, 110, 220]}  # the new analysis finds the can twice
+    reanalyse_with(runtime, photo, [twin, BOXES[0]])
+    with runtime.sessions() as session:
+        boxes = current_boxes(session, photo)
+    assert [(b.index, b.wrong) for b in boxes] == [(0, False), (1, True)]  # the closer one
+
+
+def test_a_correction_saved_before_boxes_were_remembered_lapses_on_a_newer_analysis(
+    runtime: Runtime, photo: int
+) -> None:
+    from shelfaudit.store.tables import LabelCorrection
+
+    with runtime.sessions.begin() as session:
+        correct_box(session, photo_id=photo, box_index=0, action=BoxAction.wrong, actor=APPROVER)
+        legacy = session.scalars(select(LabelCorrection)).one()
+        legacy.model_class, legacy.xyxy = None, None  # as stored before migration 0109
+    with runtime.sessions() as session:
+        assert current_boxes(session, photo)[0].wrong  # the analysis it was made on
+    reanalyse_with(runtime, photo, list(reversed(BOXES)))
+    with runtime.sessions() as session:
+        assert not any(box.wrong for box in current_boxes(session, photo))
+
+
+def test_a_box_form_from_before_another_reviewers_correction_is_409(
+    runtime: Runtime, photo: int
+) -> None:
+    from shelfaudit.errors import Conflict
+
+    with runtime.sessions() as session:
+        shown = current_boxes(session, photo)[1].key
+    with runtime.sessions.begin() as session:
+        correct_box(session, photo_id=photo, box_index=1, action=BoxAction.wrong, actor=APPROVER)
+    with runtime.sessions() as session:
+        assert current_boxes(session, photo)[1].key == "tiger_can@150,20,250,120>wrong"
+        with pytest.raises(Conflict):
+            correct_box(
+                session,
+                photo_id=photo,
+                box_index=1,
+                action=BoxAction.restore,
+                actor=APPROVER,
+                seen=shown,
+            )
+
+
+def test_box_keys_round_half_up() -> None:
+    from shelfaudit.review.detections import box_key
+
+    assert box_key("can", [10.5, 20.5, 100.5, 200.49]) == "can@11,21,101,200"

@@ -212,9 +212,11 @@ def test_a_decision_from_a_page_loaded_before_another_decision_is_409(
     approved = mai.post(
         f"/review/photos/{seeded[2]}/decision",
         data={"decision": "approved", "seen": seen, "csrf_token": mai_token},
+        headers={"Referer": f"http://testserver/review/photos/{seeded[2]}"},
     )
     assert approved.status_code == 409
     assert "rejected it" in approved.text
+    assert f'<a href="/review/photos/{seeded[2]}">Back</a>' in approved.text
 
 
 def test_a_box_form_carries_the_box_it_was_shown(client: TestClient, seeded: list[int]) -> None:

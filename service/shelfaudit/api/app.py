@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from shelfaudit import __version__
-from shelfaudit.api import errors
+from shelfaudit.api import errors, upload_slots
 from shelfaudit.api.anonymous_guard import AnonymousBodyGuard
 from shelfaudit.api.body_limit import BodyLimitMiddleware
 from shelfaudit.api.nul_guard import NulGuardMiddleware
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=errors.ERROR_RESPONSES,
     )
+    upload_slots.install(app, settings.max_concurrent_uploads)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD
     )

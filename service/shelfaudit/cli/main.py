@@ -22,7 +22,7 @@ from shelfaudit.cli.export import export_app
 from shelfaudit.cli.master_data import activities_app
 from shelfaudit.cli.skus import skus_app
 from shelfaudit.cli.standards import missing_activity_hint, standards_app
-from shelfaudit.errors import UnknownReference
+from shelfaudit.errors import ModelError, UnknownReference
 from shelfaudit.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -308,9 +308,16 @@ def _how_to_create(field: str | None, meta: VisitMetadata) -> str:
     return f"create it first: PUT /v1/stores/{meta.store_id}"
 
 
-def main() -> None:  # pragma: no cover - console entry
-    app()
+def main() -> None:
+    """The console entry: a model that cannot be served (a file whose checksum or class
+    list differs from the registry, a broken registry) is one line and exit 2, as bad input
+    is, not a traceback."""
+    try:
+        app()
+    except ModelError as exc:
+        err.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    main()

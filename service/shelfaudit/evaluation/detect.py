@@ -104,17 +104,33 @@ def load_coco(path: Path) -> dict[str, Any]:
         coco: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"cannot read COCO file {path}: {exc}") from exc
+    if not isinstance(coco, dict):
+        raise InvalidInput(f"{path} is not a COCO file: not a JSON object")
     for key in ("images", "annotations", "categories"):
         if not isinstance(coco.get(key), list):
             raise InvalidInput(f"{path} is not a COCO file: no {key!r} list")
-    categories = {c.get("id") for c in coco["categories"] if isinstance(c, dict)}
+    for key, fields in (("images", ("id", "file_name")), ("categories", ("id", "name"))):
+        for number, item in enumerate(coco[key]):
+            if not isinstance(item, dict) or any(f not in item for f in fields):
+                raise InvalidInput(f"{path}: {key} {number} lacks {' or '.join(fields)}")
+    categories = {c["id"] for c in coco["categories"]}
+    images = {image["id"] for image in coco["images"]}
     for number, annotation in enumerate(coco["annotations"]):
         bbox = annotation.get("bbox") if isinstance(annotation, dict) else None
-        if not isinstance(bbox, list) or len(bbox) != 4:
-            raise InvalidInput(f"{path}: annotation {number} has no [x, y, w, h] bbox")
+        if not (
+            isinstance(bbox, list)
+            and len(bbox) == 4
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in bbox)
+        ):
+            raise InvalidInput(f"{path}: annotation {number} has no [x, y, w, h] bbox of numbers")
         if annotation.get("category_id") not in categories:
             raise InvalidInput(
                 f"{path}: annotation {number} has category_id "
                 f"{annotation.get('category_id')!r}, which no category has"
+            )
+        if annotation.get("image_id") not in images:
+            raise InvalidInput(
+                f"{path}: annotation {number} has image_id {annotation.get('image_id')!r}, "
+                "which no image has"
             )
     return coco

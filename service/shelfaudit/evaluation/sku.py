@@ -218,6 +218,13 @@ def evaluate_split(
     samples = read_split(split, root)
     if not samples:  # a top-1 of 0.000 on nothing would read as a measurement
         raise InvalidInput(f"{split} lists no photos")
+    known = {c.fine_id for c in classes}
+    strays = sorted({s.fine_id for s in samples} - known)
+    if strays:  # counted as misses, they would lower top-1 with nothing said
+        raise InvalidInput(
+            f"{split}: fine id {', '.join(map(str, strays[:5]))} is not in classes.csv "
+            f"({len(known)} classes)"
+        )
     started = time.perf_counter()
     queries = embed_files(embedder, [s.path for s in samples], load)
     ranked = gallery.search(queries, min_similarity=NO_THRESHOLD, k=TOP_K)

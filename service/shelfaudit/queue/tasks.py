@@ -43,12 +43,28 @@ def _reset_after_fork(**_: Any) -> None:
         _runtime = None
 
 
+def _note_transient(runtime: Runtime, photo_id: int, exc: Exception) -> None:
+    """Record the outage on the photo if the database lets us; when the database is what is
+    down, the retry still goes ahead (the photo may stay `processing` until the retry or
+    the sweep's lease reclaims it)."""
+    try:
+        runtime.processor.record_transient(photo_id, f"{type(exc).__name__}: {exc}")
+    except RETRYABLE as also:
+        log.warning("photo %s: cannot note the outage (%s); retrying anyway", photo_id, also)
+
+
 @shared_task(name=TASK_ANALYSE, bind=True, acks_late=True, max_retries=None)
 def analyse_photo(self: Task, photo_id: int) -> str:
     retries = int(self.request.retries)
+    last_try = retries + 1 >= get_settings().max_attempts
     try:
         runtime = worker_runtime()
-    except RETRYABLE as exc:  # storage or database down as the worker starts
+    except RETRYABLE as exc:  # storage or database down (or misconfigured) as the worker starts
+        if last_try:
+            # The photo stays `received`; the sweep queues it again once per grace period,
+            # and /healthz says which server is failing.
+            log.error("photo %s left for the sweep: this worker cannot start: %s", photo_id, exc)
+            return "deferred"
         raise self.retry(exc=exc, countdown=min(300, 2 ** (retries + 1))) from exc
     try:
         return str(runtime.processor.process(photo_id))
@@ -56,8 +72,8 @@ def analyse_photo(self: Task, photo_id: int) -> str:
         log.warning("photo %s vanished before analysis; dropping the task", photo_id)
         return "missing"
     except RETRYABLE as exc:
-        runtime.processor.record_transient(photo_id, f"{type(exc).__name__}: {exc}")
-        if retries + 1 >= runtime.settings.max_attempts:
+        _note_transient(runtime, photo_id, exc)
+        if last_try:
             # Still down: the photo waits as `received`, and the sweep queues it again once
             # per grace period until storage is back. Never `failed` for an outage.
             log.warning(

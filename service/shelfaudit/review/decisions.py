@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
@@ -22,8 +22,10 @@ from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.fraud import Verdict
 from shelfaudit.errors import Conflict, InvalidInput, NotAnalysed, NotFound
 from shelfaudit.review import audit
+from shelfaudit.review.analysis_view import latest_analysis
 from shelfaudit.review.vocabulary import APPROVE_REASONS, REJECT_REASONS, ItemState, ReasonCode
 from shelfaudit.store.tables import Photo, PhotoReview, ReviewItem, utcnow
+from shelfaudit.store.upsert import insert_if_absent, upsert
 
 _UNFINISHED = (PhotoStatus.received, PhotoStatus.processing)
 
@@ -53,6 +55,26 @@ def decision_stamp(row: PhotoReview | None) -> str:
     return UNDECIDED if row is None else row.decided_at.isoformat()
 
 
+def _same_moment(stored: datetime, sent: datetime) -> bool:
+    """``sent`` is ``stored`` as the caller wrote it back: to the microsecond, or to the
+    millisecond as a JavaScript ``toISOString()`` does."""
+    if sent.microsecond % 1000 == 0 and stored.microsecond % 1000:
+        stored = stored.replace(microsecond=stored.microsecond // 1000 * 1000)
+    return stored == sent
+
+
+def _changed(row: PhotoReview | None) -> Conflict:
+    now = (
+        "it is undecided"
+        if row is None
+        else f"{row.decided_by} {row.decision} it at {row.decided_at:%Y-%m-%d %H:%M:%S} UTC"
+    )
+    return Conflict(
+        f"the decision changed since you looked ({now}): look again before deciding",
+        field="seen",
+    )
+
+
 def _check_seen(row: PhotoReview | None, seen: str) -> None:
     if seen == UNDECIDED:
         unchanged = row is None
@@ -65,17 +87,66 @@ def _check_seen(row: PhotoReview | None, seen: str) -> None:
             ) from exc
         if moment.tzinfo is None:
             raise InvalidInput("seen needs its UTC offset, as decided_at has", field="seen")
-        unchanged = row is not None and row.decided_at == moment
+        unchanged = row is not None and _same_moment(row.decided_at, moment)
     if not unchanged:
-        now = (
-            "it is undecided"
-            if row is None
-            else (f"{row.decided_by} {row.decision} it at {row.decided_at:%Y-%m-%d %H:%M:%S} UTC")
-        )
+        raise _changed(row)
+
+
+def analysis_stamp(session: Session, photo_id: int) -> str:
+    """What a page showed of the analysis in force (its ``updated_at``), sent back as
+    ``seen_analysis``."""
+    latest = latest_analysis(session, photo_id)
+    return latest.updated_at.isoformat() if latest is not None else UNDECIDED
+
+
+def _check_analysis(session: Session, photo_id: int, seen_analysis: str) -> None:
+    """A re-analysis since the page was drawn may have changed the verdict the person
+    decided on."""
+    if seen_analysis != analysis_stamp(session, photo_id):
         raise Conflict(
-            f"the decision changed since you looked ({now}): look again before deciding",
-            field="seen",
+            "the photo was analysed again since you looked: look at the new results before "
+            "deciding",
+            field="seen_analysis",
         )
+
+
+def _write(
+    session: Session,
+    photo_id: int,
+    values: dict[str, Any],
+    *,
+    overwrite: bool,
+    seen: PhotoReview | None,
+) -> None:
+    """Put the decision in force in one statement: with ``overwrite``, whatever is there;
+    else only if the decision ``seen`` is still in force (None: only if there is none; of
+    two first decisions racing, one wins and the other is a ``Conflict``)."""
+    if overwrite:
+        upsert(
+            session,
+            PhotoReview.__table__,  # type: ignore[arg-type]
+            {"photo_id": photo_id, **values},
+            keys=["photo_id"],
+            update=list(values),
+        )
+        return
+    if seen is None:
+        written = insert_if_absent(
+            session,
+            PhotoReview.__table__,  # type: ignore[arg-type]
+            {"photo_id": photo_id, **values},
+            keys=["photo_id"],
+        )
+    else:
+        result = session.execute(
+            update(PhotoReview)
+            .where(PhotoReview.photo_id == photo_id, PhotoReview.decided_at == seen.decided_at)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        written = result.rowcount == 1  # type: ignore[attr-defined]
+    if not written:
+        raise _changed(session.get(PhotoReview, photo_id, populate_existing=True))
 
 
 def _check(decision: Decision, reason_code: ReasonCode | None) -> None:
@@ -98,10 +169,12 @@ def decide(
     reason_code: ReasonCode | None = None,
     comment: str | None = None,
     seen: str | None = None,
+    seen_analysis: str | None = None,
 ) -> PhotoReview:
     """Record ``actor``'s decision on ``photo_id`` (replacing an earlier one) and its trail.
     With ``seen`` (``decision_stamp`` of what the person looked at), a decision someone else
-    made meanwhile is a ``Conflict`` instead of being overwritten unread."""
+    made meanwhile, even at the same instant, is a ``Conflict`` instead of being overwritten
+    unread; with ``seen_analysis`` (``analysis_stamp``), so is a re-analysis since."""
     _check(decision, reason_code)
     photo = session.get(Photo, photo_id)
     if photo is None:
@@ -111,18 +184,22 @@ def decide(
         # to be scored and checked for fraud.
         raise NotAnalysed(f"photo {photo_id} is {photo.status}: wait for its analysis")
     comment = (comment or "").strip()[:MAX_COMMENT] or None
-    row = session.get(PhotoReview, photo_id)
+    if seen_analysis is not None:
+        _check_analysis(session, photo_id, seen_analysis)
+    row = session.get(PhotoReview, photo_id, populate_existing=True)
     if seen is not None:
         _check_seen(row, seen)
     before = _state(row)
-    if row is None:
-        row = PhotoReview(photo_id=photo_id)
-        session.add(row)
-    row.decision = decision.value
-    row.reason_code = reason_code.value if reason_code else None
-    row.comment = comment
-    row.decided_at = utcnow()
-    row.decided_by = actor.name
+    values = {
+        "decision": decision.value,
+        "reason_code": reason_code.value if reason_code else None,
+        "comment": comment,
+        "decided_at": utcnow(),
+        "decided_by": actor.name,
+    }
+    _write(session, photo_id, values, overwrite=seen is None, seen=row)
+    row = session.get(PhotoReview, photo_id, populate_existing=True)
+    assert row is not None
     item = session.get(ReviewItem, photo_id)
     if item is not None:
         item.state = ItemState.decided.value

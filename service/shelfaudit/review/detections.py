@@ -5,16 +5,20 @@ Boxes come from ``checks["detections"]["boxes"]``, in upright image pixels
 class, ``wrong`` drops the box from exported labels, ``restore`` undoes both.
 
 A correction remembers the box it was made on (its model class and corners). A re-analysis
-may find boxes in another order or not at all, so a correction applies to the box of the
-same model class that overlaps it most (IoU >= ``SAME_BOX_IOU``), whatever its index, and
-to none if no such box is left.
+may find boxes in another order, moved a little, or not at all, so the boxes corrections
+were made on are matched one to one with the current boxes of the same model class, best
+overlap first (IoU >= ``SAME_BOX_IOU``), whatever their index; a correction whose box is not
+found lapses. Corrections saved before boxes were remembered (migration 0109) apply by index,
+and only to the analysis they were made on.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -41,15 +45,23 @@ class Box:
     @property
     def key(self) -> str:
         """What a page shows of the box, sent back with a correction: a different key means
-        the photo was analysed again since the page was loaded."""
-        return box_key(self.model_class, self.xyxy)
+        the photo was analysed again, or someone corrected the box, since the page was
+        loaded. ``<model class>@<x0>,<y0>,<x1>,<y1>`` (pixels rounded half up), then
+        ``><class>`` or ``>wrong`` once corrected."""
+        shown = box_key(self.model_class, self.xyxy)
+        if self.corrected:
+            shown += ">wrong" if self.wrong else f">{self.class_name}"
+        return shown
 
 
-SAME_BOX_IOU = 0.9
+# Two boxes of one class overlapping this much are one object seen twice: NMS (IoU 0.7 at
+# most) keeps no such pair, and a re-run of the detector moves a box far less (a drinker
+# relabelled by a reviewer came back at IoU 0.875 after a re-analysis).
+SAME_BOX_IOU = 0.7
 
 
 def box_key(label: str, xyxy: Sequence[float] | None) -> str:
-    corners = "whole" if xyxy is None else ",".join(f"{v:.0f}" for v in xyxy)
+    corners = "whole" if xyxy is None else ",".join(str(math.floor(v + 0.5)) for v in xyxy)
     return f"{label}@{corners}"
 
 
@@ -63,16 +75,35 @@ def _iou(a: Sequence[float], b: Sequence[float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _target(correction: LabelCorrection, boxes: list[Box]) -> Box | None:
-    """The box ``correction`` was made on among ``boxes``; by index for corrections saved
-    before boxes were remembered."""
+Identity = tuple[str, tuple[float, ...]]
+
+
+def _identity(correction: LabelCorrection) -> Identity | None:
     if correction.xyxy is None or correction.model_class is None:
-        return next((b for b in boxes if b.index == correction.box_index), None)
-    seen = correction.xyxy
-    same = [(_iou(b.xyxy, seen), b) for b in boxes if b.model_class == correction.model_class]
-    index = correction.box_index
-    best = max(same, key=lambda pair: (pair[0], pair[1].index == index), default=None)
-    return best[1] if best is not None and best[0] >= SAME_BOX_IOU else None
+        return None
+    return correction.model_class, tuple(float(v) for v in correction.xyxy)
+
+
+def _match(identities: Collection[Identity], boxes: list[Box]) -> dict[Identity, Box]:
+    """Each corrected box to at most one current box and back, best overlap first."""
+    pairs = sorted(
+        (
+            (overlap, -abs(box.index), identity, box)
+            for identity in identities
+            for box in boxes
+            if box.model_class == identity[0]
+            and (overlap := _iou(box.xyxy, identity[1])) >= SAME_BOX_IOU
+        ),
+        key=lambda pair: (pair[0], pair[1]),
+        reverse=True,
+    )
+    matched: dict[Identity, Box] = {}
+    taken: set[int] = set()
+    for _, _, identity, box in pairs:
+        if identity not in matched and box.index not in taken:
+            matched[identity] = box
+            taken.add(box.index)
+    return matched
 
 
 def model_boxes(checks: dict[str, Any]) -> list[Box]:
@@ -97,10 +128,22 @@ def model_boxes(checks: dict[str, Any]) -> list[Box]:
     return boxes
 
 
-def apply_corrections(boxes: list[Box], corrections: list[LabelCorrection]) -> list[Box]:
+def apply_corrections(
+    boxes: list[Box], corrections: list[LabelCorrection], *, analysed_at: datetime | None = None
+) -> list[Box]:
+    """``boxes`` (of the analysis saved at ``analysed_at``) with the latest correction of
+    each applied."""
+    matched = _match({i for c in corrections if (i := _identity(c)) is not None}, boxes)
+    by_index = {box.index: box for box in boxes}
     latest: dict[int, LabelCorrection] = {}
     for correction in sorted(corrections, key=lambda c: c.id):
-        target = _target(correction, boxes)
+        identity = _identity(correction)
+        if identity is not None:
+            target = matched.get(identity)
+        elif analysed_at is None or correction.created_at >= analysed_at:
+            target = by_index.get(correction.box_index)  # made on this very analysis
+        else:
+            target = None  # by index, on an earlier analysis: another box now
         if target is not None:
             latest[target.index] = correction
     fixed = []
@@ -134,8 +177,13 @@ def corrections_of(session: Session, photo_id: int) -> list[LabelCorrection]:
 
 def current_boxes(session: Session, photo_id: int) -> list[Box]:
     analysis = latest_analysis(session, photo_id)
-    boxes = model_boxes(analysis.checks) if analysis else []
-    return apply_corrections(boxes, corrections_of(session, photo_id))
+    if analysis is None:
+        return []
+    return apply_corrections(
+        model_boxes(analysis.checks),
+        corrections_of(session, photo_id),
+        analysed_at=analysis.updated_at,
+    )
 
 
 CLASS_NAME = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")

@@ -137,7 +137,11 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
             continue
         shas.add(photo.sha256)
         decode = checks.get("decode") or {}
-        boxes = apply_corrections(model_boxes(checks), corrections_of(session, photo.id))
+        boxes = apply_corrections(
+            model_boxes(checks),
+            corrections_of(session, photo.id),
+            analysed_at=analyses[photo.id].updated_at if photo.id in analyses else None,
+        )
         found.append(
             Labelled(
                 photo=photo,

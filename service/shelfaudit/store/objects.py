@@ -74,14 +74,14 @@ class LocalObjectStore:
 
 def http_client(timeout_s: float) -> urllib3.PoolManager:
     """The SDK's own client (CA bundle, retries on 5xx) with bounded waits: a connect or a
-    read past ``timeout_s``, then at most two more tries, and the caller hears
-    ``TransientError`` (503) instead of waiting for minutes."""
+    read past ``timeout_s``, then one more try, and the caller hears ``TransientError``
+    (503) instead of waiting for minutes (the SDK's defaults: 300 s a read, 5 retries)."""
     return urllib3.PoolManager(
         timeout=urllib3.Timeout(connect=min(5.0, timeout_s), read=timeout_s),
         maxsize=10,
         cert_reqs="CERT_REQUIRED",
         ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
-        retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+        retries=urllib3.Retry(total=1, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
     )
 
 
@@ -133,6 +133,8 @@ class S3ObjectStore:
             raise TransientError(f"object store unreachable: {exc}") from exc
         try:
             return response.read()
+        except (HTTPError, OSError) as exc:  # the connection broke mid-body
+            raise TransientError(f"reading {key} was cut off: {exc}") from exc
         finally:
             response.close()
             response.release_conn()

@@ -48,7 +48,7 @@ def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> decode.Im
             f"({max_bytes / 2**20:.1f} MiB)"
         )
     header = decode.read_header(data, max_pixels=max_pixels)
-    if header.format == "jpeg" or header.width * header.height <= _CHEAP_PIXELS:
+    if header.format.lower() == "jpeg" or header.width * header.height <= _CHEAP_PIXELS:
         decode.decode(data, target_long_side=_VALIDATION_LONG_SIDE, max_pixels=max_pixels)
     else:
         # A PNG or WebP is decoded whole (JPEG shrinks while decoding): a flat 100 MP PNG

@@ -87,6 +87,15 @@ def come_back_to(request: Request) -> str:
     return back if len(back) <= MAX_NEXT else path[:MAX_NEXT]
 
 
+def _back(request: Request) -> str:
+    """The page the person came from, on this site (a 409 from a stale photo page: that
+    photo); else the start page."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return "/"
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
 def page_error(request: Request, exc: ShelfAuditError, status_code: int) -> Response:
     """A page's error: the login form for 401 (coming back here after), else an HTML page."""
     if isinstance(exc, Unauthenticated) and request.url.path != "/login":
@@ -96,6 +105,6 @@ def page_error(request: Request, exc: ShelfAuditError, status_code: int) -> Resp
     return render(
         request,
         "error.html",
-        {"status": status_code, "code": exc.code, "message": exc.message},
+        {"status": status_code, "code": exc.code, "message": exc.message, "back": _back(request)},
         status_code=status_code,
     )

@@ -10,21 +10,32 @@ from sqlalchemy.exc import SQLAlchemyError
 from shelfaudit import __version__
 from shelfaudit.analyse.pipeline import PIPELINE_VERSION
 from shelfaudit.api.deps import RuntimeDep
+from shelfaudit.errors import TransientError
 
 router = APIRouter(tags=["health"])
 
 
+PROBE_KEY = "healthz/probe"  # never written: asking for it checks reach and credentials
+
+
 @router.get("/healthz")
 def healthz(runtime: RuntimeDep) -> JSONResponse:
-    """200 when the database answers; 503 otherwise."""
+    """200 when the database and the object store answer; 503 otherwise (a worker with
+    wrong S3 credentials leaves photos waiting, and this is where it shows)."""
     try:
         with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         database = "ok"
     except SQLAlchemyError as exc:
         database = f"error: {type(exc).__name__}"
+    try:
+        runtime.objects.exists(PROBE_KEY)
+        objects = "ok"
+    except TransientError as exc:
+        objects = f"error: {exc.message[:200]}"
+    healthy = database == "ok" and objects == "ok"
     body = {
-        "status": "ok" if database == "ok" else "degraded",
+        "status": "ok" if healthy else "degraded",
         "version": __version__,
         # The checks' versions; each analysis also names the models it ran (their versions
         # below: the int8 or float32 file, as this CPU is served: ml/cpu.py).
@@ -35,5 +46,6 @@ def healthz(runtime: RuntimeDep) -> JSONResponse:
         "database": database,
         "queue": "celery" if runtime.settings.uses_broker else "in-process",
         "storage": runtime.settings.storage_backend.value,
+        "objects": objects,
     }
-    return JSONResponse(body, status_code=200 if database == "ok" else 503)
+    return JSONResponse(body, status_code=200 if healthy else 503)

@@ -21,7 +21,7 @@ from shelfaudit.commission import Decision
 from shelfaudit.errors import Conflict, InvalidInput, NotFound
 from shelfaudit.review.analysis_view import latest_analysis, sku_facings
 from shelfaudit.review.catalogue_audit import record_packshots_added
-from shelfaudit.review.decisions import bulk_approve, decide, decision_stamp
+from shelfaudit.review.decisions import analysis_stamp, bulk_approve, decide, decision_stamp
 from shelfaudit.review.detections import box_key, correct_box
 from shelfaudit.review.images import PREVIEW_SIDES, preview_jpeg
 from shelfaudit.review.photo_view import photo_view
@@ -119,6 +119,7 @@ def photo_page(
             "approve_reasons": APPROVE_REASONS,
             "reject_reasons": REJECT_REASONS,
             "seen": decision_stamp(view.review),
+            "seen_analysis": analysis_stamp(session, photo_id),
             "detector_classes": sorted(
                 set(known.classes if (known := vocabulary(runtime.models.registry)) else ())
                 | set(view.classes)
@@ -161,9 +162,10 @@ def decision(
     reason_code: Annotated[str, Form(max_length=32)] = "",
     comment: Annotated[str, Form(max_length=2000)] = "",
     seen: Annotated[str | None, Form(max_length=64)] = None,
+    seen_analysis: Annotated[str | None, Form(max_length=64)] = None,
 ) -> RedirectResponse:
     """Decide, then go straight to the next item of the queue (or back to the queue); 409
-    when someone else decided since the page was loaded."""
+    when someone else decided, or the photo was analysed again, since the page was loaded."""
     code = ReasonCode(reason_code) if reason_code in ReasonCode.__members__ else None
     if reason_code and code is None:
         raise InvalidInput(f"unknown reason code {reason_code!r}", field="reason_code")
@@ -176,6 +178,7 @@ def decision(
         comment=comment,
         actor=principal,
         seen=seen,
+        seen_analysis=seen_analysis,
     )
     session.commit()
     params = filters.params()

@@ -11,6 +11,7 @@ from shelfaudit.api.deps import DispatcherDep, RuntimeDep, SessionDep
 from shelfaudit.api.etags import matches
 from shelfaudit.api.ids import RowId
 from shelfaudit.api.security import sfa_or_admin
+from shelfaudit.api.upload_slots import upload_slot
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.ids import MAX_ROW_ID
 from shelfaudit.errors import InvalidMetadata, NotFound
@@ -80,6 +81,7 @@ async def _only_known_fields(request: Request) -> None:
     },
 )
 def upload_photo(
+    request: Request,
     runtime: RuntimeDep,
     dispatcher: DispatcherDep,
     response: Response,
@@ -110,14 +112,15 @@ def upload_photo(
     )
     # The body-limit middleware bounds what can arrive here, so reading it whole is safe.
     data = file.file.read(runtime.settings.max_upload_bytes + 1)
-    accepted = accept_photo(
-        sessions=runtime.sessions,
-        objects=runtime.objects,
-        settings=runtime.settings,
-        data=data,
-        meta=meta,
-        source_name=file.filename,
-    )
+    with upload_slot(request):
+        accepted = accept_photo(
+            sessions=runtime.sessions,
+            objects=runtime.objects,
+            settings=runtime.settings,
+            data=data,
+            meta=meta,
+            source_name=file.filename,
+        )
     photo = accepted.photo
     if accepted.created:
         dispatcher.submit(photo.id)

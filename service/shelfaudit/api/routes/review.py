@@ -12,13 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from shelfaudit.analyse.detect import vocabulary
 from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.ids import Index, RowId, StrictStoredId
-from shelfaudit.api.security import Approver
+from shelfaudit.api.security import Approver, PhotoReader
 from shelfaudit.commission import Decision
-from shelfaudit.errors import InvalidInput
+from shelfaudit.errors import InvalidInput, NotFound
 from shelfaudit.review.decisions import bulk_approve, decide
-from shelfaudit.review.detections import correct_box
+from shelfaudit.review.detections import correct_box, current_boxes
 from shelfaudit.review.queue import Cursor, QueueFilters, queue_page
 from shelfaudit.review.vocabulary import BoxAction, ReasonCode
+from shelfaudit.store.tables import Photo
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 
@@ -182,9 +183,30 @@ class BoxCorrectionIn(BaseModel):
     seen: str | None = Field(
         default=None,
         max_length=200,
-        description="the box as you saw it, `<model class>@<x0>,<y0>,<x1>,<y1>` (rounded "
-        "pixels); if the photo was analysed again and the box differs, 409",
+        description="the box's `key` as you saw it (GET .../boxes); if the photo was "
+        "analysed again or the box corrected since, 409",
     )
+
+
+class BoxPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    index: int
+    xyxy: tuple[float, float, float, float] = Field(description="upright original pixels")
+    model_class: str
+    class_name: str = Field(description="after reviewers' corrections")
+    confidence: float | None
+    wrong: bool
+    corrected: bool
+    key: str = Field(description="send back as `seen` with a correction of this box")
+
+
+@router.get("/photos/{photo_id}/boxes", response_model=list[BoxPublic])
+def get_boxes(session: SessionDep, _: PhotoReader, photo_id: RowId) -> list[BoxPublic]:
+    """The detection boxes of the analysis in force, with reviewers' corrections applied."""
+    if session.get(Photo, photo_id) is None:
+        raise NotFound(f"photo {photo_id} does not exist")
+    return [BoxPublic.model_validate(box) for box in current_boxes(session, photo_id)]
 
 
 @router.post("/photos/{photo_id}/boxes/{box_index}", status_code=204)
