@@ -9,8 +9,9 @@ A model is loaded only after its file's sha256 matches the manifest, so a half-c
 swapped artifact is refused with a clear error instead of producing quiet nonsense.
 
 An int8 entry names the float32 file it was quantised from (``meta.float_file``,
-``meta.float_sha256``). The int8 file is served only on CPUs that run it as measured
-(``ml/cpu.py``); elsewhere, or when asked, the float32 one is, under the version without
+``meta.float_sha256``). The int8 file is served on CPUs that run it as measured
+(``ml/cpu.py``), and elsewhere only where ``meta.int8_without_dot_products`` says it was
+measured there too; otherwise, or when asked, the float32 one is, under the version without
 ``-int8``.
 """
 
@@ -73,14 +74,24 @@ class Registry:
 
     @classmethod
     def load(cls, root: Path, *, int8: bool | None = None) -> Registry:
-        """The registry in ``root``; int8 models as listed when ``int8`` (None: when this
-        CPU has int8 dot products), else the float32 files they came from."""
-        if int8 is None:
-            int8 = int8_is_native()
+        """The registry in ``root``; int8 models as listed when ``int8``, else the float32
+        files they came from. None: per model, int8 where this CPU has int8 dot products,
+        or where the entry's ``meta.int8_without_dot_products`` says its int8 file was
+        measured as accurate and faster without them too (the outlet detector; the SKU
+        embedder's vectors drift there)."""
         loaded = cls.load_listed(root)
-        if int8:
+        if int8 is True:
             return loaded
-        return cls(root, {name: e.as_float() for name, e in loaded.entries.items()})
+        native = int8 is None and int8_is_native()
+        return cls(
+            root,
+            {
+                name: entry
+                if native or (int8 is None and entry.meta.get("int8_without_dot_products") is True)
+                else entry.as_float()
+                for name, entry in loaded.entries.items()
+            },
+        )
 
     @classmethod
     def load_listed(cls, root: Path) -> Registry:

@@ -99,3 +99,29 @@ def test_an_int8_entry_without_its_float_checksum_is_an_integrity_error() -> Non
     )
     with pytest.raises(ModelIntegrityError, match="float_sha256"):
         entry.as_float()
+
+
+@pytest.mark.parametrize(
+    ("int8", "native", "file"),
+    [
+        (None, False, "m-v2-int8.onnx"),  # measured without dot products too
+        (None, True, "m-v2-int8.onnx"),
+        (False, False, "m-v2.onnx"),  # SHELFAUDIT_ONNX_INT8=off still wins
+    ],
+)
+def test_an_int8_model_measured_without_dot_products_is_served_there_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, int8: bool | None, native: bool, file: str
+) -> None:
+    int8_registry(tmp_path)
+    manifest = json.loads((tmp_path / "registry.json").read_text())
+    manifest["models"]["m"]["meta"]["int8_without_dot_products"] = True
+    (tmp_path / "registry.json").write_text(json.dumps(manifest))
+    monkeypatch.setattr(registry, "int8_is_native", lambda: native)
+    assert Registry.load(tmp_path, int8=int8).entry("m").file == file
+
+
+def test_of_the_shipped_models_only_the_outlet_detector_runs_int8_everywhere() -> None:
+    models = Path(__file__).resolve().parents[3] / "models"
+    listed = Registry.load_listed(models).entries
+    everywhere = {n for n, e in listed.items() if e.meta.get("int8_without_dot_products")}
+    assert everywhere == {"outlet"}  # models/outlet/CARD.md measures it on an AVX2-only CPU

@@ -208,3 +208,22 @@ def test_a_registry_class_list_that_differs_from_the_models_is_refused() -> None
     with pytest.raises(ModelIntegrityError, match="trained on"):
         YoloDetector(tampered, session)
     assert YoloDetector(entry, session).class_names[0] == "beer_bottle"
+
+
+@pytest.mark.skipif(int8_is_native(), reason="CPUs with VNNI check the int8 goldens above")
+def test_the_outlet_int8_file_served_without_dot_products_finds_the_same_display() -> None:
+    # Without VNNI, ONNX Runtime's u8s8 kernels saturate 16-bit sums, so boxes move a little
+    # and low-confidence ones come and go (val mAP50 0.158 here against 0.155 float32,
+    # models/outlet/CARD.md); the display itself is found as on every CPU.
+    cache = ModelCache(Registry.load(MODELS), SessionOptions())
+    found = detect.load_detectors(cache, DetectOptions(mirror=True))
+    assert found is not None
+    assert found.outlet is not None
+    assert found.outlet.version.endswith("-int8")  # served as int8 here too
+    decoded = decode(OUTLET_VAL_PHOTO.read_bytes(), target_long_side=1024, max_pixels=10**8)
+    result = detect.run(decoded.rgb, original_width=decoded.result.width, detectors=found)
+    best = max(result.boxes, key=lambda b: b.confidence)
+    assert best.class_name == "beer_carton"
+    np.testing.assert_allclose(best.xyxy, [402.9, 58.9, 527.2, 377.3], atol=4.0)
+    assert 6 <= result.counts["beer_carton"] <= 9
+    assert result.counts.get("tiger", 0) >= 2
