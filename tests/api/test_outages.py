@@ -3,6 +3,8 @@ and a request waiting on storage does not hold a database connection."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy.exc
 from fastapi.testclient import TestClient
@@ -70,17 +72,54 @@ def test_the_callers_lookup_hands_its_connection_back(client: TestClient) -> Non
 def test_health_says_when_the_object_store_fails(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from shelfaudit.api.store_probe import StoreProbe
+
     runtime = runtime_of(client)
     assert client.get("/healthz").json()["objects"] == "ok"
 
-    def refused(key: str) -> bool:
-        raise TransientError("cannot stat healthz/probe: SignatureDoesNotMatch")
+    def refused() -> None:
+        raise TransientError("bucket shelfaudit-photos: SignatureDoesNotMatch")
 
-    monkeypatch.setattr(runtime.objects, "exists", refused)
+    monkeypatch.setattr(runtime.objects, "check", refused)
+    client.app.state.store_probe = StoreProbe(runtime.objects, ttl_s=0)  # type: ignore[attr-defined]
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "degraded"
     assert "SignatureDoesNotMatch" in response.json()["objects"]
+
+
+def test_a_stalled_store_is_probed_once_and_waited_on_briefly(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from shelfaudit.api.store_probe import StoreProbe
+
+    release = threading.Event()
+    probes: list[float] = []
+
+    class Stalled:
+        def check(self) -> None:
+            probes.append(time.monotonic())
+            release.wait(10)
+
+    probe = StoreProbe(Stalled(), ttl_s=5, wait_s=0.2)  # type: ignore[arg-type]
+    started = time.monotonic()
+    answers = [probe.status() for _ in range(5)]
+    assert time.monotonic() - started < 2  # each caller waited 0.2 s, not the stall
+    assert answers == ["error: no answer within 0 s"] * 5
+    assert len(probes) == 1  # one probe in flight, however many health checks
+    release.set()
+    probe.close()
+
+
+def test_a_storage_folder_that_cannot_be_made_is_unhealthy(tmp_path: Path) -> None:
+    from shelfaudit.store.objects import LocalObjectStore
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(TransientError, match="storage folder"):
+        LocalObjectStore(blocked / "objects").check()
+    LocalObjectStore(tmp_path / "objects").check()  # made on first use
 
 
 def test_uploads_past_the_concurrent_limit_hear_503_at_once(client: TestClient) -> None:

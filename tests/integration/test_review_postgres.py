@@ -1,19 +1,21 @@
-"""Two reviewers deciding the same photo at the same instant, on PostgreSQL: one wins, the
+"""Two reviewers acting on the same photo at the same instant, on PostgreSQL: one wins, the
 other hears 409; never a lost update, never a 500 from the primary key."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
 from shelfaudit.commission import Decision
 from shelfaudit.errors import Conflict
 from shelfaudit.review.decisions import decide, decision_stamp
-from shelfaudit.review.vocabulary import ReasonCode
+from shelfaudit.review.detections import correct_box, current_boxes
+from shelfaudit.review.vocabulary import BoxAction, ReasonCode
 from shelfaudit.runtime import Runtime, build_runtime
 from shelfaudit.store.tables import PhotoReview
 from tests.integration.servers import PostgresServer, settings_on
@@ -23,6 +25,7 @@ pytestmark = [pytest.mark.postgres]
 
 MAI = Principal(name="mai", role=APPROVER.role)
 LAN = Principal(name="lan", role=APPROVER.role)
+BOXES = [{"xyxy": [10, 20, 110, 220], "class_name": "beer_can", "confidence": 0.9}]
 
 
 @pytest.fixture
@@ -34,31 +37,21 @@ def runtime(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[Runtime
     rt.close()
 
 
-def race(runtime: Runtime, photo: int, seen: str) -> list[str]:
-    """Mai approves and Lan rejects at once, both on ``seen``; what each heard."""
-    start = threading.Barrier(2)
+def race(runtime: Runtime, *acts: Callable[[Session], object]) -> list[str]:
+    """Run ``acts`` at once, each in its own transaction; what each heard, sorted."""
+    start = threading.Barrier(len(acts))
     heard: list[str] = []
 
-    def send(actor: Principal, decision: Decision) -> None:
+    def run(act: Callable[[Session], object]) -> None:
         start.wait()
         try:
             with runtime.sessions.begin() as session:
-                decide(
-                    session,
-                    photo_id=photo,
-                    decision=decision,
-                    reason_code=ReasonCode.duplicate if decision is Decision.rejected else None,
-                    actor=actor,
-                    seen=seen,
-                )
+                act(session)
             heard.append("ok")
         except Conflict:
             heard.append("409")
 
-    threads = [
-        threading.Thread(target=send, args=(MAI, Decision.approved)),
-        threading.Thread(target=send, args=(LAN, Decision.rejected)),
-    ]
+    threads = [threading.Thread(target=run, args=(act,)) for act in acts]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -77,4 +70,43 @@ def test_of_two_decisions_at_once_one_wins_and_one_hears_409(
                 decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER)
         with runtime.sessions() as session:
             seen = decision_stamp(session.get(PhotoReview, photo))
-        assert race(runtime, photo, seen) == ["409", "ok"]
+        heard = race(
+            runtime,
+            lambda s, p=photo, seen=seen: decide(
+                s, photo_id=p, decision=Decision.approved, actor=MAI, seen=seen
+            ),
+            lambda s, p=photo, seen=seen: decide(
+                s,
+                photo_id=p,
+                decision=Decision.rejected,
+                reason_code=ReasonCode.duplicate,
+                actor=LAN,
+                seen=seen,
+            ),
+        )
+        assert heard == ["409", "ok"]
+
+
+def test_of_two_corrections_of_one_box_at_once_one_wins_and_one_hears_409(
+    runtime: Runtime,
+) -> None:
+    for _ in range(6):
+        photo = add_photo(runtime, verdict="review", boxes=BOXES)
+        with runtime.sessions() as session:
+            key = current_boxes(session, photo)[0].key
+        heard = race(
+            runtime,
+            lambda s, p=photo, key=key: correct_box(
+                s, photo_id=p, box_index=0, action=BoxAction.wrong, actor=MAI, seen=key
+            ),
+            lambda s, p=photo, key=key: correct_box(
+                s,
+                photo_id=p,
+                box_index=0,
+                action=BoxAction.relabel,
+                class_name="beer_bottle",
+                actor=LAN,
+                seen=key,
+            ),
+        )
+        assert heard == ["409", "ok"]

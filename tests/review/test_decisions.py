@@ -204,9 +204,18 @@ def test_a_decision_on_a_page_older_than_the_analysis_is_409(runtime: Runtime, p
 
     with runtime.sessions() as session:
         shown = analysis_stamp(session, photo)
-    with runtime.sessions.begin() as session:  # re-analysed: the verdict may have changed
+    with runtime.sessions.begin() as session:  # re-run, same results: nothing to look at
         analysis = session.scalars(select(Analysis).where(Analysis.photo_id == photo)).one()
         analysis.updated_at = analysis.updated_at + timedelta(minutes=5)
+        analysis.checks = {**analysis.checks, "fraud": {**analysis.checks["fraud"], "ms": 9.9}}
+    with runtime.sessions() as session:
+        assert analysis_stamp(session, photo) == shown
+    with runtime.sessions.begin() as session:  # re-analysed: the verdict changed
+        analysis = session.scalars(select(Analysis).where(Analysis.photo_id == photo)).one()
+        analysis.checks = {
+            **analysis.checks,
+            "fraud": {**analysis.checks["fraud"], "verdict": "fraud"},
+        }
     with runtime.sessions() as session, pytest.raises(Conflict, match="analysed again"):
         decide(
             session, photo_id=photo, decision=Decision.approved, actor=APPROVER, seen_analysis=shown

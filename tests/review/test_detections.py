@@ -368,3 +368,17 @@ def test_box_keys_round_half_up() -> None:
     from shelfaudit.review.detections import box_key
 
     assert box_key("can", [10.5, 20.5, 100.5, 200.49]) == "can@11,21,101,200"
+
+
+def test_the_newest_correction_of_an_object_wins_wherever_its_box_went(
+    runtime: Runtime, photo: int
+) -> None:
+    with runtime.sessions.begin() as session:
+        relabel(session, photo, 0, "tiger_can")  # on the first analysis
+    moved = {**BOXES[0], "xyxy": [4, 12, 113, 226]}
+    reanalyse_with(runtime, photo, [moved, BOXES[1]])
+    with runtime.sessions.begin() as session:
+        relabel(session, photo, 0, "beer_can")  # the same can, on the second analysis
+    reanalyse_with(runtime, photo, [BOXES[0], BOXES[1]], version="test-3")  # back where it was
+    with runtime.sessions() as session:
+        assert current_boxes(session, photo)[0].class_name == "beer_can"

@@ -33,6 +33,7 @@ from shelfaudit.api.routes import (
     skus,
     standards,
 )
+from shelfaudit.api.store_probe import StoreProbe
 from shelfaudit.queue.dispatch import CeleryDispatcher, Dispatcher, ThreadDispatcher
 from shelfaudit.queue.sweep import PeriodicSweep, sweep
 from shelfaudit.runtime import Runtime, build_runtime
@@ -78,9 +79,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         periodic.start()
         app.state.runtime = runtime
         app.state.dispatcher = dispatcher
+        app.state.store_probe = StoreProbe(runtime.objects)
         try:
             yield
         finally:
+            app.state.store_probe.close()
             periodic.stop()
             dispatcher.close()
             runtime.close()

@@ -61,8 +61,9 @@ def analyse_photo(self: Task, photo_id: int) -> str:
         runtime = worker_runtime()
     except RETRYABLE as exc:  # storage or database down (or misconfigured) as the worker starts
         if last_try:
-            # The photo stays `received`; the sweep queues it again once per grace period,
-            # and /healthz says which server is failing.
+            # The photo stays `received`; the sweep queues it again once per grace period.
+            # The API's /healthz shows an outage it shares; a fault of this worker alone
+            # (its own wrong credentials) shows only in this log.
             log.error("photo %s left for the sweep: this worker cannot start: %s", photo_id, exc)
             return "deferred"
         raise self.retry(exc=exc, countdown=min(300, 2 ** (retries + 1))) from exc

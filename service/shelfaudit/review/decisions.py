@@ -8,6 +8,8 @@ back what was already paid for a photo rejected later.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,11 +94,26 @@ def _check_seen(row: PhotoReview | None, seen: str) -> None:
         raise _changed(row)
 
 
+_TIMINGS = frozenset({"ms", "timings_ms"})
+
+
+def _without_timings(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k not in _TIMINGS}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
 def analysis_stamp(session: Session, photo_id: int) -> str:
-    """What a page showed of the analysis in force (its ``updated_at``), sent back as
-    ``seen_analysis``."""
+    """What a page showed of the analysis in force, sent back as ``seen_analysis``: a digest
+    of its results and flags (timings left out), so a re-run that found the same is not a
+    change, and one that found something else is."""
     latest = latest_analysis(session, photo_id)
-    return latest.updated_at.isoformat() if latest is not None else UNDECIDED
+    if latest is None:
+        return UNDECIDED
+    shown = json.dumps([_without_timings(latest.checks), latest.flags], sort_keys=True, default=str)
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
 def _check_analysis(session: Session, photo_id: int, seen_analysis: str) -> None:

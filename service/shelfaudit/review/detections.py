@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
@@ -29,7 +29,7 @@ from shelfaudit.errors import Conflict, InvalidInput, NotFound
 from shelfaudit.review import audit
 from shelfaudit.review.analysis_view import latest_analysis
 from shelfaudit.review.vocabulary import BoxAction
-from shelfaudit.store.tables import LabelCorrection, utcnow
+from shelfaudit.store.tables import LabelCorrection, Photo, utcnow
 
 
 @dataclass(frozen=True)
@@ -75,34 +75,67 @@ def _iou(a: Sequence[float], b: Sequence[float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-Identity = tuple[str, tuple[float, ...]]
+@dataclass
+class _Object:
+    """The corrections made on one object across analyses: each remembers the box as it was
+    then, and the object may have moved a little from one analysis to the next."""
+
+    model_class: str
+    boxes: list[tuple[float, ...]]
+    corrections: list[LabelCorrection]
+
+    def overlap(self, box: Box) -> float:
+        if box.model_class != self.model_class:
+            return 0.0
+        return max(_iou(box.xyxy, seen) for seen in self.boxes)
 
 
-def _identity(correction: LabelCorrection) -> Identity | None:
-    if correction.xyxy is None or correction.model_class is None:
-        return None
-    return correction.model_class, tuple(float(v) for v in correction.xyxy)
+def _objects(corrections: list[LabelCorrection]) -> list[_Object]:
+    """Corrections grouped by the object they were made on (same model class, boxes
+    overlapping by ``SAME_BOX_IOU``), oldest first."""
+    found: list[_Object] = []
+    for correction in sorted(corrections, key=lambda c: c.id):
+        if correction.xyxy is None or correction.model_class is None:
+            continue
+        seen = tuple(float(v) for v in correction.xyxy)
+        same = next(
+            (
+                o
+                for o in found
+                if o.model_class == correction.model_class
+                and max(_iou(seen, b) for b in o.boxes) >= SAME_BOX_IOU
+            ),
+            None,
+        )
+        if same is None:
+            found.append(_Object(correction.model_class, [seen], [correction]))
+        else:
+            same.boxes.append(seen)
+            same.corrections.append(correction)
+    return found
 
 
-def _match(identities: Collection[Identity], boxes: list[Box]) -> dict[Identity, Box]:
-    """Each corrected box to at most one current box and back, best overlap first."""
+def _match(objects: list[_Object], boxes: list[Box]) -> list[tuple[_Object, Box]]:
+    """Corrected objects to current boxes, one to one, best overlap first (ties: the most
+    recently corrected object, then the lower box index), so every process agrees."""
     pairs = sorted(
         (
-            (overlap, -abs(box.index), identity, box)
-            for identity in identities
+            (overlap, o.corrections[-1].id, -box.index, n, box)
+            for n, o in enumerate(objects)
             for box in boxes
-            if box.model_class == identity[0]
-            and (overlap := _iou(box.xyxy, identity[1])) >= SAME_BOX_IOU
+            if (overlap := o.overlap(box)) >= SAME_BOX_IOU
         ),
-        key=lambda pair: (pair[0], pair[1]),
+        key=lambda pair: pair[:3],
         reverse=True,
     )
-    matched: dict[Identity, Box] = {}
-    taken: set[int] = set()
-    for _, _, identity, box in pairs:
-        if identity not in matched and box.index not in taken:
-            matched[identity] = box
-            taken.add(box.index)
+    matched: list[tuple[_Object, Box]] = []
+    used_objects: set[int] = set()
+    used_boxes: set[int] = set()
+    for _, _, _, n, box in pairs:
+        if n not in used_objects and box.index not in used_boxes:
+            matched.append((objects[n], box))
+            used_objects.add(n)
+            used_boxes.add(box.index)
     return matched
 
 
@@ -131,21 +164,24 @@ def model_boxes(checks: dict[str, Any]) -> list[Box]:
 def apply_corrections(
     boxes: list[Box], corrections: list[LabelCorrection], *, analysed_at: datetime | None = None
 ) -> list[Box]:
-    """``boxes`` (of the analysis saved at ``analysed_at``) with the latest correction of
-    each applied."""
-    matched = _match({i for c in corrections if (i := _identity(c)) is not None}, boxes)
+    """``boxes`` (of the analysis first saved at ``analysed_at``) with the latest
+    correction of each applied."""
+    targets: list[tuple[LabelCorrection, Box]] = [
+        (correction, box)
+        for obj, box in _match(_objects(corrections), boxes)
+        for correction in obj.corrections
+    ]
     by_index = {box.index: box for box in boxes}
+    for correction in corrections:
+        legacy = correction.xyxy is None or correction.model_class is None
+        # By index, only on the analysis it was made on: on a later one it is another box.
+        made_here = analysed_at is None or correction.created_at >= analysed_at
+        box = by_index.get(correction.box_index) if legacy and made_here else None
+        if box is not None:
+            targets.append((correction, box))
     latest: dict[int, LabelCorrection] = {}
-    for correction in sorted(corrections, key=lambda c: c.id):
-        identity = _identity(correction)
-        if identity is not None:
-            target = matched.get(identity)
-        elif analysed_at is None or correction.created_at >= analysed_at:
-            target = by_index.get(correction.box_index)  # made on this very analysis
-        else:
-            target = None  # by index, on an earlier analysis: another box now
-        if target is not None:
-            latest[target.index] = correction
+    for correction, box in sorted(targets, key=lambda pair: pair[0].id):
+        latest[box.index] = correction
     fixed = []
     for box in boxes:
         found = latest.get(box.index)
@@ -182,11 +218,23 @@ def current_boxes(session: Session, photo_id: int) -> list[Box]:
     return apply_corrections(
         model_boxes(analysis.checks),
         corrections_of(session, photo_id),
-        analysed_at=analysis.updated_at,
+        analysed_at=analysis.created_at,
     )
 
 
 CLASS_NAME = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
+
+
+def _hold(session: Session, photo_id: int) -> None:
+    """Take the photo's row lock (PostgreSQL) or the write lock (SQLite) before reading its
+    boxes: two reviewers correcting the same box at once then go one after the other, and
+    the second sees the first's correction (its ``seen`` no longer matches: 409)."""
+    session.execute(
+        update(Photo)
+        .where(Photo.id == photo_id)
+        .values(id=Photo.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def correct_box(
@@ -206,14 +254,15 @@ def correct_box(
     already on this photo's boxes: a typo (``beer_cartn``) would otherwise start a new class
     in the exported labels. With ``seen`` (the ``Box.key`` the page showed), a box that
     changed since is a ``Conflict``."""
+    _hold(session, photo_id)
     boxes = {box.index: box for box in current_boxes(session, photo_id)}
     box = boxes.get(box_index)
     if box is None:
         raise NotFound(f"photo {photo_id} has no box {box_index}")
     if seen is not None and seen != box.key:
         raise Conflict(
-            f"box {box_index} is now {box.key}, not {seen[:80]}: the photo was analysed again "
-            "since you looked; reload it",
+            f"box {box_index} is now {box.key}, not {seen[:80]}: it was corrected, or the "
+            "photo analysed again, since you looked; reload it",
             field="seen",
         )
     class_name = (class_name or "").strip() or None

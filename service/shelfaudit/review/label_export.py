@@ -140,7 +140,7 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
         boxes = apply_corrections(
             model_boxes(checks),
             corrections_of(session, photo.id),
-            analysed_at=analyses[photo.id].updated_at if photo.id in analyses else None,
+            analysed_at=analyses[photo.id].created_at if photo.id in analyses else None,
         )
         found.append(
             Labelled(

@@ -33,12 +33,24 @@ class ObjectStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def check(self) -> None:
+        """``TransientError`` unless the store can be reached and written with these
+        settings (credentials, bucket, folder)."""
+
 
 class LocalObjectStore:
     """Objects as files under ``root``; writes are atomic (temp file, fsync, rename)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    def check(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)  # made on first use, as by put
+        except OSError as exc:
+            raise TransientError(f"the storage folder {self.root}: {exc.strerror}") from exc
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise TransientError(f"the storage folder {self.root} is not writable")
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -103,6 +115,16 @@ class S3ObjectStore:
             http_client=http_client(settings.s3_timeout_s),
         )
         return cls(client, settings.s3_bucket)
+
+    def check(self) -> None:
+        try:
+            found = self.client.bucket_exists(self.bucket)
+        except S3Error as exc:
+            raise TransientError(f"bucket {self.bucket}: {exc.code}") from exc
+        except (HTTPError, OSError) as exc:
+            raise TransientError(f"object store unreachable: {exc}") from exc
+        if not found:
+            raise TransientError(f"bucket {self.bucket} does not exist")
 
     def ensure_bucket(self) -> None:
         try:
