@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from shelfaudit.review.detections import correct_box, current_boxes
 from shelfaudit.review.label_export import ExportSummary, FolderSink, LabelFormat, export_labels
 from shelfaudit.review.vocabulary import BoxAction
 from shelfaudit.runtime import Runtime
+from shelfaudit.store.tables import utcnow
 from tests.seeds import APPROVER, add_photo, seed_master_data
 
 BOXES = [
@@ -163,8 +164,8 @@ def reanalyse_with(
                 checks={**old.checks, "detections": {"boxes": boxes}},
                 flags=[],
                 ms=1.0,
-                created_at=old.created_at + timedelta(hours=1),
-                updated_at=old.updated_at + timedelta(hours=1),
+                created_at=utcnow(),  # saved after every earlier correction
+                updated_at=utcnow(),
             )
         )
 
@@ -382,3 +383,19 @@ def test_the_newest_correction_of_an_object_wins_wherever_its_box_went(
     reanalyse_with(runtime, photo, [BOXES[0], BOXES[1]], version="test-3")  # back where it was
     with runtime.sessions() as session:
         assert current_boxes(session, photo)[0].class_name == "beer_can"
+
+
+def test_two_overlapping_boxes_of_one_analysis_stay_two_objects(
+    runtime: Runtime, photo: int
+) -> None:
+    pair = [
+        {"xyxy": [0, 0, 100, 100], "class_name": "can", "confidence": 0.9},
+        {"xyxy": [10, 0, 110, 100], "class_name": "can", "confidence": 0.8},  # IoU 0.82
+    ]
+    reanalyse_with(runtime, photo, pair)
+    with runtime.sessions.begin() as session:
+        relabel(session, photo, 0, "tiger_can")
+        correct_box(session, photo_id=photo, box_index=1, action=BoxAction.wrong, actor=APPROVER)
+    with runtime.sessions() as session:
+        boxes = current_boxes(session, photo)
+    assert [(b.class_name, b.wrong) for b in boxes] == [("tiger_can", False), ("can", True)]

@@ -14,6 +14,7 @@ and only to the analysis they were made on.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Collection, Sequence
@@ -29,7 +30,7 @@ from shelfaudit.errors import Conflict, InvalidInput, NotFound
 from shelfaudit.review import audit
 from shelfaudit.review.analysis_view import latest_analysis
 from shelfaudit.review.vocabulary import BoxAction
-from shelfaudit.store.tables import LabelCorrection, Photo, utcnow
+from shelfaudit.store.tables import Analysis, LabelCorrection, Photo, utcnow
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class _Object:
 
     model_class: str
     boxes: list[tuple[float, ...]]
+    epochs: list[int]  # which analysis of the photo each correction was made on
     corrections: list[LabelCorrection]
 
     def overlap(self, box: Box) -> float:
@@ -89,29 +91,39 @@ class _Object:
             return 0.0
         return max(_iou(box.xyxy, seen) for seen in self.boxes)
 
+    def continues(self, model_class: str, seen: tuple[float, ...], epoch: int) -> float:
+        """How well a correction of ``seen`` on analysis ``epoch`` continues this object
+        (0: not at all). On the same analysis only the same box does: two boxes of one
+        analysis are two objects, however much they overlap."""
+        if model_class != self.model_class:
+            return 0.0
+        if epoch == self.epochs[-1]:
+            return 1.0 if seen == self.boxes[-1] else 0.0
+        overlap = _iou(seen, self.boxes[-1])
+        return overlap if overlap >= SAME_BOX_IOU else 0.0
 
-def _objects(corrections: list[LabelCorrection]) -> list[_Object]:
-    """Corrections grouped by the object they were made on (same model class, boxes
-    overlapping by ``SAME_BOX_IOU``), oldest first."""
+
+def _objects(corrections: list[LabelCorrection], saves: Sequence[datetime]) -> list[_Object]:
+    """Corrections grouped by the object they were made on, oldest first. ``saves``: when
+    each analysis of the photo was first saved, in order; a correction was made on the
+    newest one saved before it."""
     found: list[_Object] = []
     for correction in sorted(corrections, key=lambda c: c.id):
         if correction.xyxy is None or correction.model_class is None:
             continue
         seen = tuple(float(v) for v in correction.xyxy)
-        same = next(
-            (
-                o
-                for o in found
-                if o.model_class == correction.model_class
-                and max(_iou(seen, b) for b in o.boxes) >= SAME_BOX_IOU
-            ),
-            None,
-        )
-        if same is None:
-            found.append(_Object(correction.model_class, [seen], [correction]))
-        else:
+        epoch = bisect.bisect_right(saves, correction.created_at)
+        scored = [
+            (o.continues(correction.model_class, seen, epoch), n) for n, o in enumerate(found)
+        ]
+        best = max(scored, default=(0.0, -1))
+        if best[0] > 0:
+            same = found[best[1]]
             same.boxes.append(seen)
+            same.epochs.append(epoch)
             same.corrections.append(correction)
+        else:
+            found.append(_Object(correction.model_class, [seen], [epoch], [correction]))
     return found
 
 
@@ -162,19 +174,24 @@ def model_boxes(checks: dict[str, Any]) -> list[Box]:
 
 
 def apply_corrections(
-    boxes: list[Box], corrections: list[LabelCorrection], *, analysed_at: datetime | None = None
+    boxes: list[Box],
+    corrections: list[LabelCorrection],
+    *,
+    analysed_at: datetime | None = None,
+    saves: Sequence[datetime] = (),
 ) -> list[Box]:
-    """``boxes`` (of the analysis first saved at ``analysed_at``) with the latest
-    correction of each applied."""
+    """``boxes`` (of the analysis last saved at ``analysed_at``) with the latest correction
+    of each applied; ``saves``: when each analysis of the photo was first saved."""
     targets: list[tuple[LabelCorrection, Box]] = [
         (correction, box)
-        for obj, box in _match(_objects(corrections), boxes)
+        for obj, box in _match(_objects(corrections, sorted(saves)), boxes)
         for correction in obj.corrections
     ]
     by_index = {box.index: box for box in boxes}
     for correction in corrections:
         legacy = correction.xyxy is None or correction.model_class is None
-        # By index, only on the analysis it was made on: on a later one it is another box.
+        # By index, only on the analysis it was made on: on a later one, or the same one
+        # saved again, the index may name another box, and a wrong label is worse than none.
         made_here = analysed_at is None or correction.created_at >= analysed_at
         box = by_index.get(correction.box_index) if legacy and made_here else None
         if box is not None:
@@ -218,8 +235,22 @@ def current_boxes(session: Session, photo_id: int) -> list[Box]:
     return apply_corrections(
         model_boxes(analysis.checks),
         corrections_of(session, photo_id),
-        analysed_at=analysis.created_at,
+        analysed_at=analysis.updated_at,
+        saves=analysis_saves(session, [photo_id]).get(photo_id, []),
     )
+
+
+def analysis_saves(session: Session, photo_ids: Sequence[int]) -> dict[int, list[datetime]]:
+    """When each analysis of each photo was first saved, oldest first."""
+    found: dict[int, list[datetime]] = {}
+    rows = session.execute(
+        select(Analysis.photo_id, Analysis.created_at)
+        .where(Analysis.photo_id.in_(photo_ids))
+        .order_by(Analysis.photo_id, Analysis.created_at)
+    )
+    for photo_id, created_at in rows:
+        found.setdefault(photo_id, []).append(created_at)
+    return found
 
 
 CLASS_NAME = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")

@@ -40,7 +40,13 @@ from shelfaudit.analyse.detect import OUTLET_MODEL
 from shelfaudit.analyse.orientation import TRANSPOSE
 from shelfaudit.commission import Decision
 from shelfaudit.results.newest import latest_analyses
-from shelfaudit.review.detections import Box, apply_corrections, corrections_of, model_boxes
+from shelfaudit.review.detections import (
+    Box,
+    analysis_saves,
+    apply_corrections,
+    corrections_of,
+    model_boxes,
+)
 from shelfaudit.store.objects import ObjectStore
 from shelfaudit.store.tables import Photo, PhotoReview
 
@@ -117,6 +123,7 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
         ).all()
     )
     analyses = latest_analyses(session, [photo.id for photo, _ in rows])
+    saves = analysis_saves(session, [photo.id for photo, _ in rows])
     found = []
     skipped: Counter[str] = Counter()
     shas: set[str] = set()
@@ -140,7 +147,8 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
         boxes = apply_corrections(
             model_boxes(checks),
             corrections_of(session, photo.id),
-            analysed_at=analyses[photo.id].created_at if photo.id in analyses else None,
+            analysed_at=analyses[photo.id].updated_at if photo.id in analyses else None,
+            saves=saves.get(photo.id, []),
         )
         found.append(
             Labelled(
