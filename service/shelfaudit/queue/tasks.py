@@ -12,12 +12,16 @@ from typing import Any
 
 from celery import Task, shared_task
 from celery.signals import worker_process_init
+from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
+from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import NotFound, TransientError
 from shelfaudit.queue.celery_app import TASK_ANALYSE
 from shelfaudit.runtime import Runtime, build_runtime
 from shelfaudit.settings import get_settings
+from shelfaudit.store.database import make_engine
+from shelfaudit.store.tables import Photo
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,23 @@ def _note_transient(runtime: Runtime, photo_id: int, exc: Exception) -> None:
         log.warning("photo %s: cannot note the outage (%s); retrying anyway", photo_id, also)
 
 
+def _note_without_runtime(photo_id: int, error: str) -> None:
+    """Put ``error`` on the photo through a connection of its own (the runtime, object
+    store included, could not be built), so that the API shows why it waits."""
+    engine = make_engine(get_settings().resolved_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(Photo)
+                .where(Photo.id == photo_id, Photo.status == PhotoStatus.received)
+                .values(last_error=error[:2000])
+            )
+    except RETRYABLE as also:
+        log.warning("photo %s: cannot note why it waits (%s)", photo_id, also)
+    finally:
+        engine.dispose()
+
+
 @shared_task(name=TASK_ANALYSE, bind=True, acks_late=True, max_retries=None)
 def analyse_photo(self: Task, photo_id: int) -> str:
     retries = int(self.request.retries)
@@ -63,8 +84,9 @@ def analyse_photo(self: Task, photo_id: int) -> str:
         if last_try:
             # The photo stays `received`; the sweep queues it again once per grace period.
             # The API's /healthz shows an outage it shares; a fault of this worker alone
-            # (its own wrong credentials) shows only in this log.
+            # (its own wrong credentials) shows here and on the photo's last_error.
             log.error("photo %s left for the sweep: this worker cannot start: %s", photo_id, exc)
+            _note_without_runtime(photo_id, f"a worker cannot start: {exc}")
             return "deferred"
         raise self.retry(exc=exc, countdown=min(300, 2 ** (retries + 1))) from exc
     try:

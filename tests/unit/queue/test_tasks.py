@@ -13,15 +13,29 @@ from shelfaudit.queue import tasks
 from shelfaudit.runtime import Runtime
 
 
-def test_a_worker_that_cannot_start_leaves_the_photo_after_its_last_try(
-    monkeypatch: pytest.MonkeyPatch,
+def test_a_worker_that_cannot_start_leaves_the_photo_saying_why(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from shelfaudit.settings import get_settings
+    from shelfaudit.store.tables import Photo
+    from tests.unit.queue.test_dispatch import accepted
+
+    photo_id = accepted(runtime)
+    monkeypatch.setenv("SHELFAUDIT_DATA_DIR", str(runtime.settings.data_dir))  # the worker's
+    get_settings.cache_clear()
+
     def cannot_start() -> Runtime:
         raise TransientError("cannot create bucket: SignatureDoesNotMatch")
 
     monkeypatch.setattr(tasks, "worker_runtime", cannot_start)
-    result = tasks.analyse_photo.apply(args=[1], retries=4)  # the 5th of max_attempts 5
+    result = tasks.analyse_photo.apply(args=[photo_id], retries=4)  # the 5th of 5 tries
     assert result.get() == "deferred"
+    with runtime.sessions() as session:
+        photo = session.get(Photo, photo_id)
+        assert photo is not None
+        assert photo.status == "received"  # waits for the sweep
+        assert "a worker cannot start" in (photo.last_error or "")
+    get_settings.cache_clear()
 
 
 def test_an_outage_the_database_shares_still_retries(
