@@ -199,7 +199,7 @@ def test_a_decision_on_a_page_older_than_the_analysis_is_409(runtime: Runtime, p
     from datetime import timedelta
 
     from shelfaudit.errors import Conflict
-    from shelfaudit.review.decisions import analysis_stamp
+    from shelfaudit.review.analysis_view import analysis_stamp
     from shelfaudit.store.tables import Analysis
 
     with runtime.sessions() as session:

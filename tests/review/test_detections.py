@@ -47,7 +47,9 @@ def exported(
         )
 
 
-def relabel(session: Session, photo: int, index: int, class_name: str) -> None:
+def relabel(
+    session: Session, photo: int, index: int, class_name: str, known: tuple[str, ...] = ()
+) -> None:
     correct_box(
         session,
         photo_id=photo,
@@ -55,6 +57,7 @@ def relabel(session: Session, photo: int, index: int, class_name: str) -> None:
         action=BoxAction.relabel,
         class_name=class_name,
         actor=APPROVER,
+        known_classes=known,
     )
 
 
@@ -99,14 +102,7 @@ def test_a_class_name_that_would_break_the_export_is_refused(
 ) -> None:
     # YOLO's classes.txt has one name per line; a newline would shift every later class id.
     with runtime.sessions() as session, pytest.raises(InvalidInput, match="lower-case"):
-        correct_box(
-            session,
-            photo_id=photo,
-            box_index=0,
-            action=BoxAction.relabel,
-            class_name=class_name,
-            actor=APPROVER,
-        )
+        relabel(session, photo, 0, class_name)
 
 
 @pytest.mark.parametrize(
@@ -124,25 +120,9 @@ def test_a_relabel_names_a_class_the_detector_knows(
     with runtime.sessions() as session:
         if refused:
             with pytest.raises(InvalidInput, match="not one the detector knows"):
-                correct_box(
-                    session,
-                    photo_id=photo,
-                    box_index=1,
-                    action=BoxAction.relabel,
-                    class_name=class_name,
-                    actor=APPROVER,
-                    known_classes=known,
-                )
+                relabel(session, photo, 1, class_name, known)
         else:
-            correct_box(
-                session,
-                photo_id=photo,
-                box_index=1,
-                action=BoxAction.relabel,
-                class_name=class_name,
-                actor=APPROVER,
-                known_classes=known,
-            )
+            relabel(session, photo, 1, class_name, known)
             assert current_boxes(session, photo)[1].class_name == class_name
 
 

@@ -9,24 +9,14 @@ whether the credentials are right is still for the route to decide.
 
 from __future__ import annotations
 
-import json
-
-from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shelfaudit.api.errors import error_body
+from shelfaudit.api.errors import send_error
+from shelfaudit.api.security import SESSION_COOKIE, api_key_of
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _OPEN = frozenset({"/v1/session"})  # logging in
-_SESSION_COOKIE = "shelfaudit_session="
-
-
-def _has_credentials(headers: Headers) -> bool:
-    return bool(
-        headers.get("authorization")
-        or headers.get("x-api-key")
-        or _SESSION_COOKIE in headers.get("cookie", "")
-    )
 
 
 class AnonymousBodyGuard:
@@ -39,19 +29,13 @@ class AnonymousBodyGuard:
             and scope["method"] in _BODY_METHODS
             and scope["path"].startswith("/v1/")
             and scope["path"] not in _OPEN
-            and not _has_credentials(Headers(scope=scope))
+            and not _has_credentials(Request(scope))
         ):
-            await _refuse(send)
+            await send_error(send, 401, "unauthenticated", "log in, or send an API key")
             return
         await self.app(scope, receive, send)
 
 
-async def _refuse(send: Send) -> None:
-    body = json.dumps(error_body("unauthenticated", "log in, or send an API key")).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),  # the unread body is not drained
-    ]
-    await send({"type": "http.response.start", "status": 401, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+def _has_credentials(request: Request) -> bool:
+    """An API key or a session cookie, as ``api.security`` reads them (not yet checked)."""
+    return bool(api_key_of(request)) or SESSION_COOKIE in request.cookies

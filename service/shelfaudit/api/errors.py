@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from starlette.types import Send
 
 from shelfaudit import errors
 from shelfaudit.api.security import is_guarded, is_known_caller
@@ -84,6 +86,19 @@ def headers_for(exc: errors.ShelfAuditError) -> dict[str, str]:
 
 def error_body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "field": field, **extra}}
+
+
+async def send_error(send: Send, status: int, code: str, message: str) -> None:
+    """An error answered by ASGI middleware, before any route runs; the connection is
+    closed since the request body, if any, is left unread."""
+    body = json.dumps(error_body(code, message)).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def is_page(request: Request) -> bool:

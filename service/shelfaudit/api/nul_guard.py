@@ -7,11 +7,9 @@ guarded at flush (``store/database.py``); this covers what is only read or compa
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shelfaudit.api.errors import error_body
+from shelfaudit.api.errors import send_error
 
 
 class NulGuardMiddleware:
@@ -22,14 +20,7 @@ class NulGuardMiddleware:
         if scope["type"] == "http" and (
             b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", "")
         ):
-            await _refuse(send)
+            message = "the address holds a NUL character (%00), which no id or filter has"
+            await send_error(send, 400, "invalid_input", message)
             return
         await self.app(scope, receive, send)
-
-
-async def _refuse(send: Send) -> None:
-    message = "the address holds a NUL character (%00), which no id or filter has"
-    body = json.dumps(error_body("invalid_input", message)).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 400, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from shelfaudit.cli.files import output_folder
-from shelfaudit.errors import InvalidInput
+from shelfaudit.cli.files import output_folder, said_as_usage_error
 from shelfaudit.scoring.wording import counted, plural
 
 export_app = typer.Typer(no_args_is_help=True, help="Export data for other tools.")
@@ -60,11 +59,8 @@ def export_labels_command(
 def _check_out(out: Path) -> None:
     """A new or empty folder: files of an earlier export left beside this one's would be
     read with this one's class ids."""
-    try:
+    with said_as_usage_error():
         output_folder(out)
-    except InvalidInput as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from exc
     if any(out.iterdir()):
         typer.echo(f"error: --out {out} is not empty; give a new folder", err=True)
         raise typer.Exit(2)

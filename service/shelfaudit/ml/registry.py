@@ -82,14 +82,16 @@ class Registry:
         loaded = cls.load_listed(root)
         if int8 is True:
             return loaded
-        native = int8 is None and int8_is_native()
+        if int8 is False:
+            return cls(root, {name: e.as_float() for name, e in loaded.entries.items()})
+        native = int8_is_native()
         return cls(
             root,
             {
-                name: entry
-                if native or (int8 is None and entry.meta.get("int8_without_dot_products") is True)
-                else entry.as_float()
-                for name, entry in loaded.entries.items()
+                name: e
+                if native or e.meta.get("int8_without_dot_products") is True
+                else e.as_float()
+                for name, e in loaded.entries.items()
             },
         )
 

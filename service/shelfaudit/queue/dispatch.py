@@ -38,10 +38,7 @@ def process_with_retries(processor: Processor, photo_id: int, *, attempts: int) 
         try:
             return processor.process(photo_id)
         except (TransientError, OperationalError) as exc:
-            try:
-                processor.record_transient(photo_id, f"{type(exc).__name__}: {exc}")
-            except (TransientError, OperationalError) as also:  # the database is what is down
-                log.warning("photo %s: cannot note the outage (%s)", photo_id, also)
+            processor.record_transient(photo_id, f"{type(exc).__name__}: {exc}")
             if attempt == attempts:
                 raise
             time.sleep(min(5.0, 0.2 * 2**attempt))

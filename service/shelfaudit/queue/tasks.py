@@ -47,16 +47,6 @@ def _reset_after_fork(**_: Any) -> None:
         _runtime = None
 
 
-def _note_transient(runtime: Runtime, photo_id: int, exc: Exception) -> None:
-    """Record the outage on the photo if the database lets us; when the database is what is
-    down, the retry still goes ahead (the photo may stay `processing` until the retry or
-    the sweep's lease reclaims it)."""
-    try:
-        runtime.processor.record_transient(photo_id, f"{type(exc).__name__}: {exc}")
-    except RETRYABLE as also:
-        log.warning("photo %s: cannot note the outage (%s); retrying anyway", photo_id, also)
-
-
 def _note_without_runtime(photo_id: int, error: str) -> None:
     """Put ``error`` on the photo through a connection of its own (the runtime, object
     store included, could not be built), so that the API shows why it waits."""
@@ -95,7 +85,7 @@ def analyse_photo(self: Task, photo_id: int) -> str:
         log.warning("photo %s vanished before analysis; dropping the task", photo_id)
         return "missing"
     except RETRYABLE as exc:
-        _note_transient(runtime, photo_id, exc)
+        runtime.processor.record_transient(photo_id, f"{type(exc).__name__}: {exc}")
         if last_try:
             # Still down: the photo waits as `received`, and the sweep queues it again once
             # per grace period until storage is back. Never `failed` for an outage.

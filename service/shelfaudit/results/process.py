@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit.analyse import recapture, sku
@@ -19,11 +20,10 @@ from shelfaudit.analyse.pipeline import (
     PipelineConfig,
     analyse,
     camera_key,
-    pipeline_version,
 )
 from shelfaudit.domain.checks import AnalysisResult
 from shelfaudit.domain.enums import PhotoStatus
-from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.errors import InvalidInput, NotFound, TransientError
 from shelfaudit.index.gallery import Gallery
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.yolo import DetectOptions
@@ -105,10 +105,6 @@ class Processor:
             embedder=lambda: sku.load_embedder(models),
         )
 
-    @property
-    def version(self) -> str:
-        return pipeline_version(self.pipeline_models())
-
     def process(self, photo_id: int) -> PhotoStatus:
         """Analyse ``photo_id`` unless it is analysed already.
 
@@ -144,14 +140,14 @@ class Processor:
         except NotFound:
             # Not a passing outage: the task would otherwise drop it as a vanished photo
             # and leave it `processing` until the sweep gave up on it, an hour later.
-            self._mark_failed(photo_id, f"the original is missing from object storage ({key})")
+            self.record_failure(photo_id, f"the original is missing from object storage ({key})")
             return PhotoStatus.failed
         if self.debug_delay_s:
             time.sleep(self.debug_delay_s)
         try:
             result = self._analyse(photo_id, data, sha256)
         except InvalidInput as exc:
-            self._mark_failed(photo_id, f"{exc.code}: {exc.message}")
+            self.record_failure(photo_id, f"{exc.code}: {exc.message}")
             return PhotoStatus.failed
         self._save(photo_id, sha256, result)
         log.info("photo %s analysed in %.1f ms", photo_id, result.ms)
@@ -224,7 +220,9 @@ class Processor:
             if self.on_analysed is not None:
                 self.on_analysed(session, photo_id)
 
-    def _mark_failed(self, photo_id: int, error: str) -> None:
+    def record_failure(self, photo_id: int, error: str) -> None:
+        """A failure retrying cannot fix (a bug, an undecodable photo, a lost original): the
+        photo is marked failed, with why; its original, if any, stays stored."""
         with self.sessions.begin() as session:
             photo = session.get(Photo, photo_id)
             if photo is not None:
@@ -236,19 +234,20 @@ class Processor:
         """Note a failure of storage, database or broker: the photo waits as ``received``
         (the sweep queues it again) and the attempt is not counted, since ``max_attempts``
         is for photos that kill workers, not for an outage (two minutes of S3 down used to
-        fail every photo in flight for good)."""
-        with self.sessions.begin() as session:
-            photo = session.get(Photo, photo_id)
-            if photo is None:
-                return
-            photo.last_error = error[:2000]
-            photo.status = PhotoStatus.received
-            photo.attempts = max(0, photo.attempts - 1)
-            photo.updated_at = utcnow()
-
-    def record_failure(self, photo_id: int, error: str) -> None:
-        """A failure retrying cannot fix (a bug): the photo is marked failed, with why."""
-        self._mark_failed(photo_id, error)
+        fail every photo in flight for good). When the database is what is down, this is
+        only logged, and the caller's retry goes ahead (the photo may stay ``processing``
+        until the retry or the sweep's lease reclaims it)."""
+        try:
+            with self.sessions.begin() as session:
+                photo = session.get(Photo, photo_id)
+                if photo is None:
+                    return
+                photo.last_error = error[:2000]
+                photo.status = PhotoStatus.received
+                photo.attempts = max(0, photo.attempts - 1)
+                photo.updated_at = utcnow()
+        except (TransientError, OperationalError) as also:
+            log.warning("photo %s: cannot note the outage (%s); retrying anyway", photo_id, also)
 
 
 def _has_result(session: Session, photo_id: int) -> bool:

@@ -18,6 +18,8 @@ Expected shapes when present::
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +39,28 @@ def latest_analysis(session: Session, photo_id: int) -> Analysis | None:
         .limit(1)
     )
     return session.scalar(query)
+
+
+_TIMINGS = frozenset({"ms", "timings_ms"})
+
+
+def _without_timings(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k not in _TIMINGS}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+def analysis_stamp(session: Session, photo_id: int) -> str:
+    """What a page showed of the analysis in force, sent back as ``seen_analysis``: a digest
+    of its results and flags (timings left out), so a re-run that found the same is not a
+    change, and one that found something else is."""
+    latest = latest_analysis(session, photo_id)
+    if latest is None:
+        return "none"
+    shown = json.dumps([_without_timings(latest.checks), latest.flags], sort_keys=True, default=str)
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
 def _part(checks: dict[str, Any], name: str) -> dict[str, Any]:

@@ -8,8 +8,6 @@ back what was already paid for a photo rejected later.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +22,7 @@ from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.fraud import Verdict
 from shelfaudit.errors import Conflict, InvalidInput, NotAnalysed, NotFound
 from shelfaudit.review import audit
-from shelfaudit.review.analysis_view import latest_analysis
+from shelfaudit.review.analysis_view import analysis_stamp
 from shelfaudit.review.vocabulary import APPROVE_REASONS, REJECT_REASONS, ItemState, ReasonCode
 from shelfaudit.store.tables import Photo, PhotoReview, ReviewItem, utcnow
 from shelfaudit.store.upsert import insert_if_absent, upsert
@@ -92,28 +90,6 @@ def _check_seen(row: PhotoReview | None, seen: str) -> None:
         unchanged = row is not None and _same_moment(row.decided_at, moment)
     if not unchanged:
         raise _changed(row)
-
-
-_TIMINGS = frozenset({"ms", "timings_ms"})
-
-
-def _without_timings(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_timings(v) for k, v in value.items() if k not in _TIMINGS}
-    if isinstance(value, list):
-        return [_without_timings(v) for v in value]
-    return value
-
-
-def analysis_stamp(session: Session, photo_id: int) -> str:
-    """What a page showed of the analysis in force, sent back as ``seen_analysis``: a digest
-    of its results and flags (timings left out), so a re-run that found the same is not a
-    change, and one that found something else is."""
-    latest = latest_analysis(session, photo_id)
-    if latest is None:
-        return UNDECIDED
-    shown = json.dumps([_without_timings(latest.checks), latest.flags], sort_keys=True, default=str)
-    return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
 def _check_analysis(session: Session, photo_id: int, seen_analysis: str) -> None:

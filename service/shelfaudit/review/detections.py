@@ -5,11 +5,12 @@ Boxes come from ``checks["detections"]["boxes"]``, in upright image pixels
 class, ``wrong`` drops the box from exported labels, ``restore`` undoes both.
 
 A correction remembers the box it was made on (its model class and corners). A re-analysis
-may find boxes in another order, moved a little, or not at all, so the boxes corrections
-were made on are matched one to one with the current boxes of the same model class, best
-overlap first (IoU >= ``SAME_BOX_IOU``), whatever their index; a correction whose box is not
-found lapses. Corrections saved before boxes were remembered (migration 0109) apply by index,
-and only to the analysis they were made on.
+may find boxes in another order, moved a little, or not at all, so corrections are grouped
+by the object they were made on (across analyses, never two boxes of one analysis), and the
+objects are matched one to one with the current boxes of the same model class, best overlap
+first (IoU >= ``SAME_BOX_IOU``), whatever their index; the newest correction of an object
+wins, and one whose box is not found lapses. Corrections saved before boxes were remembered
+(migration 0109) apply by index, and only to the analysis saved as they were made.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
 from shelfaudit.errors import Conflict, InvalidInput, NotFound
+from shelfaudit.ml.boxes import box_iou
 from shelfaudit.review import audit
 from shelfaudit.review.analysis_view import latest_analysis
 from shelfaudit.review.vocabulary import BoxAction
@@ -67,13 +70,7 @@ def box_key(label: str, xyxy: Sequence[float] | None) -> str:
 
 
 def _iou(a: Sequence[float], b: Sequence[float]) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+    return float(box_iou(np.array([a], np.float32), np.array([b], np.float32))[0, 0])
 
 
 @dataclass

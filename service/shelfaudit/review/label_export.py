@@ -111,6 +111,16 @@ def _outlet_model(checks: dict[str, Any]) -> str | None:
     )
 
 
+def _left_out(review: PhotoReview, model: str | None, repeated: bool) -> Skip | None:
+    if review.decision != Decision.approved:
+        return Skip.rejected
+    if model is None:
+        return Skip.no_detector
+    if repeated:
+        return Skip.same_bytes
+    return None
+
+
 def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[str]]:
     """The photos to export, in id order, and how many were left out for each ``Skip``."""
     start = datetime.combine(since, time(0), tzinfo=UTC)
@@ -130,15 +140,7 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
     for photo, review in rows:
         checks = analyses[photo.id].checks if photo.id in analyses else {}
         model = _outlet_model(checks)
-        why = (
-            Skip.rejected
-            if review.decision != Decision.approved
-            else Skip.no_detector
-            if model is None
-            else Skip.same_bytes
-            if photo.sha256 in shas
-            else None
-        )
+        why = _left_out(review, model, photo.sha256 in shas)
         if why is not None:
             skipped[why.value] += 1
             continue

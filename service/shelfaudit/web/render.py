@@ -72,28 +72,23 @@ def render(
     return templates.TemplateResponse(request, name, page, status_code=status_code)
 
 
-def come_back_to(request: Request) -> str:
-    """Where to return after logging in: this page with its filters; for a form sent after
-    the session ended, the page the form was on (same site only), since the POST itself
-    cannot be replayed."""
-    if request.method == "GET":
-        path, query = request.url.path, request.url.query
-    else:
-        referer = urlsplit(request.headers.get("referer", ""))
-        if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
-            return "/"
-        path, query = referer.path, referer.query
-    back = path + (f"?{query}" if query else "")
-    return back if len(back) <= MAX_NEXT else path[:MAX_NEXT]
-
-
-def _back(request: Request) -> str:
-    """The page the person came from, on this site (a 409 from a stale photo page: that
-    photo); else the start page."""
+def _referer(request: Request) -> str:
+    """The page the request came from, on this site; else the start page."""
     referer = urlsplit(request.headers.get("referer", ""))
     if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
         return "/"
     return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
+def come_back_to(request: Request) -> str:
+    """Where to return after logging in: this page with its filters; for a form sent after
+    the session ended, the page the form was on, since the POST itself cannot be replayed."""
+    if request.method == "GET":
+        query = request.url.query
+        back = request.url.path + (f"?{query}" if query else "")
+    else:
+        back = _referer(request)
+    return back if len(back) <= MAX_NEXT else back.partition("?")[0][:MAX_NEXT]
 
 
 def page_error(request: Request, exc: ShelfAuditError, status_code: int) -> Response:
@@ -105,6 +100,11 @@ def page_error(request: Request, exc: ShelfAuditError, status_code: int) -> Resp
     return render(
         request,
         "error.html",
-        {"status": status_code, "code": exc.code, "message": exc.message, "back": _back(request)},
+        {
+            "status": status_code,
+            "code": exc.code,
+            "message": exc.message,
+            "back": _referer(request),
+        },
         status_code=status_code,
     )

@@ -84,6 +84,7 @@ def test_an_outage_longer_than_every_retry_does_not_fail_the_photo(runtime: Runt
     for _ in range(runtime.settings.max_attempts + 2):  # the sweep queues it again each time
         with pytest.raises(TransientError):
             process_with_retries(down, photo_id, attempts=2)
+    assert status_of(runtime, photo_id)[0] == PhotoStatus.received  # still waiting, not failed
     assert runtime.processor.process(photo_id) == PhotoStatus.analysed  # storage is back
 
 

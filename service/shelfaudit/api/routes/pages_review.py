@@ -19,9 +19,9 @@ from shelfaudit.api.security import Approver, PhotoReader
 from shelfaudit.auth.roles import Role
 from shelfaudit.commission import Decision
 from shelfaudit.errors import Conflict, InvalidInput, NotFound
-from shelfaudit.review.analysis_view import latest_analysis, sku_facings
+from shelfaudit.review.analysis_view import analysis_stamp, latest_analysis, sku_facings
 from shelfaudit.review.catalogue_audit import record_packshots_added
-from shelfaudit.review.decisions import analysis_stamp, bulk_approve, decide, decision_stamp
+from shelfaudit.review.decisions import bulk_approve, decide, decision_stamp
 from shelfaudit.review.detections import box_key, correct_box
 from shelfaudit.review.images import PREVIEW_SIDES, preview_jpeg
 from shelfaudit.review.photo_view import photo_view
