@@ -337,6 +337,19 @@ def test_label_export_takes_a_written_date_only(admin: TestClient, since: str) -
     assert response.json()["error"]["field"] == "since"
 
 
+@pytest.mark.parametrize("share", ["-0.1", "0.95", "1", "nan", "a fifth"])
+def test_label_export_val_share_lies_in_0_to_0_9(admin: TestClient, share: str) -> None:
+    response = admin.get("/v1/labels/export", params={"since": "2026-01-01", "val_share": share})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "val_share"
+
+
+def test_label_export_says_how_many_photos_are_in_val(admin: TestClient) -> None:
+    response = admin.get("/v1/labels/export", params={"since": "2026-01-01", "val_share": "0"})
+    assert response.status_code == 200
+    assert response.headers["X-Val-Images"] == "0"
+
+
 @pytest.mark.parametrize(
     "path",
     ["/v1/skus?q=%00", "/v1/photos?store_id=a%00b", "/v1/audit?action=%00", "/review?region=%00"],

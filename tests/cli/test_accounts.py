@@ -80,9 +80,10 @@ def test_export_labels_writes_yolo_files(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     # the served detector's 17 classes keep their ids; "can" is not one of them: id 17
-    assert "1 photo, 1 box, 18 classes" in done.stdout
+    assert "1 photo, 1 box, 18 classes (yolo) in" in done.stdout
+    assert "1 train, 0 val" in done.stdout  # one store: nothing to measure it against
     assert (
-        out / "labels" / f"{photo}.txt"
+        out / "labels" / "train" / f"{photo}.txt"
     ).read_text() == "17 0.250000 0.250000 0.500000 0.500000\n"
     assert f"17: {json.dumps('can')}" in (out / "data.yaml").read_text()
     assert '0: "beer_bottle"' in (out / "data.yaml").read_text()

@@ -35,6 +35,7 @@ def exported(
     *,
     since: date = date(2020, 1, 1),
     served: Sequence[str] = (),
+    val_share: float = 0.2,
 ) -> ExportSummary:
     with runtime.sessions() as session:
         return export_labels(
@@ -44,7 +45,17 @@ def exported(
             since=since,
             sink=FolderSink(out),
             served_classes=served,
+            val_share=val_share,
         )
+
+
+def approved_in_two_stores(runtime: Runtime, photo: int) -> int:
+    """Approve ``photo`` (store S1) and a second photo of store S2; the second's id."""
+    other_store = add_photo(runtime, verdict="clean", fraud_score=0.0, boxes=BOXES, store_id="S2")
+    with runtime.sessions.begin() as session:
+        for approved in (photo, other_store):
+            decide(session, photo_id=approved, decision=Decision.approved, actor=APPROVER)
+    return other_store
 
 
 def relabel(
@@ -207,17 +218,68 @@ def test_export_writes_reviewed_photos_with_corrected_boxes(
         2,
         ["heineken_can", "tiger_can"],
     )
-    assert (tmp_path / "images" / f"{photo}.jpeg").exists()
-    assert not (tmp_path / "images" / f"{unreviewed}.jpeg").exists()
+    assert (tmp_path / "images" / "train" / f"{photo}.jpeg").exists()
+    assert not (tmp_path / "images" / "train" / f"{unreviewed}.jpeg").exists()
     if fmt is LabelFormat.coco:
         coco = json.loads((tmp_path / "annotations.json").read_text())
         assert coco["annotations"][0]["bbox"] == [10, 20, 100, 200]
         assert coco["images"][0]["decision"] == "approved"
     else:
-        lines = (tmp_path / "labels" / f"{photo}.txt").read_text().splitlines()
+        lines = (tmp_path / "labels" / "train" / f"{photo}.txt").read_text().splitlines()
         # heineken_can at (10, 20)-(110, 220) in a 320 x 240 photo
         assert lines[0] == "0 0.187500 0.500000 0.312500 0.833333"
         assert (tmp_path / "classes.txt").read_text() == "heineken_can\ntiger_can\n"
+
+
+@pytest.mark.parametrize("fmt", list(LabelFormat))
+def test_export_splits_train_and_val_by_store(
+    runtime: Runtime, photo: int, tmp_path: Path, fmt: LabelFormat
+) -> None:
+    same_store = add_photo(runtime, verdict="clean", fraud_score=0.0, boxes=BOXES)
+    other_store = approved_in_two_stores(runtime, photo)
+    with runtime.sessions.begin() as session:
+        decide(session, photo_id=same_store, decision=Decision.approved, actor=APPROVER)
+    summary = exported(runtime, tmp_path, fmt)
+    # two stores: one on each side, both photos of S1 together
+    assert sorted(summary.splits.values()) == [1, 2]
+    found = {p.stem: p.parent.name for p in (tmp_path / "images").glob("*/*")}
+    assert found[str(photo)] == found[str(same_store)] != found[str(other_store)]
+    if fmt is LabelFormat.coco:
+        coco = json.loads((tmp_path / "annotations.json").read_text())
+        assert {i["id"]: i["split"] for i in coco["images"]} == {
+            int(k): v for k, v in found.items()
+        }
+        assert {i["store_id"] for i in coco["images"]} == {"S1", "S2"}
+    else:
+        assert {p.stem: p.parent.name for p in (tmp_path / "labels").glob("*/*")} == found
+        data = (tmp_path / "data.yaml").read_text()
+        assert "train: images/train\nval: images/val\n" in data
+
+
+def test_a_coco_export_converts_for_training_as_the_shared_set_does(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    from training.detect.coco_to_yolo import build_dataset
+
+    approved_in_two_stores(runtime, photo)
+    export = tmp_path / "export"
+    exported(runtime, export, served=["heineken_can", "tiger_can", "price_tag"])
+
+    data = build_dataset(export / "annotations.json", export, tmp_path / "yolo")
+
+    labels = sorted((tmp_path / "yolo" / "labels").glob("*/*.txt"))
+    assert sorted(p.parent.name for p in labels) == ["train", "val"]
+    assert labels[0].read_text().splitlines()[0] == "0 0.187500 0.500000 0.312500 0.833333"
+    assert "price_tag" in data.read_text()
+
+
+def test_export_with_no_val_share_puts_every_store_in_train(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    approved_in_two_stores(runtime, photo)
+    summary = exported(runtime, tmp_path, LabelFormat.yolo, val_share=0.0)
+    assert summary.splits == {"train": 2, "val": 0}
+    assert "val: images/train\n" in (tmp_path / "data.yaml").read_text()
 
 
 def test_export_since_leaves_out_older_decisions(
@@ -238,7 +300,7 @@ def test_export_numbers_classes_as_the_served_detector_does(
     summary = exported(runtime, tmp_path, LabelFormat.yolo, served=served)
     # price_tag is not the detector's: it comes after the detector's own ids
     assert summary.classes == [*served, "price_tag"]
-    lines = (tmp_path / "labels" / f"{photo}.txt").read_text().splitlines()
+    lines = (tmp_path / "labels" / "train" / f"{photo}.txt").read_text().splitlines()
     assert [line.split()[0] for line in lines] == ["2", "1", "3"]
     assert "path:" not in (tmp_path / "data.yaml").read_text()
 

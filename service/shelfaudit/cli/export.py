@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from shelfaudit.cli.files import output_folder, said_as_usage_error
+from shelfaudit.review.label_split import DEFAULT_VAL_SHARE, MAX_VAL_SHARE
 from shelfaudit.scoring.wording import counted, plural
 
 export_app = typer.Typer(no_args_is_help=True, help="Export data for other tools.")
@@ -22,8 +23,18 @@ def export_labels_command(
     ],
     format_: Annotated[str, typer.Option("--format", help="coco or yolo")] = "coco",
     out: Annotated[Path, typer.Option(help="folder to write (created)")] = Path("labels"),
+    val_share: Annotated[
+        float,
+        typer.Option(
+            "--val-share",
+            min=0.0,
+            max=MAX_VAL_SHARE,
+            help="about this share of the stores goes to val (0: every photo in train)",
+        ),
+    ] = DEFAULT_VAL_SHARE,
 ) -> None:
-    """Write reviewed photos and their boxes as corrected by reviewers, as COCO or YOLO."""
+    """Write reviewed photos and their boxes as corrected by reviewers, as COCO or YOLO,
+    split into train and val by store."""
     from shelfaudit.analyse.detect import served_classes
     from shelfaudit.review.label_export import FolderSink, LabelFormat, export_labels
     from shelfaudit.runtime import build_runtime
@@ -44,13 +55,15 @@ def export_labels_command(
                 since=since.date(),
                 sink=FolderSink(out),
                 served_classes=served_classes(runtime.models.registry),
+                val_share=val_share,
             )
     finally:
         runtime.close()
     typer.echo(
         f"{counted(summary.images, 'photo')}, {counted(summary.boxes, 'box')}, "
         f"{counted(len(summary.classes), 'class')} "
-        f"({format_}) in {out}"
+        f"({format_}) in {out}: {summary.splits.get('train', 0)} train, "
+        f"{summary.splits.get('val', 0)} val"
     )
     for why, n in summary.skipped.items():
         typer.echo(f"left out: {counted(n, 'photo')} ({why})", err=True)

@@ -10,11 +10,14 @@ Boxes marked wrong are left out and relabelled ones carry the new class. Class i
 the served detector's class list, so exports line up with each other and with the model's
 head; a class it lacks is appended after them. Boxes are in upright pixels, so an original
 whose EXIF says to rotate is written rotated (re-encoded); others are copied as uploaded.
-Layout, in a folder or a zip:
+Photos are split into train and val by store (``review/label_split.py``). Layout, in a
+folder or a zip, with SIDE ``train`` or ``val``:
 
-- COCO: ``images/<photo id>.<ext>`` and ``annotations.json``;
-- YOLO: ``images/<photo id>.<ext>``, ``labels/<photo id>.txt`` (class cx cy w h, 0-1),
-  ``classes.txt`` and ``data.yaml`` (no ``path``: ultralytics then reads the folder the
+- COCO: ``images/SIDE/<photo id>.<ext>`` and ``annotations.json``, each image with its
+  ``split`` as in heineken_displays, so ``python -m training.detect.coco_to_yolo`` and
+  ``shelfaudit eval detect --coco`` (val by default) read it as they read the shared set;
+- YOLO: ``images/SIDE/<photo id>.<ext>``, ``labels/SIDE/<photo id>.txt`` (class cx cy w h,
+  0-1), ``classes.txt`` and ``data.yaml`` (no ``path``: ultralytics then reads the folder the
   yaml is in, wherever it is run from).
 """
 
@@ -47,6 +50,7 @@ from shelfaudit.review.detections import (
     corrections_of,
     model_boxes,
 )
+from shelfaudit.review.label_split import DEFAULT_VAL_SHARE, Side, group_of, val_groups
 from shelfaudit.store.objects import ObjectStore
 from shelfaudit.store.tables import Photo, PhotoReview
 
@@ -95,6 +99,7 @@ class ExportSummary:
     boxes: int
     classes: list[str]
     skipped: dict[str, int] = field(default_factory=dict)  # why -> photos
+    splits: dict[str, int] = field(default_factory=dict)  # side -> photos
 
 
 class Skip(StrEnum):
@@ -166,17 +171,17 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
     return found, skipped
 
 
-def _image(objects: ObjectStore, item: Labelled) -> tuple[str, bytes]:
+def _image(objects: ObjectStore, item: Labelled, side: Side) -> tuple[str, bytes]:
     data = objects.get(item.photo.object_key)
     if item.orientation == 1:
-        return f"images/{item.photo.id}.{item.photo.format}", data
+        return f"images/{side}/{item.photo.id}.{item.photo.format}", data
     with Image.open(io.BytesIO(data)) as image:
         upright = to_rgb(image)
     if item.orientation in TRANSPOSE:
         upright = upright.transpose(TRANSPOSE[item.orientation])
     out = io.BytesIO()
     upright.save(out, "JPEG", quality=95)
-    return f"images/{item.photo.id}.jpeg", out.getvalue()
+    return f"images/{side}/{item.photo.id}.jpeg", out.getvalue()
 
 
 def class_list(served: Sequence[str], found: Iterable[str]) -> list[str]:
@@ -193,23 +198,34 @@ def export_labels(
     since: date,
     sink: Sink,
     served_classes: Sequence[str] = (),
+    val_share: float = DEFAULT_VAL_SHARE,
 ) -> ExportSummary:
     """Write what ``reviewed`` finds to ``sink``; class ids from ``served_classes`` (the
-    outlet detector's, from its registry entry) first."""
+    outlet detector's, from its registry entry) first; about ``val_share`` of the stores
+    in val (0: every photo in train)."""
     items, skipped = reviewed(session, since=since)
+    groups = {
+        item.photo.id: group_of(photo_id=item.photo.id, store_id=item.photo.store_id)
+        for item in items
+    }
+    in_val = val_groups(groups.values(), val_share)
+    sides = {pid: Side.val if group in in_val else Side.train for pid, group in groups.items()}
     classes = class_list(served_classes, (box.class_name for item in items for box in item.boxes))
     ids = {name: index for index, name in enumerate(classes)}
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     for item in items:
-        name, data = _image(objects, item)
+        side = sides[item.photo.id]
+        name, data = _image(objects, item, side)
         sink.write(name, data)
         if fmt is LabelFormat.yolo:
-            sink.write(f"labels/{item.photo.id}.txt", _yolo_lines(item, ids).encode())
+            sink.write(f"labels/{side}/{item.photo.id}.txt", _yolo_lines(item, ids).encode())
         images.append(
             {
                 "id": item.photo.id,
                 "file_name": name,
+                "split": side.value,
+                "store_id": item.photo.store_id,
                 "width": item.width,
                 "height": item.height,
                 "model": item.model,
@@ -230,15 +246,20 @@ def export_labels(
     else:
         sink.write("classes.txt", "".join(f"{name}\n" for name in classes).encode())
         names = "\n".join(f"  {i}: {json.dumps(n)}" for n, i in ids.items())
-        sink.write(
-            "data.yaml",
-            (
-                "# val is the same images: split them (by store or rep) before measuring\n"
-                f"train: images\nval: images\nnames:\n{names}\n"
-            ).encode(),
+        val = (
+            "val: images/val\n"
+            if in_val
+            else "# no store in val (one store, or a val share of 0): val repeats train\n"
+            "val: images/train\n"
         )
+        sink.write("data.yaml", f"train: images/train\n{val}names:\n{names}\n".encode())
+    counts = Counter(side.value for side in sides.values())
     return ExportSummary(
-        images=len(items), boxes=len(annotations), classes=classes, skipped=dict(skipped)
+        images=len(items),
+        boxes=len(annotations),
+        classes=classes,
+        skipped=dict(skipped),
+        splits={side.value: counts[side.value] for side in Side},
     )
 
 

@@ -15,6 +15,7 @@ from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.security import LabelExporter
 from shelfaudit.domain.times import IsoDate
 from shelfaudit.review.label_export import LabelFormat, ZipSink, export_labels
+from shelfaudit.review.label_split import DEFAULT_VAL_SHARE, MAX_VAL_SHARE
 from shelfaudit.review.sku_example_export import export_sku_examples
 
 router = APIRouter(prefix="/v1/labels", tags=["labels"])
@@ -27,10 +28,19 @@ def get_label_export(
     _: LabelExporter,
     since: Annotated[IsoDate, Query(description="decisions taken on or after this day (UTC)")],
     format_: Annotated[LabelFormat, Query(alias="format")] = LabelFormat.coco,
+    val_share: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=MAX_VAL_SHARE,
+            description="about this share of the stores goes to val (0: all photos in train)",
+        ),
+    ] = DEFAULT_VAL_SHARE,
 ) -> Response:
     """Approved photos the outlet detector saw, with their boxes as reviewers corrected them
-    (class ids in the served detector's order); ``X-Skipped`` counts the photos left out
-    (rejected, same bytes as another, never seen by the detector)."""
+    (class ids in the served detector's order), split into train and val by store;
+    ``X-Skipped`` counts the photos left out (rejected, same bytes as another, never seen by
+    the detector), ``X-Val-Images`` the photos in val."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         summary = export_labels(
@@ -40,6 +50,7 @@ def get_label_export(
             since=since,
             sink=ZipSink(archive),
             served_classes=served_classes(runtime.models.registry),
+            val_share=val_share,
         )
     name = f"labels-{format_}-since-{since.isoformat()}.zip"
     return Response(
@@ -50,6 +61,7 @@ def get_label_export(
             "X-Images": str(summary.images),
             "X-Boxes": str(summary.boxes),
             "X-Skipped": str(sum(summary.skipped.values())),
+            "X-Val-Images": str(summary.splits.get("val", 0)),
         },
     )
 
