@@ -21,6 +21,7 @@ single-thread cost, which is what a worker process pays beside its neighbours.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -146,12 +147,15 @@ def random_crops(count: int, rng: np.random.Generator) -> list[NDArray[np.uint8]
     return crops
 
 
-def synthetic_gallery(n_skus: int, dim: int, rng: np.random.Generator) -> Gallery:
+def synthetic_gallery(
+    n_skus: int, dim: int, rng: np.random.Generator, shortlist_dims: int = 0
+) -> Gallery:
     per_sku = rng.integers(1, 4, size=n_skus)
     owner = np.repeat(np.arange(n_skus), per_sku)
     vectors = rng.normal(size=(len(owner), dim)).astype(np.float32)
     skus = [SkuInfo(f"sku-{i:05d}", f"Product {i}", f"brand-{i % 50}") for i in range(n_skus)]
-    return Gallery.build(dim, [(skus[o], v) for o, v in zip(owner, vectors, strict=True)], "bench")
+    entries = [(skus[o], v) for o, v in zip(owner, vectors, strict=True)]
+    return Gallery.build(dim, entries, "bench", shortlist_dims=shortlist_dims)
 
 
 def per_item_ms(run: Callable[[], object], items: int, rounds: int) -> list[float]:
@@ -176,12 +180,17 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--onnx", type=Path, default=None, help="an embedder ONNX file")
+    parser.add_argument(
+        "--no-colour", action="store_true", help="leave the registry's colour signature out"
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     options = SessionOptions(intra_op_threads=args.threads)
 
     with tempfile.TemporaryDirectory() as tmp:
         embedder = embedder_from(args, options, Path(tmp))
+    if args.no_colour:
+        embedder = dataclasses.replace(embedder, colour=None)
     crops = random_crops(args.crops, rng)
     embedder.embed(crops[:BATCH])  # warm-up
     batches = [crops[i : i + BATCH] for i in range(0, len(crops) - BATCH + 1, BATCH)] or [crops]
@@ -205,7 +214,7 @@ def main() -> int:
 
     tracemalloc.start()
     started = time.perf_counter()
-    gallery = synthetic_gallery(args.skus, embedder.dim, rng)
+    gallery = synthetic_gallery(args.skus, embedder.vector_dim, rng, embedder.shortlist_dims)
     build_s = time.perf_counter() - started
     memory_mb = tracemalloc.get_traced_memory()[0] / 2**20
     tracemalloc.stop()
@@ -233,8 +242,9 @@ def main() -> int:
 
     providers = embedder.session.get_providers()
     print(
-        f"{embedder.version} at {embedder.size} px, {embedder.dim}-d"
-        f"{', crops with their mirror image' if embedder.mirror_queries else ''}; "
+        f"{embedder.version} at {embedder.size} px, {embedder.vector_dim}-d"
+        f"{', crops with their mirror image' if embedder.mirror_queries else ''}"
+        f"{f', colours appended ({embedder.colour.tag})' if embedder.colour else ''}; "
         f"{len(crops)} crops; "
         f"{args.threads} ONNX threads, {providers[0]}; BLAS threads "
         f"{os.environ.get('OPENBLAS_NUM_THREADS') or os.environ.get('OMP_NUM_THREADS') or 'all'}"
@@ -258,7 +268,8 @@ def main() -> int:
             {
                 "model": embedder.version,
                 "input_size": embedder.size,
-                "dim": embedder.dim,
+                "dim": embedder.vector_dim,
+                "colour": embedder.colour.tag if embedder.colour else None,
                 "provider": providers[0],
                 "threads": args.threads,
                 "gallery_skus": gallery.n_skus,

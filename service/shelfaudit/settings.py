@@ -182,6 +182,7 @@ class Settings(BaseSettings):
     # than sku_min_similarity stays unknown. Unset, the threshold is the one calibrated with
     # the model (its registry meta "min_similarity"), else 0.5: set it only to override the
     # model's. With no product box the whole photo is recognised as one product (a close-up).
+    # With the model's "colour" meta, similarity weighs the embedding and colours (ml/colour.py).
     sku_min_similarity: float | None = Field(default=None, ge=-1, le=1)
     sku_product_classes: tuple[str, ...] = ("beer_can", "beer_bottle", "beer_carton", "beer_crate")
     sku_whole_photo_fallback: bool = True

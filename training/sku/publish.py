@@ -14,6 +14,9 @@ prints). The threshold is chosen leave-one-class-out on val: for each val photo 
 similarity to its own packshot is a "known" score and the best similarity to the other
 classes' packshots an "unknown" score (as if its product were missing from the catalogue);
 ``min_similarity`` leaves ``UNKNOWN_REJECTED`` of the absent products unknown.
+
+The entry written has no ``colour``: run ``python -m training.sku.colour`` after publishing
+to append colours to the new model's searches (``models/sku/CARD.md``, "Colours").
 """
 
 from __future__ import annotations

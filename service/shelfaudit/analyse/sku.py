@@ -64,7 +64,11 @@ class SkuModels:
 
     @property
     def version(self) -> str:
-        return f"{VERSION}+{MODEL_NAME}-{self.embedder.version}"
+        """Names what decides the results: a colour signature changes every similarity."""
+        colour = self.embedder.colour
+        return f"{VERSION}+{MODEL_NAME}-{self.embedder.version}" + (
+            f"+{colour.tag}" if colour else ""
+        )
 
 
 def threshold(config: SkuConfig, models: SkuModels) -> float:
@@ -197,9 +201,10 @@ def run(
 ) -> SkusResult:
     """Recognise the product facings of the upright analysis image ``rgb`` (H, W, 3)."""
     started = time.perf_counter()
-    if gallery.n_vectors and gallery.dim != embedder.dim:
+    if gallery.n_vectors and gallery.dim != embedder.vector_dim:
         raise ModelError(
-            f"the SKU gallery holds {gallery.dim}-d vectors, the embedder makes {embedder.dim}-d"
+            f"the SKU gallery holds {gallery.dim}-d vectors, the embedder makes "
+            f"{embedder.vector_dim}-d"
         )
     found, whole, skipped = regions(
         rgb.shape,

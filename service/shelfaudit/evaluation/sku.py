@@ -122,7 +122,7 @@ def embed_files(
     embedder: Embedder, paths: Sequence[Path], load: Callable[[Path], NDArray[np.uint8]]
 ) -> NDArray[np.float32]:
     """(len(paths), dim) unit vectors; photos are read a batch at a time to bound memory."""
-    out = [np.zeros((0, embedder.dim), np.float32)]
+    out = [np.zeros((0, embedder.vector_dim), np.float32)]
     for start in range(0, len(paths), BATCH):
         out.append(embedder.embed_close_ups([load(p) for p in paths[start : start + BATCH]]))
     return np.concatenate(out)
@@ -141,6 +141,7 @@ def build_gallery(
     train: Sequence[GrocerySample],
     embed: Callable[[Sequence[Path]], NDArray[np.float32]],
     embed_packshots: Callable[[Sequence[Path]], NDArray[np.float32]] | None = None,
+    shortlist_dims: int = 0,
 ) -> Gallery:
     """Packshots, training photos or both, each vector owned by its fine class.
 
@@ -155,7 +156,7 @@ def build_gallery(
     if kind in (GalleryKind.train, GalleryKind.both):
         vectors = embed([s.path for s in train])
         entries += [(sku_of(s.fine_id, by_id), v) for s, v in zip(train, vectors, strict=True)]
-    return Gallery.build(dim, entries, revision=kind.value)
+    return Gallery.build(dim, entries, revision=kind.value, shortlist_dims=shortlist_dims)
 
 
 @dataclass(frozen=True)
@@ -209,11 +210,12 @@ def evaluate_split(
     train = read_split(root / TRAIN_SPLIT, root) if gallery_kind is not GalleryKind.iconic else []
     gallery = build_gallery(
         gallery_kind,
-        dim=embedder.dim,
+        dim=embedder.vector_dim,
         classes=classes,
         train=train,
         embed=lambda paths: embed_files(embedder, paths, load),
         embed_packshots=lambda paths: embed_packshots(embedder, [load(p) for p in paths]),
+        shortlist_dims=embedder.shortlist_dims,
     )
     samples = read_split(split, root)
     if not samples:  # a top-1 of 0.000 on nothing would read as a measurement

@@ -5,6 +5,12 @@ best similarity over that SKU's packshots; a facing whose best SKU scores below
 ``min_similarity`` stays unknown instead of being forced onto the nearest product.
 A ``Gallery`` is immutable: adding a packshot builds a new one (cheap at 10k SKUs), so a
 search never sees a half-updated matrix.
+
+Vectors may carry more than an embedding (colours appended, ``ml/colour.py``). A gallery
+built with ``shortlist_dims`` then shortlists each query's ``SHORTLIST`` nearest vectors by
+their first ``shortlist_dims`` numbers (the embedding: a third of the work at 128 of 384) and
+ranks only those by the whole vector. A packshot whose embedding is not among the 64 nearest
+of a query cannot win on colour alone.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 SMALL_QUERY = 4  # up to this many query vectors are scored without BLAS
+SHORTLIST = 64  # vectors per query ranked by the whole vector when shortlisting
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,8 @@ class Gallery:
     owner: NDArray[np.int64] = field(repr=False)
     skus: tuple[SkuInfo, ...] = ()
     revision: str = ""
+    # The first columns of ``vectors``, contiguous, when searches shortlist by them.
+    lead: NDArray[np.float32] | None = field(default=None, repr=False)
 
     @classmethod
     def empty(cls, dim: int, revision: str = "") -> Gallery:
@@ -61,8 +70,12 @@ class Gallery:
         dim: int,
         entries: Sequence[tuple[SkuInfo, NDArray[np.float32]]],
         revision: str = "",
+        shortlist_dims: int = 0,
     ) -> Gallery:
-        """From (sku, vector) pairs; several vectors of one SKU id share its ``SkuInfo``."""
+        """From (sku, vector) pairs; several vectors of one SKU id share its ``SkuInfo``.
+        ``shortlist_dims`` (0 < it < dim): searches shortlist by that many leading numbers."""
+        if shortlist_dims < 0 or shortlist_dims >= max(dim, 1):
+            shortlist_dims = 0
         index: dict[str, int] = {}
         skus: list[SkuInfo] = []
         owner: list[int] = []
@@ -80,7 +93,9 @@ class Gallery:
             vectors.append(vec / max(float(np.linalg.norm(vec)), 1e-12))
         if not vectors:
             return cls.empty(dim, revision)
-        return cls(dim, np.stack(vectors), np.asarray(owner, np.int64), tuple(skus), revision)
+        matrix = np.stack(vectors)
+        lead = np.ascontiguousarray(matrix[:, :shortlist_dims]) if shortlist_dims else None
+        return cls(dim, matrix, np.asarray(owner, np.int64), tuple(skus), revision, lead)
 
     @property
     def n_skus(self) -> int:
@@ -97,27 +112,20 @@ class Gallery:
         queries = np.asarray(queries, np.float32).reshape(-1, self.dim)
         if self.n_vectors == 0:
             return [Recognition(None, None, ()) for _ in range(len(queries))]
-        if len(queries) <= SMALL_QUERY:
-            # Multi-threaded BLAS on one query vector costs 3-15 ms on a busy 2-core worker
-            # (threads wake and wait for cores); einsum's single-threaded loop takes ~0.6 ms
-            # for 20k vectors (benchmarks/bench_sku.py).
-            sims = np.einsum("ij,kj->ik", queries, self.vectors)
-        else:
-            sims = queries @ self.vectors.T
         # A SKU may own several vectors: look a little deeper than k to find k distinct SKUs.
         depth = min(self.n_vectors, max(k * 4, k))
-        top = np.argpartition(-sims, depth - 1, axis=1)[:, :depth]
+        top, sims = self._nearest(queries, depth)
         out = []
-        for row, candidates in zip(sims, top, strict=True):
-            ordered = candidates[np.argsort(-row[candidates], kind="stable")]
+        for candidates, row in zip(top, sims, strict=True):
+            order = np.argsort(-row, kind="stable")
             hits: list[Hit] = []
             seen: set[int] = set()
-            for i in ordered:
+            for i, similarity in zip(candidates[order], row[order], strict=True):
                 sku = int(self.owner[i])
                 if sku in seen:
                     continue
                 seen.add(sku)
-                hits.append(Hit(self.skus[sku], float(row[i])))
+                hits.append(Hit(self.skus[sku], float(similarity)))
                 if len(hits) == k:
                     break
             best = hits[0] if hits and hits[0].similarity >= min_similarity else None
@@ -129,3 +137,29 @@ class Gallery:
                 )
             )
         return out
+
+    def _nearest(
+        self, queries: NDArray[np.float32], depth: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """(Q, depth) indices of each query's nearest vectors, in no order, and their
+        similarities."""
+        if self.lead is None:
+            sims = _dot(queries, self.vectors)
+            top = np.argpartition(-sims, depth - 1, axis=1)[:, :depth]
+            return top, np.take_along_axis(sims, top, axis=1)
+        wide = min(self.n_vectors, max(SHORTLIST, depth))
+        lead = _dot(np.ascontiguousarray(queries[:, : self.lead.shape[1]]), self.lead)
+        shortlist = np.argpartition(-lead, wide - 1, axis=1)[:, :wide]
+        sims = np.einsum("qd,qsd->qs", queries, self.vectors[shortlist])
+        keep = np.argpartition(-sims, depth - 1, axis=1)[:, :depth]
+        return np.take_along_axis(shortlist, keep, axis=1), np.take_along_axis(sims, keep, axis=1)
+
+
+def _dot(queries: NDArray[np.float32], vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    """(Q, N) dot products of unit query rows with unit gallery rows."""
+    if len(queries) <= SMALL_QUERY:
+        # Multi-threaded BLAS on one query vector costs 3-15 ms on a busy 2-core worker
+        # (threads wake and wait for cores); einsum's single-threaded loop takes ~0.6 ms
+        # for 20k vectors (benchmarks/bench_sku.py).
+        return np.asarray(np.einsum("ij,kj->ik", queries, vectors), np.float32)
+    return np.asarray(queries @ vectors.T, np.float32)

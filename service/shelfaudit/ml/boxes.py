@@ -47,6 +47,14 @@ def letterbox(image: NDArray[np.uint8], size: int) -> tuple[NDArray[np.uint8], L
     return np.asarray(padded, dtype=np.uint8), Letterbox(gain, float(left), float(top), size)
 
 
+def centre_crop(rgb: NDArray[np.uint8], share: float) -> NDArray[np.uint8]:
+    """The centre of an (H, W, 3) image, ``share`` of each side (at least one pixel)."""
+    h, w = rgb.shape[:2]
+    ch, cw = max(1, round(h * share)), max(1, round(w * share))
+    y, x = (h - ch) // 2, (w - cw) // 2
+    return np.ascontiguousarray(rgb[y : y + ch, x : x + cw])
+
+
 def unletterbox(
     xyxy: NDArray[np.float32], box: Letterbox, *, width: int, height: int
 ) -> NDArray[np.float32]:

@@ -29,7 +29,8 @@ import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
 
-from shelfaudit.ml.boxes import letterbox
+from shelfaudit.ml.boxes import centre_crop, letterbox
+from shelfaudit.ml.colour import ColourSignature
 from shelfaudit.ml.registry import ModelEntry
 
 INPUT = "images"
@@ -55,6 +56,7 @@ class Embedder:
     version: str
     mirror_queries: bool = False  # embed_queries averages each crop with its mirror image
     close_up_zooms: tuple[float, ...] = ()  # centre crops embed_close_ups adds, share of a side
+    colour: ColourSignature | None = None  # appended to what is searched (ml/colour.py)
 
     @classmethod
     def from_session(cls, entry: ModelEntry, session: ort.InferenceSession) -> Embedder:
@@ -65,6 +67,7 @@ class Embedder:
         zooms = tuple(float(z) for z in entry.meta.get("close_up_zooms") or ())
         if any(not 0 < z < 1 for z in zooms):
             raise ValueError(f"{entry.name}: close_up_zooms must lie in (0, 1), got {zooms}")
+        colour = entry.meta.get("colour")
         return cls(
             session=session,
             size=size,
@@ -72,7 +75,20 @@ class Embedder:
             version=entry.version,
             mirror_queries=mirror,
             close_up_zooms=zooms,
+            colour=ColourSignature.from_meta(colour) if colour else None,
         )
+
+    @property
+    def vector_dim(self) -> int:
+        """Length of the vectors searched (``embed_queries``, ``embed_close_ups``, packshots):
+        the embedding's ``dim`` plus the colour histogram's when there is one."""
+        return self.dim + (self.colour.dim if self.colour else 0)
+
+    @property
+    def shortlist_dims(self) -> int:
+        """Leading numbers of a searched vector a gallery shortlists by (the embedding),
+        0 when the vector is the embedding alone (``index.gallery.Gallery.build``)."""
+        return self.dim if self.colour else 0
 
     def embed(self, crops: Sequence[NDArray[np.uint8]]) -> NDArray[np.float32]:
         """(N, dim) unit vectors, one per crop; (0, dim) for no crops."""
@@ -88,24 +104,39 @@ class Embedder:
         return np.asarray(vectors / np.maximum(norms, 1e-12), np.float32)
 
     def embed_queries(self, crops: Sequence[NDArray[np.uint8]]) -> NDArray[np.float32]:
-        """(N, dim) unit vectors for crops to recognise; with ``mirror_queries`` each crop's
-        embedding is averaged with its mirror image's."""
+        """(N, vector_dim) unit vectors for crops to recognise; with ``mirror_queries`` each
+        crop's embedding is averaged with its mirror image's; with ``colour`` the colours of
+        each crop's centre are appended."""
+        vectors = self._query_embeddings(crops)
+        if self.colour is None:
+            return vectors
+        return self.colour.append(vectors, self.colour.of_centres(crops, self.colour.crop_centre))
+
+    def embed_close_ups(self, photos: Sequence[NDArray[np.uint8]]) -> NDArray[np.float32]:
+        """(N, vector_dim) unit vectors for whole photos of one product: the embedding of
+        the photo and of its centre at each of ``close_up_zooms`` (each with its mirror
+        image when ``mirror_queries``), averaged; with ``colour`` the colours of the photo's
+        centre are appended."""
+        if self.close_up_zooms:
+            groups = []
+            for photo in photos:
+                views = [photo, *(centre_crop(photo, z) for z in self.close_up_zooms)]
+                if self.mirror_queries:
+                    views += [np.ascontiguousarray(v[:, ::-1]) for v in views]
+                groups.append(views)
+            vectors = self._mean_of_views(groups)
+        else:
+            vectors = self._query_embeddings(photos)
+        if self.colour is None:
+            return vectors
+        return self.colour.append(
+            vectors, self.colour.of_centres(photos, self.colour.close_up_centre)
+        )
+
+    def _query_embeddings(self, crops: Sequence[NDArray[np.uint8]]) -> NDArray[np.float32]:
         if not self.mirror_queries:
             return self.embed(crops)
         return self._mean_of_views([[c, np.ascontiguousarray(c[:, ::-1])] for c in crops])
-
-    def embed_close_ups(self, photos: Sequence[NDArray[np.uint8]]) -> NDArray[np.float32]:
-        """(N, dim) unit vectors for whole photos of one product: ``embed_queries`` over the
-        photo and over its centre at each of ``close_up_zooms``, averaged."""
-        if not self.close_up_zooms:
-            return self.embed_queries(photos)
-        groups = []
-        for photo in photos:
-            views = [photo, *(centre_crop(photo, z) for z in self.close_up_zooms)]
-            if self.mirror_queries:
-                views += [np.ascontiguousarray(v[:, ::-1]) for v in views]
-            groups.append(views)
-        return self._mean_of_views(groups)
 
     def _mean_of_views(self, groups: Sequence[Sequence[NDArray[np.uint8]]]) -> NDArray[np.float32]:
         """One unit vector per group: the normalised mean of its views' embeddings."""
@@ -118,11 +149,3 @@ class Embedder:
         mean = flat.sum(axis=1)
         norms = np.linalg.norm(mean, axis=1, keepdims=True)
         return np.asarray(mean / np.maximum(norms, 1e-12), np.float32)
-
-
-def centre_crop(rgb: NDArray[np.uint8], share: float) -> NDArray[np.uint8]:
-    """The centre of an (H, W, 3) image, ``share`` of each side (at least one pixel)."""
-    h, w = rgb.shape[:2]
-    ch, cw = max(1, round(h * share)), max(1, round(w * share))
-    y, x = (h - ch) // 2, (w - cw) // 2
-    return np.ascontiguousarray(rgb[y : y + ch, x : x + cw])

@@ -76,9 +76,11 @@ def views(rgb: NDArray[np.uint8]) -> list[NDArray[np.uint8]]:
 
 
 def embed_packshots(embedder: Embedder, packshots: list[NDArray[np.uint8]]) -> NDArray[np.float32]:
-    """(N, dim) unit vectors, one per packshot: the normalised mean of its views."""
+    """(N, vector_dim) unit vectors, one per packshot: the normalised mean of its views'
+    embeddings, and with the embedder's ``colour`` the colours of the product (the white
+    page masked out) appended."""
     if not packshots:
-        return np.zeros((0, embedder.dim), np.float32)
+        return np.zeros((0, embedder.vector_dim), np.float32)
     per = [views(p) for p in packshots]
     flat = embedder.embed([v for group in per for v in group])
     out = np.empty((len(packshots), embedder.dim), np.float32)
@@ -87,9 +89,15 @@ def embed_packshots(embedder: Embedder, packshots: list[NDArray[np.uint8]]) -> N
         mean = flat[start : start + len(group)].mean(axis=0)
         out[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
         start += len(group)
-    return out
+    if embedder.colour is None:
+        return out
+    colours = np.stack(
+        [embedder.colour.histogram(*tight(p, foreground_mask(p))) for p in packshots]
+    )
+    return embedder.colour.append(out, colours)
 
 
 def packshot_version(embedder: Embedder) -> str:
     """What a stored packshot vector was made with: a change means embed it again."""
-    return f"{embedder.version}+{VIEWS_VERSION}"
+    colour = f"+{embedder.colour.tag}" if embedder.colour else ""
+    return f"{embedder.version}+{VIEWS_VERSION}{colour}"

@@ -30,6 +30,8 @@ def _views_tag(embedder: Embedder, *, zooms: bool) -> str:
     tag = "mirror" if embedder.mirror_queries else "plain"
     if zooms and embedder.close_up_zooms:
         tag += "-z" + ",".join(f"{z:g}" for z in embedder.close_up_zooms)
+    if embedder.colour:
+        tag += f"-{embedder.colour.tag}"
     return tag
 
 

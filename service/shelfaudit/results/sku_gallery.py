@@ -85,7 +85,7 @@ class CatalogueGallery:
         stale: list[GalleryRow] = []
         for row in rows:
             vector = (
-                decode_vector(row.embedding, embedder.dim)
+                decode_vector(row.embedding, embedder.vector_dim)
                 if row.model_version == example_version(embedder, row.kind)
                 else None
             )
@@ -102,7 +102,9 @@ class CatalogueGallery:
             for row in rows
             if row.packshot_id in vectors
         ]
-        gallery = Gallery.build(embedder.dim, entries, revision)
+        gallery = Gallery.build(
+            embedder.vector_dim, entries, revision, shortlist_dims=embedder.shortlist_dims
+        )
         log.info(
             "SKU gallery %s (model %s): %d SKUs, %d vectors, %d embedded again",
             revision,

@@ -180,7 +180,7 @@ class Analysis(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
-    pipeline_version: Mapped[str] = mapped_column(String(200))
+    pipeline_version: Mapped[str] = mapped_column(String(1000))
     checks: Mapped[dict[str, Any]] = mapped_column(JSON)
     flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     ms: Mapped[float] = mapped_column(Float)

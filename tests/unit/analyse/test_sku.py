@@ -287,3 +287,11 @@ def test_models_come_from_the_registry_with_their_threshold(tmp_path: Path) -> N
     (tmp_path / "registry.json").write_text('{"models": {}}')
     empty = ModelCache(Registry.load(tmp_path), SessionOptions())
     assert sku.load_models(empty, lambda: None) is None
+
+
+def test_a_colour_signature_is_part_of_the_analysis_version(tmp_path: Path) -> None:
+    colour = {"bins": [8, 4, 4], "weight": 0.5}
+    cache = embedder_cache(tmp_path, {"input_size": 32, "dim": 16, "colour": colour})
+    models = sku.load_models(cache, lambda: None)
+    assert models is not None
+    assert models.version == "sku-3+sku_embedder-test+colour-8x4x4-w0.5-c0.65,0.8"

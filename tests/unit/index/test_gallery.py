@@ -74,3 +74,49 @@ def test_few_and_many_queries_score_alike() -> None:
 def test_a_vector_of_the_wrong_size_is_refused() -> None:
     with pytest.raises(ValueError, match="expected 3"):
         Gallery.build(3, [(SkuInfo("x"), np.ones(4, np.float32))])
+
+
+def test_a_shortlisting_gallery_ranks_as_a_full_search_when_the_best_is_shortlisted() -> None:
+    rng = np.random.default_rng(3)
+    # Mostly decided by the leading eight numbers, as an embedding with colours appended is.
+    vectors = rng.normal(size=(500, 12)).astype(np.float32) * np.float32([1] * 8 + [0.3] * 4)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    entries = [(SkuInfo(f"sku-{i // 2}"), v) for i, v in enumerate(vectors)]
+    full = Gallery.build(12, entries)
+    shortlisting = Gallery.build(12, entries, shortlist_dims=8)
+    queries = vectors[:40] + rng.normal(scale=0.05, size=(40, 12)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+
+    for k in (1, 5):
+        for one, other in zip(
+            full.search(queries, min_similarity=0.3, k=k),
+            shortlisting.search(queries, min_similarity=0.3, k=k),
+            strict=True,
+        ):
+            ranked = [(h.sku.sku_id, h.similarity) for h in (one.best, *one.alternatives) if h]
+            again = [(h.sku.sku_id, h.similarity) for h in (other.best, *other.alternatives) if h]
+            assert [sku for sku, _ in ranked] == [sku for sku, _ in again]
+            np.testing.assert_allclose([s for _, s in ranked], [s for _, s in again], atol=1e-6)
+
+
+def test_a_shortlist_leaves_out_what_its_leading_numbers_put_far_away() -> None:
+    near, far = SkuInfo("near"), SkuInfo("far")
+    # "far" matches the query on the trailing numbers only; the shortlist of 64 holds the
+    # 64 fillers and "near", which are closer on the leading two.
+    fillers = [(SkuInfo(f"filler-{i}"), unit(1, 0.01 * i, 0, 0)) for i in range(64)]
+    entries = [(near, unit(1, 0, 0.2, 0)), (far, unit(-1, 0, 5, 0)), *fillers]
+    query = unit(1, 0, 3, 0)[None]
+
+    (full,) = Gallery.build(4, entries).search(query, min_similarity=-1, k=1)
+    (short,) = Gallery.build(4, entries, shortlist_dims=2).search(query, min_similarity=-1, k=1)
+
+    assert full.best is not None
+    assert full.best.sku.sku_id == "far"
+    assert short.best is not None
+    assert short.best.sku.sku_id == "near"
+
+
+@pytest.mark.parametrize("dims", [-1, 0, 3, 4])
+def test_a_shortlist_as_wide_as_the_vector_or_nonsense_is_no_shortlist(dims: int) -> None:
+    built = Gallery.build(3, [(SkuInfo("a"), unit(1, 0, 0))], shortlist_dims=dims)
+    assert built.lead is None

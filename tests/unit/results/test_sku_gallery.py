@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.index.gallery import Gallery
+from shelfaudit.ml.colour import ColourSignature
 from shelfaudit.ml.embedder import Embedder
 from shelfaudit.ml.packshot import embed_packshots
 from shelfaudit.ml.sku_examples import embed_examples
@@ -219,6 +221,29 @@ def test_a_new_model_embeds_every_packshot_again_from_its_original(
         assert row.embedding != old[row.id]
     np.testing.assert_allclose(gallery.vectors, expected, atol=1e-6)
     assert best_sku(gallery, other_model, images[1]) == "A"
+
+
+def test_turning_colours_on_embeds_every_packshot_again_with_them(
+    catalogue: Catalogue, embedder: Embedder
+) -> None:
+    images = [packshot_jpeg(1), packshot_png(2)]
+    catalogue.add_sku("A")
+    catalogue.add_packshots("A", images, embedder)
+    colour = ColourSignature(weight=0.9)
+    coloured = replace(embedder, colour=colour)
+
+    gallery = current(gallery_of(catalogue, coloured))
+
+    rows = stored(catalogue)
+    assert {p.model_version for p in rows} == {f"a+views-1+{colour.tag}"}
+    assert gallery.dim == coloured.vector_dim == DIM + 256
+    assert gallery.lead is not None  # searches shortlist by the embedding
+    rgbs = [decode_packshot(i, max_bytes=10**8, max_pixels=10**8).rgb for i in images]
+    for row, vector in zip(rows, embed_packshots(coloured, rgbs), strict=True):
+        new = decode_vector(row.embedding, coloured.vector_dim)
+        assert new is not None
+        np.testing.assert_allclose(new, vector, atol=1e-6)
+    assert best_sku(gallery, coloured, images[1]) == "A"
 
 
 def test_switching_the_model_rebuilds_without_a_catalogue_change(
