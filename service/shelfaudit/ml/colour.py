@@ -31,8 +31,8 @@ from shelfaudit.ml.boxes import centre_crop
 class ColourSignature:
     """How colours are measured and how much they weigh against the embedding."""
 
+    weight: float  # of the colours against the embedding's cosine
     bins: tuple[int, int, int] = (16, 4, 4)  # hue, saturation, value
-    weight: float = 0.0
     close_up_centre: float = 0.65  # share of each side of a whole photo measured
     crop_centre: float = 0.8  # share of each side of a detector's (padded) crop measured
 

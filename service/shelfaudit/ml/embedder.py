@@ -18,6 +18,9 @@ zoomed on its centre, where a rep frames the product, when the meta lists
 like the mirror views. For ``sku_embedder`` v2 that raised GroceryStore val top-1 against the
 packshots from 0.422 to 0.490 (v3 with them: 0.524, v4: 0.605, v5: 0.625). A detector's
 product box is already tight, so crops do not zoom.
+
+With ``"colour"`` in the meta, what is searched carries the product's colours after its
+embedding (``ml/colour.py``; v5: 0.625 -> 0.662): ``vector_dim`` numbers instead of ``dim``.
 """
 
 from __future__ import annotations
