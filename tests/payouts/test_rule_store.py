@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from shelfaudit.commission.versions import RuleBook
 from shelfaudit.errors import Conflict, InvalidRuleSet
 from shelfaudit.payouts.rule_store import activate, active_rule_sets, add_rule_set
 from shelfaudit.payouts.simulation import simulate_draft
@@ -29,12 +32,25 @@ def test_a_version_cannot_be_uploaded_twice(runtime: Runtime) -> None:
         add_rule_set(session, text=SCHEME, syntax="yaml", actor=ADMIN)
 
 
-def test_an_overlapping_version_cannot_be_activated(runtime: Runtime) -> None:
+def test_a_version_starting_with_the_one_before_cannot_be_activated(runtime: Runtime) -> None:
     add_scheme(runtime)
     with runtime.sessions() as session:
         add_rule_set(session, text=VERSION_2, syntax="yaml", actor=ADMIN)
-        with pytest.raises(InvalidRuleSet, match="overlaps"):
+        with pytest.raises(InvalidRuleSet, match="the day test_scheme@1 starts"):
             activate(session, rule_set_id="test_scheme", version=2, actor=ADMIN)
+
+
+def test_an_open_ended_version_is_followed_by_the_next_one_activated(runtime: Runtime) -> None:
+    add_scheme(runtime)  # version 1, open-ended
+    later = VERSION_2.replace("effective_from: 2020-01-01", "effective_from: 2099-01-01")
+    assert later != VERSION_2
+    with runtime.sessions.begin() as session:
+        add_rule_set(session, text=later, syntax="yaml", actor=ADMIN)
+        activate(session, rule_set_id="test_scheme", version=2, actor=ADMIN)
+    with runtime.sessions() as session:
+        book = RuleBook(active_rule_sets(session))
+    found = [book.in_force("test_scheme", day) for day in (date(2098, 12, 31), date(2099, 1, 1))]
+    assert [r.version if r else None for r in found] == [1, 2]
 
 
 def test_an_invalid_rule_set_says_where(runtime: Runtime) -> None:

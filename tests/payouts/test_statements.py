@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from shelfaudit.commission import Decision, LineKind, statements_csv
+from shelfaudit.commission import Cadence, Decision, LineKind, Period, statements_csv
+from shelfaudit.errors import Conflict
 from shelfaudit.payouts.statements import lines_for_photo, read_statements, run_statements
 from shelfaudit.review.decisions import decide
 from shelfaudit.review.vocabulary import ReasonCode
@@ -100,3 +102,38 @@ def test_running_a_period_again_replaces_its_statements(scheme: Runtime) -> None
     csv = statements_csv(statements)
     assert csv.count("\n") == 2  # header and one line
     assert "test_scheme@1,display-bands" in csv
+
+
+def test_a_period_overlapping_a_stored_one_is_refused(scheme: Runtime) -> None:
+    photo = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    run(scheme, LAST_MONTH)
+    week = Period.containing(LAST_MONTH.start + timedelta(days=10), Cadence.week)
+
+    with pytest.raises(Conflict, match=f"overlaps the stored statements of {LAST_MONTH.label}"):
+        run(scheme, week)
+
+    # the photo is paid once, by the month
+    assert kinds(scheme, photo) == [(LAST_MONTH.label, "earn", Decimal(40000), Decimal(0))]
+
+
+def test_a_period_cannot_be_run_again_once_a_later_one_is_stored(scheme: Runtime) -> None:
+    photo = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    run(scheme, LAST_MONTH)
+    decide_now(scheme, photo, Decision.rejected, ReasonCode.duplicate)
+    run(scheme, THIS_MONTH)  # claws the payment back and penalises
+
+    with pytest.raises(Conflict, match=f"later period \\({THIS_MONTH.label}\\)"):
+        run(scheme, LAST_MONTH)
+
+    lines = kinds(scheme, photo)
+    assert [kind for _, kind, _, _ in lines].count("earn") == 1
+    assert sum(amount for _, kind, amount, _ in lines if kind == "penalty") == Decimal(-100000)
+
+
+def test_a_period_never_run_may_follow_a_later_one(scheme: Runtime) -> None:
+    add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    run(scheme, THIS_MONTH)
+    run(scheme, LAST_MONTH)  # nothing stored read its lines
+    with scheme.sessions() as session:
+        (statement,) = read_statements(session, period=LAST_MONTH)
+    assert statement.total == Decimal(40000)

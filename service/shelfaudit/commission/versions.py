@@ -1,9 +1,11 @@
 """The versions of every rule set, checked as a whole, and the one in force on a day.
 
 Versions of one id must follow each other without overlap and without gap: version 2
-starts the day after version 1's ``effective_to``, and only the last version may leave
-``effective_to`` open. Version numbers rise with the dates. A day before the first version
-or after the last one has no version in force: the scheme does not pay then.
+starts the day after version 1's ``effective_to``. A version that leaves ``effective_to``
+open runs until the next one starts (stored versions never change, so an open-ended version 1
+could otherwise never be followed). Version numbers rise with the dates. A day before the
+first version or after a closed last one has no version in force: the scheme does not pay
+then.
 """
 
 from __future__ import annotations
@@ -39,11 +41,17 @@ def _check_pair(before: RuleSet, after: RuleSet) -> None:
             f"{after.key} starts {after.effective_from}, after {before.key} "
             f"({before.effective_from}): version numbers must rise with the dates"
         )
-    if before.effective_to is None or before.effective_to >= after.effective_from:
-        until = before.effective_to or "open-ended"
+    if before.effective_to is None:
+        if after.effective_from <= before.effective_from:
+            raise InvalidRuleSet(
+                f"{after.key} starts {after.effective_from}, the day {before.key} starts: "
+                "a new version starts after the one it follows"
+            )
+        return  # the open-ended version runs until this one starts
+    if before.effective_to >= after.effective_from:
         raise InvalidRuleSet(
-            f"{before.key} ({before.effective_from} to {until}) overlaps {after.key} "
-            f"(from {after.effective_from}); end {before.key} on "
+            f"{before.key} ({before.effective_from} to {before.effective_to}) overlaps "
+            f"{after.key} (from {after.effective_from}); end {before.key} on "
             f"{after.effective_from - timedelta(days=1)}"
         )
     if before.effective_to + timedelta(days=1) < after.effective_from:
@@ -82,7 +90,10 @@ class RuleBook:
     def in_force(self, set_id: str, day: date) -> RuleSet | None:
         if self._draft is not None and self._draft.id == set_id:
             return self._draft
-        return next((r for r in self._all if r.id == set_id and r.effective_on(day)), None)
+        # An open-ended version is effective on every later day by its own dates; the
+        # newest start wins, so it ends where the next version starts.
+        found = [r for r in self._all if r.id == set_id and r.effective_on(day)]
+        return max(found, key=lambda r: r.effective_from, default=None)
 
     def for_photo(self, photo: AuditedPhoto) -> tuple[RuleSet, ...]:
         """The version of each rule set in force on the visit day that covers the activity."""

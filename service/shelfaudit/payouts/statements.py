@@ -5,6 +5,13 @@ earlier lines paid or hold (so approvals release holds and rejections claw back)
 every active rule-set version, with the lines of earlier periods as history. Running a
 period again replaces its statements: line ids are stable, so the same inputs give the same
 lines, and a decision taken since shows up as the difference.
+
+Periods are run in order and never overlap: a run whose period overlaps a stored one other
+than itself would pay the same photos twice (neither sees the other's lines as history), and
+re-running a period after a later one was run would leave the later one's clawbacks and
+penalties counted against lines that are gone (a rejection charged twice). Both are refused
+(409) with the statements in the way named. A period never run may still be run after later
+ones: no later statement read its lines.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from sqlalchemy.orm import Session
 from shelfaudit.auth.principal import Principal
 from shelfaudit.commission import LineKind, PayoutLine, Period, Statement, evaluate
 from shelfaudit.commission.lines import sort_key
+from shelfaudit.errors import Conflict
 from shelfaudit.payouts.inputs import load_inputs
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.review import audit
@@ -71,8 +79,43 @@ def compute(session: Session, period: Period) -> Run:
     return Run(statements=statements, skipped=inputs.skipped)
 
 
+def _periods_in_the_way(session: Session, period: Period) -> tuple[list[str], list[str]]:
+    """Labels of stored periods that overlap ``period`` (but are not it), and, when
+    ``period`` itself is stored, of stored periods that start at or after its end."""
+    stored = session.execute(
+        select(
+            PayoutStatement.period_label, PayoutStatement.period_start, PayoutStatement.period_end
+        )
+        .distinct()
+        .order_by(PayoutStatement.period_start)
+    ).all()
+    same = (period.start, period.end)
+    overlapping = [
+        label
+        for label, start, end in stored
+        if (start, end) != same and start < period.end and period.start < end
+    ]
+    rerun = any((start, end) == same for _, start, end in stored)
+    later = [label for label, start, _ in stored if rerun and start >= period.end]
+    return list(dict.fromkeys(overlapping)), list(dict.fromkeys(later))
+
+
 def run_statements(session: Session, *, period: Period, actor: Principal) -> Run:
-    """Compute and store the period's statements, replacing any earlier run of it."""
+    """Compute and store the period's statements, replacing any earlier run of it; refused
+    (``Conflict``) when stored statements overlap it or come after it."""
+    overlapping, later = _periods_in_the_way(session, period)
+    if overlapping:
+        raise Conflict(
+            f"period {period.label} overlaps the stored statements of "
+            f"{', '.join(overlapping)}: the same photos would be paid twice; run periods "
+            "that follow each other without overlapping"
+        )
+    if later:
+        raise Conflict(
+            f"statements of a later period ({', '.join(later)}) are stored: they built on "
+            f"the lines of {period.label}, so it can no longer be run again; what changed "
+            "since is settled in the next period"
+        )
     run = compute(session, period)
     session.execute(
         delete(PayoutStatement).where(

@@ -89,7 +89,7 @@ def test_a_monthly_cap_spans_a_version_switch() -> None:
 
 
 def test_overlapping_versions_are_refused() -> None:
-    v1 = rule_set(bands(), version=1)
+    v1 = rule_set(bands(), version=1, effective_to=date(2026, 5, 20))
     v2 = rule_set(bands(), version=2, effective_from=date(2026, 5, 16))
     with pytest.raises(InvalidRuleSet, match="overlaps"):
         evaluate([photo(1)], [v1, v2], MAY)

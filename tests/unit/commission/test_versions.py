@@ -21,7 +21,9 @@ JAN, JUN30, JUL1, JUL15 = date(2026, 1, 1), date(2026, 6, 30), date(2026, 7, 1),
     ("versions", "message"),
     [
         ([(1, JAN, JUN30), (2, JUL1, None)], None),
-        ([(1, JAN, None), (2, JUL1, None)], "hnk@1 (2026-01-01 to open-ended) overlaps hnk@2"),
+        ([(1, JAN, None), (2, JUL1, None)], None),  # 1 runs until 2 starts
+        ([(1, JAN, None), (2, JAN, None)], "hnk@2 starts 2026-01-01, the day hnk@1 starts"),
+        ([(1, JAN, None), (2, JUL1, JUL15), (3, date(2026, 7, 16), None)], None),
         ([(1, JAN, JUL1), (2, JUL1, None)], "end hnk@1 on 2026-06-30"),
         ([(1, JAN, JUN30), (2, JUL15, None)], "from 2026-07-01 to 2026-07-14"),
         ([(1, JAN, JUN30), (1, JUL1, None)], "has version 1 twice"),
@@ -54,6 +56,18 @@ def test_the_version_in_force_on_a_day(day: date, expected: int | None) -> None:
     book = RuleBook([version(2, JUL1, None), version(1, JAN, JUN30)])
     found = book.in_force("hnk", day)
     assert (found.version if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"), [(JUN30, 1), (JUL1, 2), (JUL15, 2), (date(2026, 7, 16), 3)]
+)
+def test_an_open_ended_version_runs_until_the_next_one_starts(day: date, expected: int) -> None:
+    book = RuleBook(
+        [version(1, JAN, None), version(2, JUL1, JUL15), version(3, date(2026, 7, 16), None)]
+    )
+    found = book.in_force("hnk", day)
+    assert found is not None
+    assert found.version == expected
 
 
 def test_asking_for_a_version_not_given_is_an_error() -> None:
