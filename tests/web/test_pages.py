@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -183,107 +184,19 @@ def test_statements_and_rule_set_pages(client: TestClient, seeded: list[int]) ->
     assert "+₫10,000" in simulated
 
 
-def _hidden(page: str, form_action: str, name: str) -> str:
-    """The value of hidden input ``name`` in the form posting to ``form_action``."""
-    form = page[page.index(f'action="{form_action}') :]
-    start = form.index(f'name="{name}" value="') + len(f'name="{name}" value="')
-    return form[start : form.index('"', start)]
-
-
-def test_a_decision_from_a_page_loaded_before_another_decision_is_409(
+def test_a_run_refused_for_an_overlapping_period_says_why_on_a_page(
     client: TestClient, seeded: list[int]
 ) -> None:
-    mai, mai_token = approver(client)
-    lan, lan_token = approver(client)
-    stale = mai.get(f"/review/photos/{seeded[2]}").text
-    seen = _hidden(stale, f"/review/photos/{seeded[2]}/decision", "seen")
-    assert seen == "none"
-    lan_page = lan.get(f"/review/photos/{seeded[2]}").text
-    rejected = lan.post(
-        f"/review/photos/{seeded[2]}/decision",
-        data={
-            "decision": "rejected",
-            "reason_code": "duplicate",
-            "seen": _hidden(lan_page, f"/review/photos/{seeded[2]}/decision", "seen"),
-            "csrf_token": lan_token,
-        },
-    )
-    assert rejected.status_code == 303
-    approved = mai.post(
-        f"/review/photos/{seeded[2]}/decision",
-        data={"decision": "approved", "seen": seen, "csrf_token": mai_token},
-        headers={"Referer": f"http://testserver/review/photos/{seeded[2]}"},
-    )
-    assert approved.status_code == 409
-    assert "rejected it" in approved.text
-    assert f'<a href="/review/photos/{seeded[2]}">Back</a>' in approved.text
+    from tests.seeds import LAST_MONTH
 
-
-def test_a_box_form_carries_the_box_it_was_shown(client: TestClient, seeded: list[int]) -> None:
-    web, token = approver(client)
-    page = web.get(f"/review/photos/{seeded[1]}").text
-    shown = _hidden(page, f"/review/photos/{seeded[1]}/boxes/1", "seen")
-    assert shown == "tiger_can@150,20,250,120"
-    response = web.post(
-        f"/review/photos/{seeded[1]}/boxes/1",
-        data={"action": "wrong", "seen": "heineken_can@10,20,110,220", "csrf_token": token},
-    )
-    assert response.status_code == 409
-
-
-def test_pages_are_not_cached_or_framed_and_images_revalidate(
-    client: TestClient, seeded: list[int]
-) -> None:
-    web, _ = approver(client)
-    page = web.get(f"/review/photos/{seeded[1]}")
-    assert page.headers["cache-control"] == "no-store"
-    assert page.headers["x-frame-options"] == "DENY"
-    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
-    image = web.get(f"/review/photos/{seeded[1]}/image", params={"size": 320})
-    assert image.headers["cache-control"].startswith("private")
-    again = web.get(
-        f"/review/photos/{seeded[1]}/image",
-        params={"size": 320},
-        headers={"If-None-Match": image.headers["etag"]},
-    )
-    assert (again.status_code, again.content) == (304, b"")
-
-
-def test_a_form_error_on_a_page_is_a_page(client: TestClient, seeded: list[int]) -> None:
-    web, token = approver(client)
-    response = web.post(
-        f"/review/photos/{seeded[1]}/decision",
-        data={"decision": "approved", "comment": "x" * 2001, "csrf_token": token},
-    )
-    assert response.status_code == 422
-    assert response.headers["content-type"].startswith("text/html")
-    assert "comment" in response.text
-
-
-def test_logging_in_comes_back_to_the_filtered_page(client: TestClient, seeded: list[int]) -> None:
     web = browser(client)
-    response = web.get("/review", params={"rep_id": "R2"}, follow_redirects=False)
-    assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=%2Freview%3Frep_id%3DR2"
-    posted = web.post(
-        f"/review/photos/{seeded[1]}/decision",
-        data={"decision": "approved"},
-        headers={"Referer": f"http://testserver/review/photos/{seeded[1]}?rep_id=R2"},
-        follow_redirects=False,
-    )
-    assert posted.headers["location"].startswith(
-        f"/login?next=%2Freview%2Fphotos%2F{seeded[1]}%3Frep_id%3DR2"
-    )
+    log_in(web, create_person(client, Role.admin))
+    token = page_csrf(web, "/payouts")
+    web.post("/payouts/run", data={"period": LAST_MONTH.label, "csrf_token": token})
+    week = (LAST_MONTH.start + timedelta(days=10)).strftime("%G-W%V")
 
+    refused = web.post("/payouts/run", data={"period": week, "csrf_token": token})
 
-def test_a_region_with_two_spaces_is_offered_as_written(client: TestClient) -> None:
-    # Without a value attribute the browser sends the option's text with its spaces
-    # collapsed, and the filter then matches no store.
-    from shelfaudit.store.tables import Store
-
-    runtime = runtime_of(client)
-    with runtime.sessions.begin() as session:
-        session.add(Store(id="S9", name="Q1", region="Ho  Chi Minh", lat=10.7, lon=106.7))
-    web, _ = approver(client)
-    page = web.get("/review").text
-    assert '<option value="Ho  Chi Minh"' in page
+    assert refused.status_code == 409
+    assert refused.headers["content-type"].startswith("text/html")
+    assert f"overlaps the stored statements of {LAST_MONTH.label}" in refused.text
