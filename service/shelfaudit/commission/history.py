@@ -42,9 +42,17 @@ class History:
         )
 
 
+PENALTY_KINDS = frozenset({LineKind.penalty, LineKind.penalty_refund})
+
+
 def paid_net(lines: Iterable[PayoutLine]) -> Decimal:
-    """Money paid for a photo so far, after cuts and clawbacks (penalties are apart)."""
-    return sum((line.amount for line in lines if line.kind is not LineKind.penalty), Decimal(0))
+    """Money paid for a photo so far, after cuts, clawbacks and their refunds (penalties are
+    apart)."""
+    return sum((line.amount for line in lines if line.kind not in PENALTY_KINDS), Decimal(0))
+
+
+def net_of(lines: Iterable[PayoutLine], *kinds: LineKind) -> Decimal:
+    return sum((line.amount for line in lines if line.kind in kinds), Decimal(0))
 
 
 def held_open(lines: Iterable[PayoutLine]) -> Decimal:
@@ -52,4 +60,9 @@ def held_open(lines: Iterable[PayoutLine]) -> Decimal:
 
 
 def penalised(lines: Iterable[PayoutLine]) -> bool:
-    return any(line.kind is LineKind.penalty and line.amount < 0 for line in lines)
+    """Penalised and not refunded since."""
+    return net_of(lines, LineKind.penalty, LineKind.penalty_refund) < 0
+
+
+def ever_paid_or_held(lines: Iterable[PayoutLine]) -> bool:
+    return any(line.amount > 0 or line.held > 0 for line in lines if line.kind not in PENALTY_KINDS)

@@ -37,6 +37,8 @@ class LineKind(StrEnum):
     release = "release"  # a hold settled: paid out when approved, dropped when rejected
     clawback = "clawback"
     penalty = "penalty"
+    clawback_refund = "clawback_refund"  # a clawback paid back: the rejection was overturned
+    penalty_refund = "penalty_refund"  # a penalty paid back: the rejection was overturned
 
 
 # Kinds whose money counts against caps and budgets (holds reserve their room).

@@ -8,11 +8,14 @@ version that priced it, as of the period's end:
   pays it out; now rejected: a ``release`` at zero takes it off hold (the hold lapses);
 - money paid and the photo now rejected: ``clawback`` of everything paid for it, if the
   version has a clawback rule whose reason codes and time limit match;
-- rejected for a reason a ``fraud_penalty`` lists, and never penalised: the penalty.
+- rejected for a reason a ``fraud_penalty`` lists, and never penalised: the penalty;
+- payable again after a clawback or a penalty (a reviewer overturned the rejection or the
+  fraud verdict): ``clawback_refund`` and ``penalty_refund`` pay them back;
+- payable, and never paid nor held (a fraud verdict, or a rejection, overturned): its
+  per-photo bands and bonuses are paid late, in this statement. Visit bands, caps and
+  budgets of its own period are not applied again (that period is settled).
 
 Each of these happens once: the lines it writes are history for the next statement.
-A photo with a fraud verdict that was never paid and is approved later is not paid late
-(re-run its period's statement if that is wanted).
 """
 
 from __future__ import annotations
@@ -21,15 +24,23 @@ from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 
-from shelfaudit.commission.history import History, held_open, paid_net, penalised
+from shelfaudit.commission.history import (
+    History,
+    ever_paid_or_held,
+    held_open,
+    net_of,
+    paid_net,
+    penalised,
+)
 from shelfaudit.commission.lines import LineKind, PayoutLine, new_line
 from shelfaudit.commission.money import format_money
 from shelfaudit.commission.periods import Period
-from shelfaudit.commission.pricing import penalty_lines, photo_title
+from shelfaudit.commission.pricing import penalty_lines, photo_title, price_photo
 from shelfaudit.commission.records import AuditedPhoto
 from shelfaudit.commission.rules import ClawbackRule, ReviewHoldRule, RuleSet
 from shelfaudit.commission.standing import PhotoStanding, Standing, standing_of
 from shelfaudit.commission.versions import RuleBook
+from shelfaudit.errors import MissingField
 
 
 def settle(
@@ -60,7 +71,70 @@ def _settle_photo(
         lines.append(clawback)
     if state.standing is Standing.rejected and not penalised(earlier):
         lines.extend(penalty_lines(photo, state, rule_set, period))
+    if state.standing is Standing.payable:
+        lines.extend(_refunds(photo, earlier, rule_set, state, period))
+        if not ever_paid_or_held(earlier):
+            lines.extend(_paid_late(photo, rule_set, state, period))
     return lines
+
+
+_REFUNDS = (
+    (LineKind.clawback, LineKind.clawback_refund),
+    (LineKind.penalty, LineKind.penalty_refund),
+)
+
+
+def _refunds(
+    photo: AuditedPhoto,
+    earlier: list[PayoutLine],
+    rule_set: RuleSet,
+    state: PhotoStanding,
+    period: Period,
+) -> list[PayoutLine]:
+    """What clawbacks and penalties took from a photo that is payable again, paid back, one
+    line per rule that took it."""
+    found = []
+    for taken_kind, refund_kind in _REFUNDS:
+        rule_ids = sorted({line.rule_id for line in earlier if line.kind is taken_kind})
+        for rule_id in rule_ids:
+            mine = [line for line in earlier if line.rule_id == rule_id]
+            owed = -net_of(mine, taken_kind, refund_kind)
+            if owed <= 0:
+                continue
+            taken = [line for line in mine if line.kind is taken_kind and line.amount < 0]
+            money = format_money(owed, rule_set.currency)
+            found.append(
+                new_line(
+                    period=period,
+                    rule_set=rule_set,
+                    rule_id=rule_id,
+                    kind=refund_kind,
+                    photo=photo,
+                    amount=owed,
+                    others=taken[0].photo_ids,
+                    refers_to=tuple(line.line_id for line in taken),
+                    explanation=(
+                        f"{photo_title(photo)}: {money} {taken_kind.value} of the "
+                        f"{_statement_of(taken)} paid back: {state.why}"
+                    ),
+                )
+            )
+    return found
+
+
+def _paid_late(
+    photo: AuditedPhoto, rule_set: RuleSet, state: PhotoStanding, period: Period
+) -> list[PayoutLine]:
+    """The per-photo bands and bonuses of a photo never paid nor held, now payable."""
+    try:
+        priced = price_photo(photo, state, rule_set, period)
+    except MissingField:
+        return []  # as priced in its own period: shown there at zero with why
+    return [
+        line.model_copy(update={"explanation": f"{line.explanation}, paid late"})
+        for line in priced
+        if line.kind in (LineKind.earn, LineKind.bonus) and line.amount > 0
+    ]
 
 
 def _statement_of(lines: list[PayoutLine]) -> str:

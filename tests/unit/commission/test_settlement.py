@@ -159,3 +159,56 @@ def test_history_lines_of_this_period_or_later_are_ignored() -> None:
     assert again == may
     lines: list[PayoutLine] = list(may.lines)
     assert evaluate([photo(1)], [RULES], Period.month(2026, 4), lines) == []
+
+
+AUGUST = Period.month(2026, 8)
+
+
+def test_an_overturned_rejection_pays_back_its_clawback_and_penalty_once() -> None:
+    rejected = decided(Decision.rejected, at(12, month=6), verdict=Verdict.clean)
+    may, (june,) = may_then(rejected)
+    approved = decided(Decision.approved, at(3, month=7), verdict=Verdict.clean)
+
+    (july,) = evaluate([approved], [RULES], JULY, [*may.lines, *june.lines])
+
+    assert summary(july) == [
+        ("clawback_refund", "claw", 1, Decimal(40), Decimal(0)),
+        ("penalty_refund", "fraud", 1, Decimal(100), Decimal(0)),
+    ]
+    assert july.total == Decimal(140)  # May's 40 paid again, June's -140 undone
+    assert july.lines[0].refers_to == (june.lines[0].line_id,)
+    assert july.lines[0].explanation == (
+        "Store 114, Heineken stack, photo 1 of 12 May 2026: ¥40 clawback of the June 2026 "
+        "statement paid back: approved on 3 July 2026"
+    )
+    history = [*may.lines, *june.lines, *july.lines]
+    assert evaluate([approved], [RULES], AUGUST, history) == []
+    # rejected once more: clawed back and penalised again
+    again = decided(Decision.rejected, at(3, month=8), verdict=Verdict.clean)
+    (august,) = evaluate([again], [RULES], AUGUST, history)
+    assert [(kind, amount) for kind, _, _, amount, _ in summary(august)] == [
+        ("clawback", Decimal(-40)),
+        ("penalty", Decimal(-100)),
+    ]
+
+
+def test_an_overturned_fraud_verdict_is_paid_late_and_its_penalty_paid_back() -> None:
+    rules = rule_set(bands(), CLAWBACK, PENALTY)  # no hold: a fraud verdict is not paid
+    fraud = photo(1, verdict=Verdict.fraud)
+    (may,) = evaluate([fraud], [rules], MAY)
+    assert [(kind, amount) for kind, _, _, amount, _ in summary(may)] == [
+        ("earn", Decimal(0)),
+        ("penalty", Decimal(-100)),
+    ]
+    approved = photo(
+        1, verdict=Verdict.fraud, review=review(Decision.approved, when=at(3, month=6))
+    )
+
+    (june,) = evaluate([approved], [rules], JUNE, may.lines)
+
+    assert summary(june) == [
+        ("earn", "bands", 1, Decimal(40), Decimal(0)),
+        ("penalty_refund", "fraud", 1, Decimal(100), Decimal(0)),
+    ]
+    assert june.lines[0].explanation.endswith("(approved on 3 June 2026), paid late")
+    assert evaluate([approved], [rules], JULY, [*may.lines, *june.lines]) == []
