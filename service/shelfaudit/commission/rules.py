@@ -117,8 +117,11 @@ class Band(_Strict):
 class RuleBase(_Strict):
     id: Slug
     description: str = Field(default="", max_length=2000)
+    # An empty list would make the rule apply to nothing, silently: refused (min_length).
     activities: tuple[ActivityId, ...] | None = Field(
-        default=None, description="activity ids this rule applies to; absent: all of the set's"
+        default=None,
+        min_length=1,
+        description="activity ids this rule applies to; absent: all of the set's",
     )
 
     def applies_to(self, activity_id: str) -> bool:
@@ -212,7 +215,7 @@ class ReviewHoldRule(RuleBase):
     """Photos with one of ``verdicts`` and no decision yet are held, not paid."""
 
     kind: Literal["review_hold"]
-    verdicts: tuple[Verdict, ...] = (Verdict.review,)
+    verdicts: tuple[Verdict, ...] = Field(default=(Verdict.review,), min_length=1)
 
     @model_validator(mode="after")
     def _not_clean(self) -> Self:
@@ -282,7 +285,9 @@ class RuleSet(_Strict):
     effective_from: RuleDate
     effective_to: RuleDate | None = None
     activities: tuple[ActivityId, ...] | None = Field(
-        default=None, description="activity ids this scheme pays for; absent: every activity"
+        default=None,
+        min_length=1,
+        description="activity ids this scheme pays for; absent: every activity",
     )
     rules: tuple[Rule, ...]
 

@@ -97,6 +97,18 @@ def test_json_writes_amounts_as_strings_and_kind_after_id() -> None:
             "rule bands names activities the rule set does not cover: ['cooler']",
         ),
         (
+            yaml_text("  - {{id: a, kind: review_hold, verdicts: []}}\n"),
+            "rules[0] (id a).verdicts: Tuple should have at least 1 item",
+        ),
+        (
+            yaml_text("  - {{id: a, kind: cap, amount: 10, period: month, activities: []}}\n"),
+            "rules[0] (id a).activities: Tuple should have at least 1 item",
+        ),
+        (
+            yaml_text().replace("rules:", "activities: []\nrules:"),
+            "activities: Tuple should have at least 1 item",
+        ),
+        (
             yaml_text().replace("version: 1", "version: 1\nversion: 2"),
             "key 'version' is written twice",
         ),
