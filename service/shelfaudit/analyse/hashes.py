@@ -181,6 +181,9 @@ KEEP_MIN = 0.25  # and the content keeps at least this share of each side
 TRIMMED_VARIANT = "border_trimmed"
 # An earlier photo's inside-bars hashes matched: the new photo is it without its bars.
 BARS_REMOVED = "bars_removed"
+# Both photos' inside-bars hashes matched: the same picture inside the same kind of bars
+# (often a flat band of the photo itself), nothing added or cut.
+INSIDE_BOTH = "inside_bars_both"
 
 
 def _runs(mask: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

@@ -137,10 +137,12 @@ def time_signals(
         age_h = (facts.received_at - min(taken)).total_seconds() / 3600
         measured["upload_delay_h"] = round(age_h, 2)
         if age_h > limits.late_upload_h:
+            # An old gallery photo sent as today's display is the commonest reuse there is:
+            # a person looks (0.35, the review line; at 0.25 a 4-day-old photo passed clean).
             signals.append(
                 Signal(
                     code=SignalCode.late_upload,
-                    weight=0.25,
+                    weight=0.35,
                     message=f"Uploaded {age_h / 24:.1f} days after it was taken.",
                     evidence={"upload_delay_h": round(age_h, 1)},
                 )
@@ -339,13 +341,16 @@ def pace_signals(facts: VisitFacts, limits: MetadataThresholds) -> list[Signal]:
     if facts.store is not None:
         stores.add(facts.store.store_id)
     if len(stores) >= limits.burst_min_stores:
+        # Twice as many stores as a burst needs is no route a rep walks: a person looks.
+        many = len(stores) >= 2 * limits.burst_min_stores
         signals.append(
             Signal(
                 code=SignalCode.burst,
-                weight=0.3,
+                weight=0.5 if many else 0.3,
                 message=(
                     f"Photos for {len(stores)} different stores within "
-                    f"{limits.burst_window_s / 60:.0f} minutes."
+                    f"{limits.burst_window_s / 60:.0f} minutes"
+                    + (": too many for real visits." if many else ".")
                 ),
                 evidence={"stores": sorted(stores)},
             )

@@ -258,7 +258,7 @@ def analyse(
     fraud_result = verdict.combine(
         [
             *verdict.duplicate_signals(matches, visit.identity),
-            *verdict.recapture_signals(recapture_result),
+            *verdict.recapture_signals(recapture_result, config.verdict),
             *metadata_result.signals,
         ],
         config.verdict,

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shelfaudit.analyse.hashes import BARS_REMOVED, TRIMMED_VARIANT
+from shelfaudit.analyse.hashes import BARS_REMOVED, INSIDE_BOTH, TRIMMED_VARIANT
 from shelfaudit.domain.checks import DuplicateMatch, RecaptureResult
 from shelfaudit.domain.enums import MatchKind, RecaptureVerdict
 from shelfaudit.domain.fraud import FraudResult, Signal, SignalCode, Verdict
@@ -28,6 +28,7 @@ class PhotoIdentity:
     store_id: str | None
     rep_id: str | None
     received_at: datetime
+    captured_at: datetime | None = None  # the time the app claims (else EXIF)
 
 
 @dataclass(frozen=True)
@@ -88,17 +89,24 @@ def duplicate_signals(matches: list[DuplicateMatch], photo: PhotoIdentity) -> li
 
 # The recapture model generalises only partly to unseen phones and screens (LOSO AUC 0.85,
 # models/recapture/CARD.md): on its own it can send a photo to a person, never convict.
-RECAPTURE_WEIGHTS = {RecaptureVerdict.recapture: 0.6, RecaptureVerdict.uncertain: 0.2}
+# "uncertain" is exactly what a person should look at, so it reaches the review line alone
+# (at 0.2 it never did, and most held-out recaptures, p 0.67-0.93, passed clean).
+RECAPTURED_WEIGHT = 0.6
 
 
-def recapture_signals(result: RecaptureResult | None) -> list[Signal]:
-    if result is None or result.verdict not in RECAPTURE_WEIGHTS:
+def recapture_signals(
+    result: RecaptureResult | None, thresholds: VerdictThresholds | None = None
+) -> list[Signal]:
+    """The recapture signal: ``recapture`` weighs ``RECAPTURED_WEIGHT``, ``uncertain`` the
+    review line of ``thresholds`` (a person looks), ``genuine`` nothing."""
+    if result is None or result.verdict is RecaptureVerdict.genuine:
         return []
     sure = result.verdict is RecaptureVerdict.recapture
+    review_at = (thresholds or VerdictThresholds()).review_at
     return [
         Signal(
             code=SignalCode.recapture,
-            weight=RECAPTURE_WEIGHTS[result.verdict],
+            weight=RECAPTURED_WEIGHT if sure else review_at,
             message=(
                 f"{'Looks like' if sure else 'May be'} a photo of a screen or a print "
                 f"(probability {result.probability:.2f})."
@@ -118,6 +126,10 @@ def _how(match: DuplicateMatch) -> str:
     for step in match.variant.split("+"):
         if step == TRIMMED_VARIANT:
             parts.append("inside added bars (a screenshot or a frame)")
+        elif step == INSIDE_BOTH:
+            # Bars may have been added around bars (a screenshot of a letterboxed photo), or
+            # both photos only share a flat band of their own (a resized copy): say no more.
+            parts.append("the same picture inside flat bars in both (bars added, or its own)")
         elif step == BARS_REMOVED:
             parts.append("the earlier photo with its bars cut off")
         elif step != "identity":
@@ -128,12 +140,19 @@ def _how(match: DuplicateMatch) -> str:
 
 
 def _same_visit(match: DuplicateMatch, photo: PhotoIdentity) -> bool:
-    return (
-        match.store_id == photo.store_id
-        and match.rep_id == photo.rep_id
-        and match.received_at is not None
-        and abs(photo.received_at - match.received_at) <= SAME_VISIT
+    """Same rep and store, sent or taken within ``SAME_VISIT`` of each other: an app that
+    re-sends a visit's photos from its offline queue hours later keeps their capture times."""
+    if match.store_id != photo.store_id or match.rep_id != photo.rep_id:
+        return False
+    sent_together = (
+        match.received_at is not None and abs(photo.received_at - match.received_at) <= SAME_VISIT
     )
+    taken_together = (
+        match.captured_at is not None
+        and photo.captured_at is not None
+        and abs(photo.captured_at - match.captured_at) <= SAME_VISIT
+    )
+    return sent_together or taken_together
 
 
 def _difference(match: DuplicateMatch, photo: PhotoIdentity) -> str:

@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 
 from shelfaudit.analyse.duplicates import hex_to_u64, pdq_words
-from shelfaudit.analyse.hashes import BARS_REMOVED, DIHEDRAL, TRIMMED_VARIANT
+from shelfaudit.analyse.hashes import BARS_REMOVED, DIHEDRAL, INSIDE_BOTH, TRIMMED_VARIANT
 from shelfaudit.domain.checks import HashResult
 from shelfaudit.index.features import LocalFeatures
 from shelfaudit.index.hash_index import Candidates, HashIndex, Query
@@ -43,7 +43,7 @@ VARIANT_NAMES: tuple[str, ...] = (
     *DIHEDRAL,
     TRIMMED_VARIANT,
     *(BARS_REMOVED if name == "identity" else f"{name}+{BARS_REMOVED}" for name in DIHEDRAL),
-    TRIMMED_VARIANT,  # inside its bars, the earlier photo inside its own bars
+    INSIDE_BOTH,  # inside its bars, the earlier photo inside its own bars: nothing added
 )
 
 

@@ -64,7 +64,10 @@ def load_visit(session: Session, photo: Photo) -> Visit:
     return Visit(
         standard=latest_standard(session, activity.id) if activity else None,
         identity=PhotoIdentity(
-            store_id=photo.store_id, rep_id=photo.rep_id, received_at=photo.received_at
+            store_id=photo.store_id,
+            rep_id=photo.rep_id,
+            received_at=photo.received_at,
+            captured_at=photo.captured_at,
         ),
         facts=VisitFacts(
             captured_at=photo.captured_at,

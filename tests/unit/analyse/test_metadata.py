@@ -16,8 +16,9 @@ from shelfaudit.analyse.metadata import (
     check_metadata,
     distance_m,
 )
+from shelfaudit.analyse.verdict import VerdictThresholds
 from shelfaudit.domain.checks import ExifResult
-from shelfaudit.domain.fraud import SignalCode
+from shelfaudit.domain.fraud import Signal, SignalCode
 
 NOW = datetime(2026, 5, 12, 9, 30, tzinfo=UTC)
 STORE = StoreFacts(store_id="S1", place=Place(10.7769, 106.7009), geofence_m=150)
@@ -49,7 +50,7 @@ def visit(**fields: Any) -> VisitFacts:
     return dataclasses.replace(base, **fields)
 
 
-def codes(facts: VisitFacts, exif_facts: ExifResult | None = None, **kw: Any) -> set[SignalCode]:
+def signals(facts: VisitFacts, exif_facts: ExifResult | None = None, **kw: Any) -> list[Signal]:
     result = check_metadata(
         facts,
         exif_facts or exif(),
@@ -57,7 +58,11 @@ def codes(facts: VisitFacts, exif_facts: ExifResult | None = None, **kw: Any) ->
         editor=kw.get("editor"),
         limits=LIMITS,
     )
-    return {s.code for s in result.signals}
+    return result.signals
+
+
+def codes(facts: VisitFacts, exif_facts: ExifResult | None = None, **kw: Any) -> set[SignalCode]:
+    return {s.code for s in signals(facts, exif_facts, **kw)}
 
 
 def test_an_honest_visit_raises_nothing() -> None:
@@ -168,6 +173,28 @@ def test_burst_of_stores_in_minutes() -> None:
     ]
     assert SignalCode.burst in codes(visit(neighbours=others))
     assert SignalCode.burst not in codes(visit(neighbours=others[:1]))
+
+
+@pytest.mark.parametrize(("stores", "weight"), [(3, 0.3), (5, 0.3), (6, 0.5), (30, 0.5)])
+def test_a_burst_of_twice_the_stores_goes_to_a_person(stores: int, weight: float) -> None:
+    others = [
+        NeighbourPhoto(
+            photo_id=i, store_id=f"S{i + 1}", at=NOW - timedelta(seconds=4 * i), place=None
+        )
+        for i in range(1, stores)
+    ]
+    (burst,) = [s for s in signals(visit(neighbours=others)) if s.code is SignalCode.burst]
+    assert burst.weight == weight
+    assert f"{stores} different stores" in burst.message
+
+
+def test_an_old_photo_uploaded_days_later_goes_to_a_person_alone() -> None:
+    (late,) = [
+        s
+        for s in signals(visit(captured_at=NOW - timedelta(days=4)))
+        if s.code is SignalCode.late_upload
+    ]
+    assert late.weight >= VerdictThresholds().review_at
 
 
 def test_unseen_quant_tables_for_a_well_known_camera() -> None:

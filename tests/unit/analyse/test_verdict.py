@@ -54,6 +54,36 @@ def test_duplicates_weigh_by_reuse(matches: list[DuplicateMatch], verdict: Verdi
     assert combine(duplicate_signals(matches, ME), THRESHOLDS).verdict is verdict
 
 
+@pytest.mark.parametrize(
+    ("captured", "verdict"),
+    [
+        (NOW - timedelta(hours=3, minutes=1), Verdict.clean),  # the visit's own photo, re-sent
+        (NOW - timedelta(days=3), Verdict.fraud),  # an older visit's photo sent again
+        (None, Verdict.fraud),  # no capture time to tell: sent hours apart is a reuse
+    ],
+)
+def test_a_photo_re_sent_hours_later_by_the_app_belongs_to_its_visit(
+    captured: datetime | None, verdict: Verdict
+) -> None:
+    earlier = match(MatchKind.exact, ago=timedelta(hours=3)).model_copy(
+        update={"captured_at": captured}
+    )
+    resent = PhotoIdentity(
+        store_id="S1",
+        rep_id="R1",
+        received_at=NOW,
+        captured_at=NOW - timedelta(hours=3, minutes=1),
+    )
+    assert combine(duplicate_signals([earlier], resent), THRESHOLDS).verdict is verdict
+
+
+def test_a_copy_inside_bars_in_both_photos_does_not_say_bars_were_added() -> None:
+    copy = match(MatchKind.near, store="S2").model_copy(update={"variant": "inside_bars_both"})
+    (found,) = duplicate_signals([copy], ME)
+    assert "added bars" not in found.message
+    assert "inside flat bars in both" in found.message
+
+
 def test_reused_photo_message_names_the_earlier_photo_and_store() -> None:
     (found,) = duplicate_signals([match(MatchKind.near, store="S2", ago=timedelta(days=2))], ME)
     assert "5531" in found.message
@@ -118,7 +148,7 @@ def recapture_result(probability: float, verdict: str) -> RecaptureResult:
     ("probability", "verdict", "expected"),
     [
         (0.2, "genuine", Verdict.clean),
-        (0.8, "uncertain", Verdict.clean),  # unsure alone adds up with other signals only
+        (0.8, "uncertain", Verdict.review),  # unsure: a person looks
         (0.97, "recapture", Verdict.review),  # the model alone sends to a person, never convicts
     ],
 )
@@ -127,6 +157,13 @@ def test_recapture_alone_never_convicts(
 ) -> None:
     signals = recapture_signals(recapture_result(probability, verdict))
     assert combine(signals, THRESHOLDS).verdict is expected
+
+
+def test_an_uncertain_recapture_reaches_a_raised_review_line_too() -> None:
+    raised = VerdictThresholds(review_at=0.5, fraud_at=0.85)
+    signals = recapture_signals(recapture_result(0.7, "uncertain"), raised)
+    assert [s.weight for s in signals] == [0.5]
+    assert combine(signals, raised).verdict is Verdict.review
 
 
 def test_recapture_plus_a_reused_photo_is_fraud() -> None:

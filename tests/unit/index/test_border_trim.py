@@ -81,7 +81,7 @@ def test_a_screenshot_of_a_letterboxed_photo_is_found_by_what_lies_inside_its_ba
 
     assert [m.photo_id for m in matches] == [1]
     assert matches[0].variant == 2 * INSIDE_OFFSET - 1
-    assert VARIANT_NAMES[matches[0].variant] == hashes.TRIMMED_VARIANT
+    assert VARIANT_NAMES[matches[0].variant] == hashes.INSIDE_BOTH
     assert matches[0].pdq_distance <= 16
     assert candidates.ids.tolist() == [1]  # one entry per photo, whichever index found it
 

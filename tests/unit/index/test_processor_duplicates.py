@@ -217,5 +217,5 @@ def test_a_screenshot_of_a_letterboxed_photo_is_found_by_hashes(tmp_path: Path) 
     assert rows[first].inside_pdq is not None
     assert rows[plain].inside_pdq == ""  # checked, no bars
     assert [(m["photo_id"], m["stage"], m["variant"]) for m in found] == [
-        (first, "hash", "border_trimmed")
+        (first, "hash", "inside_bars_both")
     ]

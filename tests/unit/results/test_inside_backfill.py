@@ -65,7 +65,7 @@ def test_old_photos_are_checked_for_bars_and_their_screenshots_found(tmp_path: P
 
         found = matches(runtime, submit(runtime, jpeg(screenshot_of(boxed), quality=70)))
         by_hash = [(m["photo_id"], m["variant"]) for m in found if m["stage"] == "hash"]
-        assert (first, "border_trimmed") in by_hash
+        assert (first, "inside_bars_both") in by_hash
         again = backfill_inside(runtime.sessions, runtime.processor.hash_cache)
         assert (again.checked, again.without_original, again.remaining) == (0, 1, 1)
     finally:
