@@ -83,13 +83,56 @@ def _normalise(a: NDArray[np.float32]) -> NDArray[np.float32]:
     return out
 
 
+ASPECT_TOLERANCE = 0.05  # log ratio of aspects below which thumbnail and image are alike
+
+_Found = tuple[float, float, NDArray[np.float32], NDArray[np.float32]]
+
+
+def _centre_at_aspect(gray: NDArray[np.uint8], aspect: float) -> NDArray[np.uint8]:
+    """The largest centred part of ``gray`` whose width / height is ``aspect``."""
+    height, width = gray.shape
+    if width / height > aspect:
+        keep = max(1, round(height * aspect))
+        left = (width - keep) // 2
+        return gray[:, left : left + keep]
+    keep = max(1, round(width / aspect))
+    top = (height - keep) // 2
+    return gray[top : top + keep, :]
+
+
+def _search(haystack: NDArray[np.float32], gray: NDArray[np.uint8]) -> _Found | None:
+    """The best match of ``gray`` inside ``haystack`` at scales from 100 % to 50 %:
+    (correlation, scale, needle, the window it matched)."""
+    # Shrink once to about the thumbnail's size; each scale below then resizes a tiny image.
+    shrink = min(1.0, 2 * max(haystack.shape) / max(gray.shape))
+    if shrink < 1.0:
+        gray = np.asarray(
+            cv2.resize(gray, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA), np.uint8
+        )
+    best: _Found | None = None
+    for scale in np.linspace(1.0, 0.5, 11):
+        fit = min(haystack.shape[1] / gray.shape[1], haystack.shape[0] / gray.shape[0]) * scale
+        size = (max(8, round(gray.shape[1] * fit)), max(8, round(gray.shape[0] * fit)))
+        if size[0] > haystack.shape[1] or size[1] > haystack.shape[0]:
+            continue
+        needle = cv2.resize(gray, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+        scores = cv2.matchTemplate(haystack, needle, cv2.TM_CCOEFF_NORMED)
+        _, value, _, (x, y) = cv2.minMaxLoc(scores)
+        if best is None or value > best[0]:
+            window = haystack[y : y + size[1], x : x + size[0]]
+            best = (float(value), float(scale), needle, window)
+    return best
+
+
 def compare_thumbnail(
     thumbnail: bytes, upright_rgb: NDArray[np.uint8], orientation: int
 ) -> ThumbnailComparison | None:
     """Compare the EXIF thumbnail (stored orientation) with the upright image.
 
     The image may be a crop of what the thumbnail shows (a rep cropping a photo is not
-    fraud), so the image is searched inside the thumbnail at scales from 50 % to 100 %.
+    fraud), so the image is searched inside the thumbnail at scales from 50 % to 100 %; where
+    the two differ in shape, so is the image's centre at the thumbnail's shape (what some
+    phones store as the thumbnail), and the better match counts.
     """
     try:
         with Image.open(io.BytesIO(thumbnail)) as thumb:
@@ -113,23 +156,15 @@ def compare_thumbnail(
         )
     if min(haystack.shape) < 16:
         return None
-    gray = cv2.cvtColor(upright_rgb, cv2.COLOR_RGB2GRAY)
-    # Shrink once to about the thumbnail's size; each scale below then resizes a tiny image.
-    shrink = min(1.0, 2 * max(haystack.shape) / max(gray.shape))
-    if shrink < 1.0:
-        gray = cv2.resize(gray, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
-    best: tuple[float, float, NDArray[np.float32], NDArray[np.float32]] | None = None
-    for scale in np.linspace(1.0, 0.5, 11):
-        fit = min(haystack.shape[1] / gray.shape[1], haystack.shape[0] / gray.shape[0]) * scale
-        size = (max(8, round(gray.shape[1] * fit)), max(8, round(gray.shape[0] * fit)))
-        if size[0] > haystack.shape[1] or size[1] > haystack.shape[0]:
-            continue
-        needle = cv2.resize(gray, size, interpolation=cv2.INTER_AREA).astype(np.float32)
-        scores = cv2.matchTemplate(haystack, needle, cv2.TM_CCOEFF_NORMED)
-        _, value, _, (x, y) = cv2.minMaxLoc(scores)
-        if best is None or value > best[0]:
-            window = haystack[y : y + size[1], x : x + size[0]]
-            best = (float(value), float(scale), needle, window)
+    gray = np.asarray(cv2.cvtColor(upright_rgb, cv2.COLOR_RGB2GRAY), np.uint8)
+    views = [gray]
+    aspect = haystack.shape[1] / haystack.shape[0]
+    if abs(np.log(aspect * gray.shape[0] / gray.shape[1])) > ASPECT_TOLERANCE:
+        # Some phones store the centre of a 9:16 photo as a 3:4 thumbnail (Moto G4:
+        # correlation 0.99 with the centre, 0.28-0.64 searched whole).
+        views.append(_centre_at_aspect(gray, aspect))
+    found = [_search(haystack, view) for view in views]
+    best = max((f for f in found if f is not None), key=lambda f: f[0], default=None)
     if best is None:
         return None
     correlation, scale, needle, window = best

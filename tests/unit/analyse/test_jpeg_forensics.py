@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image, ImageDraw
 
 from shelfaudit.analyse.decode import decode
 from shelfaudit.analyse.jpeg_forensics import compare_thumbnail
 from shelfaudit.analyse.metadata import MetadataThresholds, thumbnail_signals
 from shelfaudit.domain.fraud import SignalCode
-from tests.factories import real_photos
+from tests.factories import DATASETS, real_photos
 
 CAMERA_ORIGINAL = real_photos()[0]  # SAMSUNG SCH-I925, with its 160 x 120 EXIF thumbnail
 
@@ -34,6 +35,31 @@ def test_pixels_edited_under_the_kept_exif_are_caught() -> None:
     )
     buffer = io.BytesIO()
     edited.save(buffer, "JPEG", quality=90, exif=exif)
+    assert thumbnail_codes(buffer.getvalue()) == [SignalCode.thumbnail_mismatch]
+
+
+MOTO_ORIGINAL = DATASETS / "sku110k_shelves" / "originals" / "train_2968.jpg"
+
+
+@pytest.mark.skipif(not MOTO_ORIGINAL.is_file(), reason="shared datasets not present")
+def test_a_thumbnail_of_the_photos_centre_at_another_shape_is_compared_with_that_centre() -> None:
+    # Moto G (4): a 9:16 photo whose 384 x 512 (3:4) thumbnail is its centre.
+    data = MOTO_ORIGINAL.read_bytes()
+    decoded = decode(data, target_long_side=1024, max_pixels=10**8)
+    assert decoded.thumbnail is not None
+    comparison = compare_thumbnail(decoded.thumbnail, decoded.rgb, decoded.result.orientation)
+    assert comparison is not None
+    assert comparison.correlation > 0.95  # 0.35 when only the whole photo was searched
+    assert thumbnail_codes(data) == []
+
+    image = Image.open(MOTO_ORIGINAL)
+    exif = image.info["exif"]  # kept whole, thumbnail and all, as a careful editor does
+    edited = image.convert("RGB")
+    width, height = edited.size
+    block = edited.crop((int(width * 0.1), int(height * 0.3), int(width * 0.5), int(height * 0.6)))
+    edited.paste(block, (int(width * 0.5), int(height * 0.3)))  # shelves cloned across
+    buffer = io.BytesIO()
+    edited.save(buffer, "JPEG", quality=92, exif=exif)
     assert thumbnail_codes(buffer.getvalue()) == [SignalCode.thumbnail_mismatch]
 
 
