@@ -123,7 +123,14 @@ def time_signals(
                     weight=0.35,
                     message=(
                         f"The camera says the photo was taken {spoken_duration(gap)} away from "
-                        "the time the app reported."
+                        "the time the app reported"
+                        # Without the camera's UTC offset the gap is the smallest over every
+                        # time zone, so the true gap may be larger.
+                        + (
+                            "."
+                            if exif.captured_at is not None
+                            else " (at least: the camera gives no time zone)."
+                        )
                     ),
                     evidence={
                         "app_captured_at": facts.captured_at.isoformat(),
