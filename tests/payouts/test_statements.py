@@ -137,3 +137,18 @@ def test_a_period_never_run_may_follow_a_later_one(scheme: Runtime) -> None:
     with scheme.sessions() as session:
         (statement,) = read_statements(session, period=LAST_MONTH)
     assert statement.total == Decimal(40000)
+
+
+def test_the_same_file_sent_twice_is_paid_once(scheme: Runtime) -> None:
+    from shelfaudit.store.tables import Photo
+
+    first = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    retry = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    with scheme.sessions.begin() as session:
+        original, again = session.get(Photo, first), session.get(Photo, retry)
+        assert original is not None
+        assert again is not None
+        again.sha256 = original.sha256  # an app's retry without its client_photo_id
+    run(scheme, LAST_MONTH)
+    assert kinds(scheme, first) == [(LAST_MONTH.label, "earn", Decimal(40000), Decimal(0))]
+    assert kinds(scheme, retry) == [(LAST_MONTH.label, "earn", Decimal(0), Decimal(0))]

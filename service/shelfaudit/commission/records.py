@@ -66,6 +66,12 @@ class AuditedPhoto(BaseModel):
     verdict: Verdict = Verdict.clean
     verdict_reason: str | None = None
     review: Review | None = None
+    repeat_of: int | None = Field(
+        default=None,
+        ge=1,
+        description="an earlier photo with the same bytes (an app's retry, or the same file "
+        "sent twice): that one counts, this one is not paid again",
+    )
 
     @model_validator(mode="after")
     def _unique_criteria(self) -> Self:

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.commission import AuditedPhoto, CriterionResult, Decision, Review
@@ -129,6 +129,7 @@ def load_inputs(
         chunk = extra[start : start + 500]
         rows.extend(session.execute(query.where(Photo.id.in_(chunk))).all())
     analyses = latest_analyses(session, [row[0].id for row in rows])
+    first_of = _first_with_same_bytes(session, {row[0].sha256 for row in rows})
     inputs = Inputs()
     for photo, store, activity, review in rows:
         problem = _unpayable(photo)
@@ -139,10 +140,30 @@ def load_inputs(
             inputs.skipped[photo.id] = problem
             continue
         assert analysis is not None
-        inputs.photos.append(
-            audited_photo(photo, analysis.checks, store=store, activity=activity, review=review)
+        audited = audited_photo(
+            photo, analysis.checks, store=store, activity=activity, review=review
         )
+        first = first_of.get(photo.sha256, photo.id)
+        if first < photo.id:
+            audited = audited.model_copy(update={"repeat_of": first})
+        inputs.photos.append(audited)
     return inputs
+
+
+def _first_with_same_bytes(session: Session, shas: set[str]) -> dict[str, int]:
+    """The lowest id of an analysed photo with each sha256: the copy that is paid (a first
+    upload that failed to analyse does not take the place of its retry)."""
+    found: dict[str, int] = {}
+    ordered = sorted(shas)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        rows = session.execute(
+            select(Photo.sha256, func.min(Photo.id))
+            .where(Photo.sha256.in_(chunk), Photo.status == PhotoStatus.analysed)
+            .group_by(Photo.sha256)
+        ).all()
+        found.update({sha: int(first) for sha, first in rows})
+    return found
 
 
 def _unpayable(photo: Photo) -> str | None:

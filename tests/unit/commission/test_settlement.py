@@ -212,3 +212,17 @@ def test_an_overturned_fraud_verdict_is_paid_late_and_its_penalty_paid_back() ->
     ]
     assert june.lines[0].explanation.endswith("(approved on 3 June 2026), paid late")
     assert evaluate([approved], [rules], JULY, [*may.lines, *june.lines]) == []
+
+
+def test_a_repeat_of_an_earlier_photos_file_is_neither_paid_nor_penalised() -> None:
+    rules = rule_set(bands(), CLAWBACK, PENALTY)
+    original = photo(1)
+    again = photo(2, verdict=Verdict.fraud).model_copy(update={"repeat_of": 1})
+
+    (may,) = evaluate([original, again], [rules], MAY)
+
+    assert [(kind, pid, amount) for kind, _, pid, amount, _ in summary(may)] == [
+        ("earn", 1, Decimal(40)),
+        ("earn", 2, Decimal(0)),
+    ]
+    assert "not paid: the same file as photo 1, which counts instead" in may.lines[1].explanation
