@@ -130,10 +130,25 @@ def test_a_period_cannot_be_run_again_once_a_later_one_is_stored(scheme: Runtime
     assert sum(amount for _, kind, amount, _ in lines if kind == "penalty") == Decimal(-100000)
 
 
-def test_a_period_never_run_may_follow_a_later_one(scheme: Runtime) -> None:
+def test_a_period_skipped_cannot_be_run_after_a_later_one(scheme: Runtime) -> None:
+    add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)  # last month
+    this_month = add_photo(
+        scheme, verdict="clean", fraud_score=0.0, score=85, captured_at=THIS_MONTH.start
+    )
+    run(scheme, THIS_MONTH)  # last month skipped
+
+    with pytest.raises(Conflict, match="run periods in order"):
+        run(scheme, LAST_MONTH)
+
+    assert kinds(scheme, this_month) == [(THIS_MONTH.label, "earn", Decimal(40000), Decimal(0))]
+
+
+def test_a_later_period_that_stored_nothing_does_not_stop_an_earlier_one(
+    scheme: Runtime,
+) -> None:
     add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
-    run(scheme, THIS_MONTH)
-    run(scheme, LAST_MONTH)  # nothing stored read its lines
+    run(scheme, THIS_MONTH)  # nothing to pay: nothing stored
+    run(scheme, LAST_MONTH)
     with scheme.sessions() as session:
         (statement,) = read_statements(session, period=LAST_MONTH)
     assert statement.total == Decimal(40000)

@@ -64,5 +64,6 @@ def penalised(lines: Iterable[PayoutLine]) -> bool:
     return net_of(lines, LineKind.penalty, LineKind.penalty_refund) < 0
 
 
-def ever_paid_or_held(lines: Iterable[PayoutLine]) -> bool:
-    return any(line.amount > 0 or line.held > 0 for line in lines if line.kind not in PENALTY_KINDS)
+def ever_paid(lines: Iterable[PayoutLine]) -> bool:
+    """Money was paid for the photo at some point (a lapsed hold paid nothing)."""
+    return any(line.amount > 0 for line in lines if line.kind not in PENALTY_KINDS)

@@ -11,8 +11,9 @@ version that priced it, as of the period's end:
 - rejected for a reason a ``fraud_penalty`` lists, and never penalised: the penalty;
 - payable again after a clawback or a penalty (a reviewer overturned the rejection or the
   fraud verdict): ``clawback_refund`` and ``penalty_refund`` pay them back;
-- payable, and never paid nor held (a fraud verdict, or a rejection, overturned): its
-  per-photo bands and bonuses are paid late, in this statement. Visit bands, caps and
+- payable, never paid and nothing on hold (a fraud verdict, or a rejection, overturned;
+  a hold that lapsed on rejection paid nothing): its per-photo bands and bonuses are paid
+  late, in this statement. Visit bands, caps and
   budgets of its own period are not applied again (that period is settled).
 
 Each of these happens once: the lines it writes are history for the next statement.
@@ -26,7 +27,7 @@ from decimal import Decimal
 
 from shelfaudit.commission.history import (
     History,
-    ever_paid_or_held,
+    ever_paid,
     held_open,
     net_of,
     paid_net,
@@ -73,7 +74,7 @@ def _settle_photo(
         lines.extend(penalty_lines(photo, state, rule_set, period))
     if state.standing is Standing.payable:
         lines.extend(_refunds(photo, earlier, rule_set, state, period))
-        if not ever_paid_or_held(earlier):
+        if not ever_paid(earlier) and held_open(earlier) <= 0:
             lines.extend(_paid_late(photo, rule_set, state, period))
     return lines
 

@@ -62,6 +62,23 @@ def _check_pair(before: RuleSet, after: RuleSet) -> None:
         )
 
 
+def _last_days(rule_sets: Iterable[RuleSet]) -> dict[str, date]:
+    """Each version's last day: its ``effective_to``, else the day before the next version
+    of its id starts, else never (``date.max``)."""
+    ordered = sorted(rule_sets, key=lambda r: (r.id, r.effective_from))
+    last: dict[str, date] = {}
+    for _, group in groupby(ordered, key=lambda r: r.id):
+        versions = list(group)
+        for version, following in zip(versions, [*versions[1:], None], strict=True):
+            if version.effective_to is not None:
+                last[version.key] = version.effective_to
+            elif following is not None:
+                last[version.key] = following.effective_from - timedelta(days=1)
+            else:
+                last[version.key] = date.max
+    return last
+
+
 class RuleBook:
     """Every version of every rule set the caller knows, validated together.
 
@@ -72,6 +89,7 @@ class RuleBook:
     def __init__(self, rule_sets: Iterable[RuleSet], *, draft: RuleSet | None = None) -> None:
         self._all = tuple(sorted(rule_sets, key=lambda r: (r.id, r.version)))
         check_versions(self._all)
+        self._last_day = _last_days(self._all)
         self._by_key = {r.key: r for r in self._all}
         self._draft = draft
         if draft is not None:
@@ -90,10 +108,14 @@ class RuleBook:
     def in_force(self, set_id: str, day: date) -> RuleSet | None:
         if self._draft is not None and self._draft.id == set_id:
             return self._draft
-        # An open-ended version is effective on every later day by its own dates; the
-        # newest start wins, so it ends where the next version starts.
-        found = [r for r in self._all if r.id == set_id and r.effective_on(day)]
-        return max(found, key=lambda r: r.effective_from, default=None)
+        return next(
+            (
+                r
+                for r in self._all
+                if r.id == set_id and r.effective_from <= day <= self._last_day[r.key]
+            ),
+            None,
+        )
 
     def for_photo(self, photo: AuditedPhoto) -> tuple[RuleSet, ...]:
         """The version of each rule set in force on the visit day that covers the activity."""

@@ -8,10 +8,10 @@ lines, and a decision taken since shows up as the difference.
 
 Periods are run in order and never overlap: a run whose period overlaps a stored one other
 than itself would pay the same photos twice (neither sees the other's lines as history), and
-re-running a period after a later one was run would leave the later one's clawbacks and
-penalties counted against lines that are gone (a rejection charged twice). Both are refused
-(409) with the statements in the way named. A period never run may still be run after later
-ones: no later statement read its lines.
+running a period once a later one is stored would settle again what the later one settled
+(its holds released twice, a rejection charged twice) or leave the later one's clawbacks
+counted against lines that are gone. Both are refused (409) with the statements in the way
+named: periods are run in order, and a period skipped cannot be run after a later one.
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def compute(session: Session, period: Period) -> Run:
 
 
 def _periods_in_the_way(session: Session, period: Period) -> tuple[list[str], list[str]]:
-    """Labels of stored periods that overlap ``period`` (but are not it), and, when
-    ``period`` itself is stored, of stored periods that start at or after its end."""
+    """Labels of stored periods that overlap ``period`` (but are not it), and of stored
+    periods that start at or after its end."""
     stored = session.execute(
         select(
             PayoutStatement.period_label, PayoutStatement.period_start, PayoutStatement.period_end
@@ -95,8 +95,7 @@ def _periods_in_the_way(session: Session, period: Period) -> tuple[list[str], li
         for label, start, end in stored
         if (start, end) != same and start < period.end and period.start < end
     ]
-    rerun = any((start, end) == same for _, start, end in stored)
-    later = [label for label, start, _ in stored if rerun and start >= period.end]
+    later = [label for label, start, _ in stored if start >= period.end]
     return list(dict.fromkeys(overlapping)), list(dict.fromkeys(later))
 
 
@@ -112,9 +111,9 @@ def run_statements(session: Session, *, period: Period, actor: Principal) -> Run
         )
     if later:
         raise Conflict(
-            f"statements of a later period ({', '.join(later)}) are stored: they built on "
-            f"the lines of {period.label}, so it can no longer be run again; what changed "
-            "since is settled in the next period"
+            f"statements of a later period ({', '.join(later)}) are stored: they settled "
+            f"what came before them, so {period.label} can no longer be run; run periods in "
+            "order (what changed since is settled in the next period)"
         )
     run = compute(session, period)
     session.execute(

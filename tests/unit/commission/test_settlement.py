@@ -226,3 +226,17 @@ def test_a_repeat_of_an_earlier_photos_file_is_neither_paid_nor_penalised() -> N
         ("earn", 2, Decimal(0)),
     ]
     assert "not paid: the same file as photo 1, which counts instead" in may.lines[1].explanation
+
+
+def test_a_hold_that_lapsed_on_rejection_is_paid_late_when_approved() -> None:
+    may, (june,) = may_then(decided(Decision.rejected, at(3, month=6)))
+    assert summary(june)[0] == ("release", "hold", 1, Decimal(0), Decimal(-40))  # lapsed
+    approved = decided(Decision.approved, at(3, month=7))
+
+    (july,) = evaluate([approved], [RULES], JULY, [*may.lines, *june.lines])
+
+    assert summary(july) == [
+        ("earn", "bands", 1, Decimal(40), Decimal(0)),
+        ("penalty_refund", "fraud", 1, Decimal(100), Decimal(0)),
+    ]
+    assert evaluate([approved], [RULES], AUGUST, [*may.lines, *june.lines, *july.lines]) == []

@@ -70,6 +70,14 @@ def test_an_open_ended_version_runs_until_the_next_one_starts(day: date, expecte
     assert found.version == expected
 
 
+def test_an_open_ended_version_does_not_come_back_after_a_closed_later_one() -> None:
+    book = RuleBook([version(1, JAN, None), version(2, JUL1, JUL15)])
+    assert [
+        r.version if (r := book.in_force("hnk", day)) else None
+        for day in (JUN30, JUL1, JUL15, date(2026, 7, 16))
+    ] == [1, 2, 2, None]
+
+
 def test_asking_for_a_version_not_given_is_an_error() -> None:
     book = RuleBook([version(2, JUL1, None)])
     with pytest.raises(CommissionError, match="pass every version"):
