@@ -240,7 +240,7 @@ def test_export_splits_train_and_val_by_store(
     with runtime.sessions.begin() as session:
         decide(session, photo_id=same_store, decision=Decision.approved, actor=APPROVER)
     summary = exported(runtime, tmp_path, fmt)
-    # two stores: one on each side, both photos of S1 together
+    # S2's hash puts it in val at 0.2, S1's in train: both photos of S1 together
     assert sorted(summary.splits.values()) == [1, 2]
     found = {p.stem: p.parent.name for p in (tmp_path / "images").glob("*/*")}
     assert found[str(photo)] == found[str(same_store)] != found[str(other_store)]
@@ -273,6 +273,24 @@ def test_a_coco_export_converts_for_training_as_the_shared_set_does(
     assert "price_tag" in data.read_text()
 
 
+def test_a_coco_export_with_no_val_converts_to_a_dataset_that_trains(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    import yaml
+
+    from training.detect.coco_to_yolo import build_dataset
+
+    approved_in_two_stores(runtime, photo)
+    export = tmp_path / "export"
+    exported(runtime, export, val_share=0.0)
+
+    data = yaml.safe_load(
+        build_dataset(export / "annotations.json", export, tmp_path / "y").read_text()
+    )
+
+    assert (data["train"], data["val"]) == ("images/train", "images/train")
+
+
 def test_export_with_no_val_share_puts_every_store_in_train(
     runtime: Runtime, photo: int, tmp_path: Path
 ) -> None:
@@ -280,6 +298,18 @@ def test_export_with_no_val_share_puts_every_store_in_train(
     summary = exported(runtime, tmp_path, LabelFormat.yolo, val_share=0.0)
     assert summary.splits == {"train": 2, "val": 0}
     assert "val: images/train\n" in (tmp_path / "data.yaml").read_text()
+
+
+def test_a_yolo_export_with_every_store_in_val_still_trains(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    only = add_photo(runtime, verdict="clean", fraud_score=0.0, boxes=BOXES, store_id="S2")
+    with runtime.sessions.begin() as session:
+        decide(session, photo_id=only, decision=Decision.approved, actor=APPROVER)
+    summary = exported(runtime, tmp_path, LabelFormat.yolo)  # S2 hashes into val at 0.2
+    assert summary.splits == {"train": 0, "val": 1}
+    data = (tmp_path / "data.yaml").read_text()
+    assert "train: images/val\nval: images/val\n" in data
 
 
 def test_export_since_leaves_out_older_decisions(

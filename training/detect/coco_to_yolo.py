@@ -160,7 +160,12 @@ def build_dataset(coco_path: Path, images_root: Path, out: Path) -> Path:
         link(source, out / "images" / rec.split / source.name)
         label = out / "labels" / rec.split / f"{source.stem}.txt"
         label.write_text("".join(f"{b.to_line()}\n" for b in rec.boxes))
-    return write_data_yaml(out, names, "images/train", "images/val")
+    # A side with no image (a label export of few stores, or a val share of 0) reads the
+    # other, so ultralytics still runs ("No images found" otherwise).
+    sides = {rec.split for rec in records}
+    train = "images/train" if "train" in sides else "images/val"
+    val = "images/val" if "val" in sides else "images/train"
+    return write_data_yaml(out, names, train, val)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

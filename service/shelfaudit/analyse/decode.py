@@ -146,7 +146,13 @@ def orientation_of(exif: Image.Exif) -> int:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """RGB at 8 bits per channel; wide greyscale is rescaled (PIL would clip it to white)."""
+    """RGB at 8 bits per channel; wide greyscale is rescaled (PIL would clip it to white);
+    transparent pixels become white, as viewers show them (PIL keeps whatever colour lies
+    under them, often black: a transparent packshot's product sat on black)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(flat, rgba).convert("RGB")
     peak = _WIDE_GREY.get(image.mode)
     if peak is None:
         return image.convert("RGB")

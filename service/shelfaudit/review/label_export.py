@@ -246,13 +246,7 @@ def export_labels(
     else:
         sink.write("classes.txt", "".join(f"{name}\n" for name in classes).encode())
         names = "\n".join(f"  {i}: {json.dumps(n)}" for n, i in ids.items())
-        val = (
-            "val: images/val\n"
-            if in_val
-            else "# no store in val (one store, or a val share of 0): val repeats train\n"
-            "val: images/train\n"
-        )
-        sink.write("data.yaml", f"train: images/train\n{val}names:\n{names}\n".encode())
+        sink.write("data.yaml", f"{_yolo_sides(sides)}names:\n{names}\n".encode())
     counts = Counter(side.value for side in sides.values())
     return ExportSummary(
         images=len(items),
@@ -261,6 +255,17 @@ def export_labels(
         skipped=dict(skipped),
         splits={side.value: counts[side.value] for side in Side},
     )
+
+
+def _yolo_sides(sides: dict[int, Side]) -> str:
+    """data.yaml's train and val: a side with no photo (few stores, or a val share of 0)
+    reads the other one, so ultralytics still runs, and says so."""
+    have = set(sides.values())
+    if Side.val not in have:
+        return "train: images/train\n# no store in val: val repeats train\nval: images/train\n"
+    if Side.train not in have:
+        return "# no store in train: train repeats val\ntrain: images/val\nval: images/val\n"
+    return "train: images/train\nval: images/val\n"
 
 
 def _coco_boxes(item: Labelled, ids: dict[str, int], *, first_id: int) -> list[dict[str, Any]]:

@@ -4,10 +4,9 @@ Photos of one store look alike (the same shelves, light and fridge), so a split 
 would put near-copies on both sides and flatter the model, as heineken_displays' own split by
 source photo avoids. A store's side comes from a hash of its id: the same in every export,
 whatever else is exported with it, so a store measured in val never turns up in train of a
-later export. A photo with no store is its own group. An export of one store is all train
-(nothing else to measure it on). When a small export leaves val (or train) empty although it
-has two or more stores, the store whose hash is nearest the line moves across, so both sides
-exist.
+later export. A photo with no store is its own group. So a small export may have no store in
+val (or none in train): the export says so rather than move a store across, which would
+break that promise the next time.
 """
 
 from __future__ import annotations
@@ -40,13 +39,4 @@ def val_groups(groups: Iterable[str], val_share: float) -> set[str]:
     """The groups that go to val: those whose ``position`` is below ``val_share``."""
     if not 0 <= val_share <= MAX_VAL_SHARE:
         raise ValueError(f"val share must lie in 0-{MAX_VAL_SHARE}, got {val_share}")
-    every = set(groups)
-    if len(every) < 2:
-        return set()
-    chosen = {g for g in every if position(g) < val_share}
-    if val_share > 0:
-        if not chosen:
-            chosen = {min(every, key=position)}
-        elif chosen == every:
-            chosen -= {max(every, key=position)}
-    return chosen
+    return {g for g in set(groups) if position(g) < val_share}

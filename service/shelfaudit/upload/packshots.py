@@ -19,7 +19,7 @@ from shelfaudit.analyse.pipeline import sha256_hex
 from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.errors import InvalidInput, PayloadTooLarge
 from shelfaudit.ml.embedder import Embedder
-from shelfaudit.ml.packshot import embed_packshots, packshot_version
+from shelfaudit.ml.packshot import embed_packshots, foreground_mask, packshot_version
 from shelfaudit.store.catalogue import (
     NewPackshot,
     add_packshot,
@@ -83,6 +83,8 @@ def decode_packshot(data: bytes, *, max_bytes: int, max_pixels: int) -> DecodedP
         min_side=PACKSHOT_MIN_SIDE,
         max_aspect=None,
     )
+    if not foreground_mask(image.rgb).any():
+        raise InvalidInput("the packshot shows no product: it is blank (or fully transparent)")
     return DecodedPackshot(
         sha256=sha256_hex(data),
         format=image.result.format,
