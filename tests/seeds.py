@@ -125,11 +125,13 @@ def add_photo(
     activity_id: str | None = "A1",
     captured_at: datetime | None = None,
     config: TriageConfig | None = None,
+    data: bytes | None = None,
     **check_args: Any,
 ) -> int:
-    """An analysed photo with the given checks, triaged into the queue if it needs a person."""
+    """An analysed photo with the given checks, triaged into the queue if it needs a person;
+    ``data``: its file (default: a picture of its own)."""
     n = next(_seeds)
-    data = jpeg_bytes(320, 240, seed=n)
+    data = data or jpeg_bytes(320, 240, seed=n)
     sha = hashlib.sha256(data).hexdigest()
     runtime.objects.put(original_key(sha), data, "image/jpeg")
     when = captured_at or (LAST_MONTH.start + timedelta(days=2, hours=n % 24))

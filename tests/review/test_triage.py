@@ -11,6 +11,7 @@ from shelfaudit.review.triage import TriageConfig, queue_reasons
 from shelfaudit.review.vocabulary import QueueReason
 from shelfaudit.runtime import Runtime
 from shelfaudit.store.tables import ReviewItem
+from tests.factories import jpeg_bytes
 from tests.seeds import SCHEME, add_photo, add_scheme, checks, seed_master_data
 
 EDGES = [Decimal(60), Decimal(80)]
@@ -64,6 +65,18 @@ def test_a_queued_photo_carries_its_risk_and_the_amount_at_stake(runtime: Runtim
         "south",
         "A1",
     )
+
+
+def test_a_second_copy_of_a_file_has_nothing_at_stake(runtime: Runtime) -> None:
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    same = jpeg_bytes(320, 240, seed=4242)
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=85, data=same)
+    again = add_photo(runtime, verdict="review", fraud_score=0.42, score=85, data=same)
+    with runtime.sessions() as session:
+        item = session.get(ReviewItem, again)
+    assert item is not None
+    assert item.at_stake_milli == 0  # the first copy is the one paid
 
 
 def test_without_a_score_the_stake_is_the_most_the_photo_could_earn(runtime: Runtime) -> None:

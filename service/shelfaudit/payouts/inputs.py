@@ -150,6 +150,12 @@ def load_inputs(
     return inputs
 
 
+def repeat_of(session: Session, photo: Photo) -> int | None:
+    """The earlier analysed photo with the same bytes, which is paid instead; else None."""
+    first = _first_with_same_bytes(session, {photo.sha256}).get(photo.sha256, photo.id)
+    return first if first < photo.id else None
+
+
 def _first_with_same_bytes(session: Session, shas: set[str]) -> dict[str, int]:
     """The lowest id of an analysed photo with each sha256: the copy that is paid (a first
     upload that failed to analyse does not take the place of its retry)."""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from shelfaudit.commission import RuleSet
 from shelfaudit.domain.fraud import Verdict
-from shelfaudit.payouts.inputs import audited_photo
+from shelfaudit.payouts.inputs import audited_photo, repeat_of
 from shelfaudit.payouts.preview import amount_at_stake, band_edges
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.review.analysis_view import (
@@ -86,6 +86,7 @@ def triage_photo(
     if payable:
         activity = session.get(Activity, photo.activity_id)
         audited = audited_photo(photo, checks, store=store, activity=activity, review=None)
+        audited = audited.model_copy(update={"repeat_of": repeat_of(session, photo)})
         edges = band_edges(audited, rule_sets)
         stake = amount_at_stake(audited, rule_sets)
         stake_milli, currency = int(stake.amount * 1000), stake.currency
