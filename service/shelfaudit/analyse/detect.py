@@ -18,6 +18,7 @@ from shelfaudit.analyse.shelf_layout import (
     brand_shares,
     facings,
     order_rows,
+    shelf_levels,
 )
 from shelfaudit.domain.checks import DetectionBox, DetectionsResult, ShareResult, ShelfRow
 from shelfaudit.domain.detections import Detections
@@ -123,8 +124,12 @@ def run(rgb: NDArray[np.uint8], *, original_width: int, detectors: Detectors) ->
         boxes=boxes,
         counts=counts,
         rows=[
-            ShelfRow(index=i, xyxy=[round(float(v), 1) for v in box], confidence=round(float(c), 4))
-            for i, (box, c) in enumerate(zip(rows.xyxy, rows.confidence, strict=True))
+            ShelfRow(
+                index=int(level),
+                xyxy=[round(float(v), 1) for v in box],
+                confidence=round(float(c), 4),
+            )
+            for level, box, c in zip(shelf_levels(rows), rows.xyxy, rows.confidence, strict=True)
         ]
         if rows is not None
         else [],

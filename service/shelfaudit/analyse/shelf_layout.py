@@ -1,7 +1,9 @@
 """From boxes to a shelf: rows top to bottom, each product's row, facings and share of shelf.
 
 Pure functions over ``Detections``. Rows come from the shelf-row detector (one box per shelf
-row); products are assigned to the row that holds their centre.
+row and bay); products are assigned to the row box that holds their centre. Boxes of side by
+side bays at the same height are one shelf level (``shelf_levels``): a rep counts "the
+third shelf from the top" across the whole display, not bay by bay.
 """
 
 from __future__ import annotations
@@ -29,10 +31,39 @@ def order_rows(rows: Detections) -> Detections:
     return rows[np.argsort(rows.centers[:, 1], kind="stable")] if len(rows) else rows
 
 
-def assign_rows(products: Detections, rows: Detections) -> NDArray[np.int64]:
-    """Row index (0 = top) of every product, ``UNASSIGNED`` when it sits on no row.
+# Two row boxes are one level when their heights overlap by at least this share of the
+# shorter one (bays side by side); shelves one above the other overlap far less.
+SAME_LEVEL_OVERLAP = 0.5
 
-    A product belongs to the row whose box contains its centre; if several do (rows
+
+def shelf_levels(rows: Detections) -> NDArray[np.int64]:
+    """Level (0 = top) of each box of ``rows`` (ordered top to bottom, ``order_rows``).
+
+    Walking down, a box joins the level above when it overlaps that level's vertical span
+    (the median top and bottom of its boxes so far) by ``SAME_LEVEL_OVERLAP`` of the shorter
+    height; otherwise it starts a new level."""
+    levels = np.zeros(len(rows), np.int64)
+    spans: list[list[tuple[float, float]]] = []
+    for i, (_, top, _, bottom) in enumerate(rows.xyxy.tolist()):
+        if spans:
+            level_top = float(np.median([t for t, _ in spans[-1]]))
+            level_bottom = float(np.median([b for _, b in spans[-1]]))
+            overlap = min(bottom, level_bottom) - max(top, level_top)
+            shorter = min(bottom - top, level_bottom - level_top)
+            if shorter > 0 and overlap >= SAME_LEVEL_OVERLAP * shorter:
+                spans[-1].append((top, bottom))
+                levels[i] = len(spans) - 1
+                continue
+        spans.append([(top, bottom)])
+        levels[i] = len(spans) - 1
+    return levels
+
+
+def assign_rows(products: Detections, rows: Detections) -> NDArray[np.int64]:
+    """Shelf level (0 = top, ``shelf_levels``) of every product, ``UNASSIGNED`` when it sits
+    on no row.
+
+    A product belongs to the row box that contains its centre; if several do (rows
     overlap), the one whose centre is vertically nearest; if none, the nearest row within
     half that row's height.
     """
@@ -50,7 +81,7 @@ def assign_rows(products: Detections, rows: Detections) -> NDArray[np.int64]:
     cost = np.where(inside, distance, np.where(near, distance + 1e6, np.inf))
     best = cost.argmin(axis=1)
     found = np.isfinite(cost[np.arange(len(products)), best])
-    return np.where(found, best, UNASSIGNED).astype(np.int64)
+    return np.where(found, shelf_levels(rows)[best], UNASSIGNED).astype(np.int64)
 
 
 def facings(detections: Detections, classes: set[str] | None = None) -> dict[str, int]:

@@ -45,7 +45,7 @@ def detect(
         if as_json:
             typer.echo(json.dumps({"file": str(path), **result.model_dump(mode="json")}))
         else:
-            rows = f", {len(result.rows)} shelf rows" if result.rows else ""
+            rows = f", {result.levels} shelf rows" if result.rows else ""
             counts = ", ".join(f"{n} {name}" for name, n in result.counts.items()) or "nothing"
             typer.echo(f"{path.name}: {counts}{rows} ({result.ms:.0f} ms)")
 

@@ -130,10 +130,18 @@ class DetectionsResult(CheckResult):
     models: dict[str, str] = Field(description="model name -> version that produced the boxes")
     boxes: list[DetectionBox]
     counts: dict[str, int] = Field(description="boxes per class")
-    rows: list[ShelfRow] = Field(description="shelf rows, top to bottom")
+    rows: list[ShelfRow] = Field(
+        description="shelf row boxes, top to bottom; boxes of side by side bays at the same "
+        "height share their index (a shelf level)"
+    )
     shares: dict[str, ShareResult] = Field(description="share of shelf per brand")
     groups: dict[str, list[str]] = Field(description="class groups: brand, packaging, ...")
     timings_ms: dict[str, float]
+
+    @property
+    def levels(self) -> int:
+        """Shelf levels seen (row boxes of side by side bays count once)."""
+        return len({row.index for row in self.rows})
 
 
 class RecaptureResult(CheckResult):

@@ -117,7 +117,7 @@ def _draw_photo_layer(
     for mark, box in zip(drawn, boxes, strict=True):
         _label(draw, mark.label, box, mark.colour, style.label, style.pad)
     for row, band in zip(rows, bands, strict=True):
-        _label(draw, f"row {row.index}", band, ROW, style.label, style.pad)
+        _label(draw, f"row {row.index + 1}", band, ROW, style.label, style.pad)
     return Image.alpha_composite(photo.convert("RGBA"), layer).convert("RGB")
 
 

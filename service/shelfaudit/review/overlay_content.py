@@ -178,13 +178,13 @@ def _found_lines(layers: Layers) -> list[PanelLine]:
     if detections is None or not detections.boxes:
         found = "No detections"
         if detections is not None and detections.rows:
-            found += f" · {counted(len(detections.rows), 'shelf row')}"
+            found += f" · {counted(detections.levels, 'shelf row')}"
         lines = [PanelLine(found, MUTED, heading=True)]
     else:
         lines = [
             PanelLine(
                 f"{counted(len(detections.boxes), 'box')} on "
-                f"{counted(len(detections.rows), 'shelf row')}",
+                f"{counted(detections.levels, 'shelf row')}",
                 heading=True,
             )
         ]

@@ -96,9 +96,9 @@ def position(c: Position, data: ScoringInput) -> CriterionResult:
         boxes = target_boxes(c, d)
     except UnknownGroup:
         return failed(f"The detector has no group '{c.group}'; the standard needs fixing")
-    rows = band_rows(c.band, len(d.rows)) if c.band else c.rows
+    rows = band_rows(c.band, d.levels) if c.band else c.rows
     inside = sum(1 for b in boxes if b.row is not None and b.row in rows)
-    place = f"{where} ({describe_rows(rows, len(d.rows))})"
+    place = f"{where} ({describe_rows(rows, d.levels)})"
     if not boxes:
         return failed(f"No {label} seen, so none are {place}")
     if c.min_facings is not None:

@@ -9,6 +9,7 @@ from shelfaudit.analyse.shelf_layout import (
     brand_shares,
     facings,
     order_rows,
+    shelf_levels,
 )
 from shelfaudit.domain.detections import Detections
 
@@ -46,6 +47,39 @@ def test_rows_are_ordered_top_to_bottom() -> None:
 )
 def test_assign_rows(box: tuple[float, float, float, float, int], row: int) -> None:
     assert assign_rows(boxes([box]), SHELVES).tolist() == [row]
+
+
+# Two bays side by side: a wide left bay with three shelves, a narrow right bay whose
+# shelves sit a little lower, as a photo taken at an angle shows them.
+TWO_BAYS = boxes(
+    [
+        (0, 0, 600, 100, 0),
+        (0, 100, 600, 200, 0),
+        (0, 200, 600, 300, 0),
+        (610, 15, 1000, 110, 0),
+        (610, 115, 1000, 215, 0),
+        (610, 215, 1000, 310, 0),
+    ],
+    ("shelf",),
+)
+
+
+def test_boxes_of_side_by_side_bays_at_one_height_are_one_level() -> None:
+    ordered = order_rows(TWO_BAYS)
+    assert shelf_levels(ordered).tolist() == [0, 0, 1, 1, 2, 2]
+    assert shelf_levels(order_rows(SHELVES)).tolist() == [0, 1, 2]
+    assert shelf_levels(Detections.empty(("shelf",))).tolist() == []
+
+
+def test_a_product_in_either_bay_is_on_its_shelf_level() -> None:
+    products = boxes([(100, 120, 150, 180, 0), (700, 130, 750, 200, 1), (800, 230, 850, 300, 2)])
+    assert assign_rows(products, TWO_BAYS).tolist() == [1, 1, 2]
+
+
+def test_a_shelf_half_as_tall_inside_a_level_is_that_level() -> None:
+    # a thin price rail row overlapping the lower half of a shelf: the same level
+    rail = boxes([(0, 0, 1000, 100, 0), (0, 50, 500, 100, 0), (0, 120, 1000, 220, 0)], ("s",))
+    assert shelf_levels(order_rows(rail)).tolist() == [0, 0, 1]
 
 
 def test_no_rows_or_no_products() -> None:
