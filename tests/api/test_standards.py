@@ -101,6 +101,16 @@ def test_standard_versions_never_change(client: TestClient) -> None:
     assert "version: 2" in latest.text
 
 
+def test_a_version_older_than_the_one_in_force_is_refused(client: TestClient) -> None:
+    put_activity(client)
+    assert publish(client, STANDARD.replace("version: 1", "version: 5")).status_code == 200
+    older = publish(
+        client, STANDARD.replace("version: 1", "version: 3").replace("min: 10", "min: 12", 1)
+    )
+    assert older.status_code == 409
+    assert "publish it as version 6" in older.json()["error"]["message"]
+
+
 def test_an_invalid_standard_is_422_saying_where(client: TestClient) -> None:
     put_activity(client)
     response = publish(client, STANDARD.replace("weight: 30", "weight: -1"))

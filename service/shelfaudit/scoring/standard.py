@@ -22,7 +22,7 @@ A standard is one versioned checklist for an activity's display. Every criterion
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -39,6 +39,18 @@ Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=64)
 ]
 Share = Annotated[float, Field(ge=0, le=1)]
+T = TypeVar("T")
+
+
+def _distinct(values: tuple[T, ...]) -> tuple[T, ...]:
+    """A list that names something twice would count it twice (a brand's share 133 %)."""
+    twice = sorted({str(v) for v in values if values.count(v) > 1})
+    if twice:
+        raise ValueError(f"lists {', '.join(twice)} twice")
+    return values
+
+
+Slugs = Annotated[tuple[Slug, ...], AfterValidator(_distinct)]
 # A count written as a whole number (lax parsing would take true, "12" or 1.0), up to what
 # one photo can show.
 Count = Annotated[int, Field(ge=1, le=10_000, strict=True)]
@@ -90,7 +102,7 @@ class Target(CriterionBase):
     """What to count: ``classes`` or a ``group``, optionally carrying ``brand``'s logo, or
     ``brand`` alone (its logo boxes)."""
 
-    classes: tuple[Slug, ...] = ()
+    classes: Slugs = ()
     group: Slug | None = None
     brand: Slug | None = None
 
@@ -105,7 +117,10 @@ class Target(CriterionBase):
 
 class MinFacings(Target):
     kind: Literal["min_facings"] = "min_facings"
-    skus: tuple[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)], ...] = ()
+    skus: Annotated[
+        tuple[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)], ...],
+        AfterValidator(_distinct),
+    ] = ()
     min: Count
     partial: bool = True
 
@@ -118,7 +133,7 @@ class MinFacings(Target):
 
 class MinShare(CriterionBase):
     kind: Literal["min_share"] = "min_share"
-    brands: tuple[Slug, ...] = Field(min_length=1)
+    brands: Slugs = Field(min_length=1)
     basis: Basis = "width"
     min: Share
 
@@ -132,7 +147,10 @@ class RequiredElement(CriterionBase):
 class Position(Target):
     kind: Literal["position"] = "position"
     band: Band | None = None
-    rows: tuple[Annotated[int, Field(ge=0, le=MAX_ROWS, strict=True)], ...] = ()
+    rows: Annotated[
+        tuple[Annotated[int, Field(ge=0, le=MAX_ROWS, strict=True)], ...],
+        AfterValidator(_distinct),
+    ] = ()
     min_facings: Count | None = None
     min_fraction: float | None = Field(default=None, gt=0, le=1)
 
@@ -147,7 +165,7 @@ class Position(Target):
 
 class MaxCompetitorShare(CriterionBase):
     kind: Literal["max_competitor_share"] = "max_competitor_share"
-    brands: tuple[Slug, ...] = ()
+    brands: Slugs = ()
     basis: Basis = "width"
     max: Share
 
@@ -177,8 +195,8 @@ class DisplayStandard(_Strict):
     version: int = Field(ge=1, le=MAX_VERSION)
     name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(check_plain_text)]
     activity_brand: Slug
-    own_brands: tuple[Slug, ...] = ()
-    competitor_brands: tuple[Slug, ...] = ()
+    own_brands: Slugs = ()
+    competitor_brands: Slugs = ()
     criteria: tuple[Criterion, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -193,6 +211,11 @@ class DisplayStandard(_Strict):
         for c in self.criteria:
             if isinstance(c, MaxCompetitorShare) and not (c.brands or self.competitor_brands):
                 raise ValueError(f"criterion {c.id}: name brands or the competitor_brands")
+            own = set(c.brands) & set(self.owned) if isinstance(c, MaxCompetitorShare) else set()
+            if own:
+                raise ValueError(
+                    f"criterion {c.id} counts own brand {', '.join(sorted(own))} as a competitor"
+                )
         return self
 
     @property

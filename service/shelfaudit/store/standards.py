@@ -61,6 +61,14 @@ def put_standard(
             f"activity {activity_id!r} already has standard version {standard.version}; "
             "publish changes as a new version"
         )
+    newest = latest_row(session, activity_id)
+    if newest is not None and newest.version > standard.version:
+        # The newest version scores new photos: an older number would be stored and never used.
+        raise Conflict(
+            f"activity {activity_id!r} is scored by standard version {newest.version}; "
+            f"version {standard.version} would never be used: publish it as version "
+            f"{newest.version + 1}"
+        )
     row = ActivityStandard(
         activity_id=activity_id,
         version=standard.version,

@@ -111,6 +111,26 @@ def test_a_standard_loads_and_round_trips() -> None:
             "criteria[0] (id a): set require_passed or min_sharpness",
         ),
         ("  []", "criteria: Tuple should have at least 1 item"),
+        (
+            "  - {id: a, kind: min_share, brands: [heineken, heineken], min: 0.8}",
+            "criteria[0] (id a).brands: lists heineken twice",
+        ),
+        (
+            "  - {id: a, kind: max_competitor_share, brands: [tiger, tiger, larue], max: 0.5}",
+            "criteria[0] (id a).brands: lists tiger twice",
+        ),
+        (
+            "  - {id: a, kind: min_facings, skus: [Arla-Milk, Arla-Milk], min: 2}",
+            "lists Arla-Milk twice",
+        ),
+        (
+            "  - {id: a, kind: position, brand: heineken, rows: [0, 0], min_facings: 1}",
+            "lists 0 twice",
+        ),
+        (
+            "  - {id: a, kind: min_facings, classes: [beer_can, beer_can], min: 2}",
+            "lists beer_can twice",
+        ),
     ],
 )
 def test_invalid_criteria_are_reported_where_they_are(criteria: str, message: str) -> None:
@@ -141,6 +161,10 @@ def test_invalid_criteria_are_reported_where_they_are(criteria: str, message: st
             "criterion c: name brands or the competitor_brands",
         ),
         (HEAD.replace("version: 2", "version: 0") + GOOD, "version: Input should be greater"),
+        (
+            HEAD + "  - {id: c, kind: max_competitor_share, brands: [heineken], max: 0.3}",
+            "criterion c counts own brand heineken as a competitor",
+        ),
     ],
 )
 def test_invalid_standards_are_refused(text: str, message: str) -> None:
