@@ -15,7 +15,7 @@ from tests.cli.helpers import json_lines, shelfaudit, use_data_dir
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "standards" / "grocery_dairy_facings.yaml"
 ACTIVITY = "dairy-2026"
-MISSING = "0 of the required 1 SKU Arla-Standard-Milk facings seen (1 more could not be identified)"
+MISSING = "0 of the required 1 SKU Arla-Standard-Milk facing seen (1 more could not be identified)"
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_a_sku_added_by_packshot_is_recognised_and_scored_in_the_next_audit(
     assert display["passed_mandatory"]
     assert display["breakdown"][0] == {
         "criterion": "arla_standard_milk (mandatory)",
-        "seen": "1 SKU Arla-Standard-Milk facings seen; 1 required",
+        "seen": "1 SKU Arla-Standard-Milk facing seen; 1 required",
         "points": "70 / 70",
     }
     assert display["score"] == 100.0

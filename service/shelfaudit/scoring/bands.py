@@ -35,13 +35,15 @@ def band_rows(band: Band, n_rows: int) -> tuple[int, ...]:
     return tuple(range(1, n_rows // 2 + 1)) if n_rows >= 3 else (0,)
 
 
-def describe_rows(rows: tuple[int, ...], n_rows: int) -> str:
-    """``rows 2–3 of 5`` (counted from 1 at the top, as a rep counts them)."""
+def describe_rows(rows: tuple[int, ...], n_rows: int | None) -> str:
+    """``rows 2–3 of 5`` (counted from 1 at the top, as a rep counts them); without
+    ``n_rows``, ``rows 4–5``."""
     shown = sorted(r + 1 for r in rows)
+    of = f" of {n_rows}" if n_rows is not None else ""
     if not shown:
-        return f"no row of {n_rows}"
+        return f"no row{of}"
     if len(shown) == 1:
-        return f"row {shown[0]} of {n_rows}"
+        return f"row {shown[0]}{of}"
     if shown == list(range(shown[0], shown[-1] + 1)):
-        return f"rows {shown[0]}–{shown[-1]} of {n_rows}"
-    return f"rows {', '.join(map(str, shown))} of {n_rows}"
+        return f"rows {shown[0]}–{shown[-1]}{of}"
+    return f"rows {', '.join(map(str, shown))}{of}"

@@ -8,11 +8,11 @@ from shelfaudit.scoring.inputs import ScoringInput
 from shelfaudit.scoring.outcome import NO_DETECTIONS, outcome
 from shelfaudit.scoring.result import CriterionResult, Unit
 from shelfaudit.scoring.standard import MinFacings, Position, RequiredElement
-from shelfaudit.scoring.wording import humanise, plural, target_label
+from shelfaudit.scoring.wording import counted, humanise, plural, target_label
 
 
 def min_facings(c: MinFacings, data: ScoringInput) -> CriterionResult:
-    label = target_label(c, c.skus)
+    required = target_label(c, c.skus, c.min)  # "1 Larue beer carton", "10 Heineken cartons"
     expected = float(c.min)
 
     def failed(sentence: str) -> CriterionResult:
@@ -26,23 +26,24 @@ def min_facings(c: MinFacings, data: ScoringInput) -> CriterionResult:
         if data.skus is None:
             return failed(
                 f"SKU recognition has not run on this photo, so the {c.min} required "
-                f"{label} cannot be checked"
+                f"{required} cannot be checked"
             )
         seen = sum(data.skus.counts.get(s, 0) for s in c.skus)
         if data.skus.unknown:
             extra = f" ({data.skus.unknown} more could not be identified)"
     else:
         if data.detections is None:
-            return failed(f"{NO_DETECTIONS}; {c.min} {label} are required")
+            verb = "is" if c.min == 1 else "are"
+            return failed(f"{NO_DETECTIONS}; {c.min} {required} {verb} required")
         try:
             seen = len(target_boxes(c, data.detections))
         except UnknownGroup:
             return failed(f"The detector has no group '{c.group}'; the standard needs fixing")
     passed = seen >= c.min
     sentence = (
-        f"{seen} {label} seen; {c.min} required"
+        f"{seen} {target_label(c, c.skus, seen)} seen; {c.min} required"
         if passed
-        else f"{seen} of the required {c.min} {label} seen"
+        else f"{seen} of the required {c.min} {required} seen"
     )
     return outcome(
         c, kind=c.kind, expected=expected, observed=float(seen), unit=Unit.facings,
@@ -75,9 +76,6 @@ def required_element(c: RequiredElement, data: ScoringInput) -> CriterionResult:
 
 def position(c: Position, data: ScoringInput) -> CriterionResult:
     label = target_label(c)
-    where = humanise(c.band) if c.band else "on the required rows"
-    if c.band:
-        where = f"at {where}" if c.band == "eye_level" else f"on the {where} rows"
     expected = float(c.min_facings) if c.min_facings else float(c.min_fraction or 0)
     unit = Unit.facings if c.min_facings else Unit.share
 
@@ -97,8 +95,14 @@ def position(c: Position, data: ScoringInput) -> CriterionResult:
     except UnknownGroup:
         return failed(f"The detector has no group '{c.group}'; the standard needs fixing")
     rows = band_rows(c.band, d.levels) if c.band else c.rows
+    if not c.band and all(r >= d.levels for r in rows):
+        return failed(
+            f"The photo shows {counted(d.levels, 'shelf row')}; the standard asks about "
+            f"{describe_rows(rows, None)}, so the position of {label} cannot be checked"
+        )
+    rows = tuple(r for r in rows if r < d.levels)
     inside = sum(1 for b in boxes if b.row is not None and b.row in rows)
-    place = f"{where} ({describe_rows(rows, d.levels)})"
+    place = f"{_where(c, len(rows))} ({describe_rows(rows, d.levels)})"
     if not boxes:
         return failed(f"No {label} seen, so none are {place}")
     if c.min_facings is not None:
@@ -108,10 +112,22 @@ def position(c: Position, data: ScoringInput) -> CriterionResult:
         observed = inside / len(boxes)
         passed = observed >= expected - 1e-9
         need = f"at least {expected * 100:.0f}% required"
-    head = f"{inside} of {len(boxes)} {label} are" if passed else f"Only {inside} of {len(boxes)}"
+    verb = "is" if inside == 1 else "are"
+    label = target_label(c, count=len(boxes))
+    head = f"{inside} of {len(boxes)} {label} {verb}"
     if not passed:
-        head += f" {label} {'is' if inside == 1 else 'are'}"
+        head = f"Only {head}"
     return outcome(
         c, kind=c.kind, expected=expected, observed=round(observed, 4), unit=unit,
         passed=passed, sentence=f"{head} {place}; {need}",
     )  # fmt: skip
+
+
+def _where(c: Position, n_rows: int) -> str:
+    """'at eye level', 'on the top row', 'on the required rows'."""
+    rows = "row" if n_rows == 1 else "rows"
+    if c.band is None:
+        return f"on the required {rows}"
+    if c.band == "eye_level":
+        return "at eye level"
+    return f"on the {humanise(c.band)} {rows}"

@@ -69,7 +69,9 @@ def min_quality(c: MinQuality, data: ScoringInput) -> CriterionResult:
     q = data.quality
     sharp_ok = c.min_sharpness is None or q.sharpness >= c.min_sharpness
     passed = sharp_ok and (q.passed or not c.require_passed)
-    if c.min_sharpness is not None:
+    # Expected and observed are what decided it: sharpness when that is what failed (or all
+    # that is asked), else the quality check (sharp enough but too small, say).
+    if c.min_sharpness is not None and (not sharp_ok or not c.require_passed):
         expected, observed, unit = c.min_sharpness, round(q.sharpness, 1), Unit.sharpness
     else:
         expected, observed, unit = 1.0, float(q.passed), Unit.check

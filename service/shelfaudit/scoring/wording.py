@@ -35,25 +35,29 @@ def counted(count: int, name: str) -> str:
     return f"{count} {plural(name, count)}"
 
 
-def target_label(target: Target, skus: Sequence[str] = ()) -> str:
-    """What the rep calls the counted things, plural: 'Heineken beer cartons'."""
+def target_label(target: Target, skus: Sequence[str] = (), count: float = 2) -> str:
+    """What the rep calls ``count`` of the counted things: 'Heineken beer cartons', '1 Tiger
+    facing'. A standard's own ``label`` is used as written."""
     if target.label:
         return target.label
     if skus:
-        return "SKU " + " or ".join(skus) + " facings"
-    things = [plural(humanise(c)) for c in target.classes]
+        return "SKU " + " or ".join(skus) + " " + plural("facing", count)
+    things = [plural(humanise(c), count) for c in target.classes]
     if target.group:
-        things = [f"{humanise(target.group)} items"]
+        things = [f"{humanise(target.group)} {plural('item', count)}"]
     head = brand_name(target.brand) if target.brand else ""
-    tail = " or ".join(things) if things else "facings"
+    tail = " or ".join(things) if things else plural("facing", count)
     return f"{head} {tail}".strip()
 
 
 def percents(observed: float, threshold: float) -> tuple[str, str]:
-    """Both as whole percents, with one decimal where whole ones would look equal."""
-    a, b = f"{observed * 100:.0f}%", f"{threshold * 100:.0f}%"
-    if a == b and abs(observed - threshold) > 1e-9:
-        a, b = f"{observed * 100:.1f}%", f"{threshold * 100:.1f}%"
+    """Both as whole percents, with as many decimals (up to four) as it takes for two
+    different values not to read the same: "33.3% against at most 33.3%" failing reads as
+    a mistake."""
+    for decimals in range(5):
+        a, b = f"{observed * 100:.{decimals}f}%", f"{threshold * 100:.{decimals}f}%"
+        if a != b or abs(observed - threshold) <= 1e-9:
+            break
     return a, b
 
 

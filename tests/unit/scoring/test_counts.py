@@ -102,7 +102,7 @@ HNK_CARTONS = {"id": "c", "kind": "min_facings", "classes": ["beer_carton"], "br
             scoring_input([box("tiger"), box("heineken")]),
             True,
             1.0,
-            "1 Tiger facings seen; 1 required",
+            "1 Tiger facing seen; 1 required",
         ),
         (
             {"id": "s", "kind": "min_facings", "skus": ["hnk-330-can"], "min": 6},
@@ -242,7 +242,20 @@ def hnk(rows: list[int | None]) -> list[Any]:
             {**EYE, "band": "bottom", "min_facings": 1, "classes": ["beer_crate"], "brand": None},
             scoring_input([box("beer_crate", row=2)], rows=3),
             True,
-            "1 of 1 beer crates are on the bottom rows (row 3 of 3); 1 required",
+            "1 of 1 beer crate is on the bottom row (row 3 of 3); 1 required",
+        ),
+        (
+            {"id": "p", "kind": "position", "brand": "heineken", "rows": [3, 4], "min_facings": 1},
+            scoring_input(hnk([0, 1]), rows=2),
+            False,
+            "The photo shows 2 shelf rows; the standard asks about rows 4–5, so the position of "
+            "Heineken facings cannot be checked",
+        ),
+        (
+            {"id": "p", "kind": "position", "brand": "heineken", "rows": [0, 1], "min_facings": 1},
+            scoring_input(hnk([0]), rows=1),
+            True,
+            "1 of 1 Heineken facing is on the required row (row 1 of 1); 1 required",
         ),
     ],
 )

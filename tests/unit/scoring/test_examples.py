@@ -103,7 +103,7 @@ def test_grocery_dairy_standard_fails_without_sku_recognition() -> None:
     result = score_photo(std, scoring_input(None))
     assert result.reason == (
         "Mandatory: SKU recognition has not run on this photo, so the 1 required "
-        "SKU Arla-Standard-Milk facings cannot be checked (arla_standard_milk)"
+        "SKU Arla-Standard-Milk facing cannot be checked (arla_standard_milk)"
     )
 
 

@@ -165,6 +165,13 @@ QUALITY = {"id": "q", "kind": "min_quality"}
             "The photo is not sharp enough (sharpness 99, needs 100); hold the phone still and "
             "retake it",
         ),
+        (  # sharp enough, but the quality check failed: the check is what is shown
+            {**QUALITY, "min_sharpness": 100},
+            scoring_input(None, passed=False, sharpness=2587.5),
+            False,
+            0.0,
+            "The photo is not good enough (blurry)",
+        ),
     ],
 )
 def test_min_quality(
