@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from shelfaudit.domain.checks import DetectionBox, DetectionsResult
 from shelfaudit.scoring.standard import Target
 
@@ -13,9 +15,12 @@ class UnknownGroup(LookupError):
 def target_boxes(target: Target, detections: DetectionsResult) -> list[DetectionBox]:
     """The boxes ``target`` counts, one per facing.
 
-    ``classes`` or ``group`` with ``brand``: boxes of those classes with the centre of a
-    ``brand`` logo box inside (each counted once, however many logos it carries).
-    ``brand`` alone: the brand's logo boxes. Raises ``UnknownGroup``.
+    ``classes`` or ``group`` with ``brand``: boxes of those classes that carry a ``brand``
+    logo (each counted once, however many logos it carries). A logo belongs to the smallest
+    such box holding its centre, so a box drawn around a whole layer of cartons does not
+    count again the cartons inside it; a box carrying logos of several brands (the detector's
+    ``brand`` group) counts for the brand with most of them. ``brand`` alone: the brand's
+    logo boxes. Raises ``UnknownGroup``.
     """
     classes = set(target.classes)
     if target.group is not None:
@@ -27,8 +32,25 @@ def target_boxes(target: Target, detections: DetectionsResult) -> list[Detection
     boxes = [b for b in detections.boxes if b.class_name in classes]
     if target.brand is None:
         return boxes
-    logos = [_centre(b) for b in detections.boxes if b.class_name == target.brand]
-    return [b for b in boxes if any(_inside(point, b.xyxy) for point in logos)]
+    brands = {*detections.groups.get("brand", ()), target.brand}
+    carried: list[Counter[str]] = [Counter() for _ in boxes]
+    for logo in detections.boxes:
+        if logo.class_name not in brands:
+            continue
+        point = _centre(logo)
+        holders = [i for i, b in enumerate(boxes) if _inside(point, b.xyxy)]
+        if holders:
+            carried[min(holders, key=lambda i: _area(boxes[i].xyxy))][logo.class_name] += 1
+    return [
+        b
+        for b, logos in zip(boxes, carried, strict=True)
+        if logos[target.brand] and logos[target.brand] == max(logos.values())
+    ]
+
+
+def _area(xyxy: list[float]) -> float:
+    x1, y1, x2, y2 = xyxy
+    return (x2 - x1) * (y2 - y1)
 
 
 def _centre(box: DetectionBox) -> tuple[float, float]:

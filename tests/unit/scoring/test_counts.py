@@ -264,3 +264,25 @@ def test_position(
 ) -> None:
     got = run(criterion, data)
     assert (got[0], got[2]) == (passed, sentence)
+
+
+def test_a_box_around_a_layer_of_cartons_does_not_count_them_again() -> None:
+    layer = box("beer_carton", 0, w=100, h=20)
+    cartons = [box("beer_carton", x, w=30, h=20) for x in (0, 35, 70)]
+    tiger = box("tiger", 10, w=10, h=10)  # on the first carton
+    heineken = box("heineken", 45, w=10, h=10)  # on the second
+    data = scoring_input([layer, *cartons, tiger, heineken])
+    for brand in ("tiger", "heineken"):
+        criterion = {"id": "c", "kind": "min_facings", "classes": ["beer_carton"], "brand": brand}
+        passed, _, sentence = run({**criterion, "min": 2}, data)
+        assert not passed
+        assert sentence.startswith(f"1 of the required 2 {brand.title()} beer cartons seen")
+
+
+def test_a_carton_with_two_brands_logos_counts_for_the_brand_with_more() -> None:
+    carton = box("beer_carton", 0, w=60, h=20)
+    logos = [box("tiger", 5, w=5, h=5), box("tiger", 20, w=5, h=5), box("heineken", 40, w=5, h=5)]
+    data = scoring_input([carton, *logos])
+    base = {"id": "c", "kind": "min_facings", "classes": ["beer_carton"], "min": 1}
+    assert run({**base, "brand": "tiger"}, data)[0]
+    assert not run({**base, "brand": "heineken"}, data)[0]
