@@ -68,3 +68,30 @@ def test_a_stored_version_a_tightened_check_refuses_is_listed(stored: None) -> N
     assert '{"refused": 2}' in done.stdout
     assert "rule set test_scheme@1 [active]" in done.stderr
     assert "standard A1@1" in done.stderr
+
+
+def test_a_refused_standard_superseded_by_a_corrected_version_is_no_longer_listed(
+    stored: None,
+) -> None:
+    runtime = build_runtime(get_settings())
+    try:
+        with runtime.sessions.begin() as session:
+            session.execute(
+                update(ActivityStandard).values(
+                    source=STANDARD.replace("[beer_carton]", "[beer_carton, beer_carton]")
+                )
+            )
+            session.add(
+                ActivityStandard(
+                    activity_id="A1",
+                    version=2,
+                    standard_id="cartons",
+                    source=STANDARD.replace("version: 1", "version: 2"),
+                    created_by="admin",
+                )
+            )
+    finally:
+        runtime.close()
+    done = shelfaudit("db", "check")
+    assert done.exit_code == 0, done.output
+    assert '{"refused": 0}' in done.stdout

@@ -36,27 +36,48 @@ def order_rows(rows: Detections) -> Detections:
 SAME_LEVEL_OVERLAP = 0.5
 
 
+# Boxes overlapping across this share of the narrower one's width stand in one bay: one above
+# the other, never one level.
+SAME_BAY_OVERLAP = 0.3
+
+
 def shelf_levels(rows: Detections) -> NDArray[np.int64]:
     """Level (0 = top) of each box of ``rows`` (ordered top to bottom, ``order_rows``).
 
     Walking down, a box joins the level above when it overlaps that level's vertical span
     (the median top and bottom of its boxes so far) by ``SAME_LEVEL_OVERLAP`` of the shorter
-    height; otherwise it starts a new level."""
+    height, and overlaps in the same way every box of it in its own bay (``SAME_BAY_OVERLAP``
+    across): a tall box in one bay must not merge two shelves of the next. Otherwise it
+    starts a new level."""
     levels = np.zeros(len(rows), np.int64)
-    spans: list[list[tuple[float, float]]] = []
-    for i, (_, top, _, bottom) in enumerate(rows.xyxy.tolist()):
-        if spans:
-            level_top = float(np.median([t for t, _ in spans[-1]]))
-            level_bottom = float(np.median([b for _, b in spans[-1]]))
-            overlap = min(bottom, level_bottom) - max(top, level_top)
-            shorter = min(bottom - top, level_bottom - level_top)
-            if shorter > 0 and overlap >= SAME_LEVEL_OVERLAP * shorter:
-                spans[-1].append((top, bottom))
-                levels[i] = len(spans) - 1
-                continue
-        spans.append([(top, bottom)])
-        levels[i] = len(spans) - 1
+    members: list[list[tuple[float, float, float, float]]] = []
+    for i, (left, top, right, bottom) in enumerate(rows.xyxy.tolist()):
+        if members and _joins(members[-1], (left, top, right, bottom)):
+            members[-1].append((left, top, right, bottom))
+        else:
+            members.append([(left, top, right, bottom)])
+        levels[i] = len(members) - 1
     return levels
+
+
+def _joins(level: list[tuple[float, float, float, float]], box: tuple[float, ...]) -> bool:
+    left, top, right, bottom = box
+    level_top = float(np.median([m[1] for m in level]))
+    level_bottom = float(np.median([m[3] for m in level]))
+    overlap = min(bottom, level_bottom) - max(top, level_top)
+    shorter = min(bottom - top, level_bottom - level_top)
+    if shorter <= 0 or overlap < SAME_LEVEL_OVERLAP * shorter:
+        return False
+    for m_left, m_top, m_right, m_bottom in level:
+        across = min(right, m_right) - max(left, m_left)
+        narrower = min(right - left, m_right - m_left)
+        if narrower <= 0 or across <= SAME_BAY_OVERLAP * narrower:
+            continue  # beside it: another bay
+        # The same bay: only the same shelf (a second box of it, a price rail) joins.
+        own = min(bottom, m_bottom) - max(top, m_top)
+        if own < SAME_LEVEL_OVERLAP * min(bottom - top, m_bottom - m_top):
+            return False
+    return True
 
 
 def assign_rows(products: Detections, rows: Detections) -> NDArray[np.int64]:

@@ -130,7 +130,7 @@ def is_scene(detections: DetectionsResult | None) -> bool:
     """A shelf scene rather than a close-up of one product: two or more shelf rows. Naming a
     whole shelf after one SKU would be nonsense, so the whole-photo fallback is for close-ups.
     """
-    return detections is not None and detections.levels >= SCENE_ROWS
+    return detections is not None and len(detections.rows) >= SCENE_ROWS
 
 
 def regions(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,9 +16,13 @@ from shelfaudit.analyse.metadata import NeighbourPhoto, Place, StoreFacts, Visit
 from shelfaudit.analyse.pipeline import Visit
 from shelfaudit.analyse.verdict import PhotoIdentity
 from shelfaudit.domain.checks import DuplicateMatch, HashResult
+from shelfaudit.errors import InvalidInput
 from shelfaudit.results.hash_lookup import HashCache, find_earlier
+from shelfaudit.scoring.standard import DisplayStandard
 from shelfaudit.store.standards import latest_standard
 from shelfaudit.store.tables import Activity, CameraFingerprint, Photo, Store
+
+log = logging.getLogger(__name__)
 
 # How far around a photo the rep's other photos are read for travel and burst checks.
 NEIGHBOUR_WINDOW = timedelta(hours=24)
@@ -58,11 +63,26 @@ def _place(lat: float | None, lon: float | None) -> Place | None:
     return Place(lat, lon) if lat is not None and lon is not None else None
 
 
+def _standard(session: Session, activity_id: str) -> DisplayStandard | None:
+    """The activity's newest standard; None, logged, when today's rules refuse the stored one
+    (it was valid when published): the photo is analysed and checked for fraud unscored, and
+    `shelfaudit reanalyse --missing-score` scores it once a corrected version is published."""
+    try:
+        return latest_standard(session, activity_id)
+    except InvalidInput as exc:
+        log.warning(
+            "activity %s: its stored standard no longer loads, photo left unscored: %s",
+            activity_id,
+            exc.message,
+        )
+        return None
+
+
 def load_visit(session: Session, photo: Photo) -> Visit:
     store = session.get(Store, photo.store_id) if photo.store_id else None
     activity = session.get(Activity, photo.activity_id) if photo.activity_id else None
     return Visit(
-        standard=latest_standard(session, activity.id) if activity else None,
+        standard=_standard(session, activity.id) if activity else None,
         identity=PhotoIdentity(
             store_id=photo.store_id,
             rep_id=photo.rep_id,

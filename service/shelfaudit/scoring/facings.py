@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from shelfaudit.domain.checks import DetectionBox, DetectionsResult
 from shelfaudit.scoring.standard import Target
 
@@ -18,9 +16,8 @@ def target_boxes(target: Target, detections: DetectionsResult) -> list[Detection
     ``classes`` or ``group`` with ``brand``: boxes of those classes that carry a ``brand``
     logo (each counted once, however many logos it carries). A logo belongs to the smallest
     such box holding its centre, so a box drawn around a whole layer of cartons does not
-    count again the cartons inside it; a box carrying logos of several brands (the detector's
-    ``brand`` group) counts for the brand with most of them. ``brand`` alone: the brand's
-    logo boxes. Raises ``UnknownGroup``.
+    count again the cartons inside it; a box around a mixed stack counts for each brand whose
+    logo it holds. ``brand`` alone: the brand's logo boxes. Raises ``UnknownGroup``.
     """
     classes = set(target.classes)
     if target.group is not None:
@@ -32,20 +29,15 @@ def target_boxes(target: Target, detections: DetectionsResult) -> list[Detection
     boxes = [b for b in detections.boxes if b.class_name in classes]
     if target.brand is None:
         return boxes
-    brands = {*detections.groups.get("brand", ()), target.brand}
-    carried: list[Counter[str]] = [Counter() for _ in boxes]
+    carrying: set[int] = set()
     for logo in detections.boxes:
-        if logo.class_name not in brands:
+        if logo.class_name != target.brand:
             continue
         point = _centre(logo)
         holders = [i for i, b in enumerate(boxes) if _inside(point, b.xyxy)]
         if holders:
-            carried[min(holders, key=lambda i: _area(boxes[i].xyxy))][logo.class_name] += 1
-    return [
-        b
-        for b, logos in zip(boxes, carried, strict=True)
-        if logos[target.brand] and logos[target.brand] == max(logos.values())
-    ]
+            carrying.add(min(holders, key=lambda i: _area(boxes[i].xyxy)))
+    return [b for i, b in enumerate(boxes) if i in carrying]
 
 
 def _area(xyxy: list[float]) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.errors import Conflict, InvalidInput, InvalidStandard, NotFound
@@ -96,11 +96,23 @@ def latest_standard(session: Session, activity_id: str) -> DisplayStandard | Non
 
 
 def unreadable_standards(session: Session) -> list[tuple[str, str]]:
-    """Stored standard versions today's rules refuse, as ``(activity@version, why)``: the
-    newest one scores every new photo of its activity, so a refusal there stops scoring."""
+    """Newest stored standard versions today's rules refuse, as ``(activity@version, why)``:
+    the newest one scores every new photo of its activity, so a refusal there leaves them
+    unscored. Older versions never score again, so publishing a corrected one clears it."""
     problems = []
+    newest = (
+        select(ActivityStandard.activity_id, func.max(ActivityStandard.version).label("v"))
+        .group_by(ActivityStandard.activity_id)
+        .subquery()
+    )
     for row in session.scalars(
-        select(ActivityStandard).order_by(ActivityStandard.activity_id, ActivityStandard.version)
+        select(ActivityStandard)
+        .join(
+            newest,
+            (ActivityStandard.activity_id == newest.c.activity_id)
+            & (ActivityStandard.version == newest.c.v),
+        )
+        .order_by(ActivityStandard.activity_id)
     ):
         try:
             load_standard(row.source)

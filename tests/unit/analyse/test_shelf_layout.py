@@ -82,6 +82,14 @@ def test_a_shelf_half_as_tall_inside_a_level_is_that_level() -> None:
     assert shelf_levels(order_rows(rail)).tolist() == [0, 0, 1]
 
 
+def test_a_tall_box_in_one_bay_does_not_merge_two_shelves_of_the_next() -> None:
+    rows = boxes([(200, 0, 300, 100, 0), (0, 0, 100, 200, 0), (200, 100, 300, 200, 0)], ("shelf",))
+    ordered = order_rows(rows)
+    assert shelf_levels(ordered).tolist() == [0, 0, 1]
+    products = boxes([(220, 30, 240, 70, 0), (220, 130, 240, 170, 0)])
+    assert assign_rows(products, rows).tolist() == [0, 1]
+
+
 def test_no_rows_or_no_products() -> None:
     assert assign_rows(boxes([(0, 0, 1, 1, 0)]), Detections.empty(("shelf",))).tolist() == [
         UNASSIGNED

@@ -158,3 +158,37 @@ def test_a_photo_whose_attempts_all_died_is_given_up(runtime: Runtime) -> None:
         assert photo is not None
         assert photo.last_error is not None
         assert "gave up" in photo.last_error
+
+
+def test_a_stored_standard_todays_rules_refuse_leaves_the_photo_analysed_unscored(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    from shelfaudit.store.tables import ActivityStandard
+    from tests.seeds import seed_master_data
+
+    seed_master_data(runtime)
+    with runtime.sessions.begin() as session:
+        session.add(  # as an older release stored it: a brand listed twice
+            ActivityStandard(
+                activity_id="A1",
+                version=1,
+                standard_id="s",
+                source="id: s\nversion: 1\nname: S\nactivity_brand: heineken\ncriteria:\n"
+                "  - {id: a, kind: min_share, brands: [heineken, heineken], min: 0.5}\n",
+                created_by="admin",
+            )
+        )
+    photo_id = accept_photo(
+        sessions=runtime.sessions,
+        objects=runtime.objects,
+        settings=runtime.settings,
+        data=jpeg_bytes(seed=77),
+        meta=VisitMetadata(rep_id="R1", store_id="S1", activity_id="A1"),
+    ).photo.id
+
+    assert runtime.processor.process(photo_id) is PhotoStatus.analysed
+    with runtime.sessions() as session:
+        analysis = session.scalars(select(Analysis).where(Analysis.photo_id == photo_id)).one()
+    assert analysis.checks.get("display") is None
+    assert "fraud" in analysis.checks
+    assert "stored standard no longer loads" in caplog.text
