@@ -167,3 +167,33 @@ def test_the_same_file_sent_twice_is_paid_once(scheme: Runtime) -> None:
     run(scheme, LAST_MONTH)
     assert kinds(scheme, first) == [(LAST_MONTH.label, "earn", Decimal(40000), Decimal(0))]
     assert kinds(scheme, retry) == [(LAST_MONTH.label, "earn", Decimal(0), Decimal(0))]
+
+
+def test_another_reps_copy_of_a_file_is_judged_not_taken_for_a_retry(scheme: Runtime) -> None:
+    from shelfaudit.store.tables import Photo
+
+    first = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    copy = add_photo(scheme, verdict="fraud", fraud_score=0.9, score=85, rep_id="R2")
+    with scheme.sessions.begin() as session:
+        original, again = session.get(Photo, first), session.get(Photo, copy)
+        assert original is not None
+        assert again is not None
+        again.sha256 = original.sha256  # rep2 sent rep1's file
+    decide_now(scheme, copy, Decision.rejected, ReasonCode.duplicate)
+    run(scheme, LAST_MONTH)
+    penalties = [amount for _, kind, amount, _ in kinds(scheme, copy) if kind == "penalty"]
+    assert penalties == [Decimal(-100000)]
+
+
+def test_a_period_is_not_skipped_while_photos_wait_in_it(scheme: Runtime) -> None:
+    two_ago = Period.containing(LAST_MONTH.start - timedelta(days=1), Cadence.month)
+    add_photo(scheme, verdict="clean", fraud_score=0.0, score=85, captured_at=two_ago.start)
+    waiting = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)  # last month
+    run(scheme, two_ago)
+
+    with pytest.raises(Conflict, match=r"1 photo captured between .* run that period first"):
+        run(scheme, THIS_MONTH)
+
+    run(scheme, LAST_MONTH)
+    run(scheme, THIS_MONTH)
+    assert kinds(scheme, waiting) == [(LAST_MONTH.label, "earn", Decimal(40000), Decimal(0))]

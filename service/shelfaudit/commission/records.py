@@ -69,8 +69,9 @@ class AuditedPhoto(BaseModel):
     repeat_of: int | None = Field(
         default=None,
         ge=1,
-        description="an earlier photo with the same bytes (an app's retry, or the same file "
-        "sent twice): that one counts, this one is not paid again",
+        description="an earlier photo with the same bytes from the same rep for the same store "
+        "(an app's retry, or the same file sent twice): that one counts, this one is not paid "
+        "again",
     )
 
     @model_validator(mode="after")

@@ -1,10 +1,11 @@
 """Where a photo stands for payment at a moment, and how to say it in words.
 
-Order of precedence: a repeat of an earlier photo's file is never paid again (nor
-penalised: an app's retry is honest); a reviewer's decision (taken before the moment) beats
-the machine verdict; then a ``review_hold`` rule holds the verdicts it names; an unheld ``fraud``
-verdict is not paid; everything else is payable (a ``review`` verdict too, when the rule
-set has no hold rule: that scheme pays first and claws back on rejection).
+Order of precedence: a reviewer's rejection; then a repeat of an earlier photo's file by
+the same rep for the same store is never paid again (nor penalised: an app's retry is
+honest); then a reviewer's approval (taken before the moment) beats the machine verdict;
+then a ``review_hold`` rule holds the verdicts it names; an unheld ``fraud`` verdict is not
+paid; everything else is payable (a ``review`` verdict too, when the rule set has no hold
+rule: that scheme pays first and claws back on rejection).
 """
 
 from __future__ import annotations
@@ -52,11 +53,11 @@ def _verdict_text(photo: AuditedPhoto) -> str:
 
 def standing_of(photo: AuditedPhoto, rule_set: RuleSet, *, as_of: datetime) -> PhotoStanding:
     """Where ``photo`` stands under ``rule_set`` counting decisions taken before ``as_of``."""
-    if photo.repeat_of is not None:
+    review = photo.review_as_of(as_of)
+    if photo.repeat_of is not None and not (review and review.decision is Decision.rejected):
         return PhotoStanding(
             Standing.repeat, f"the same file as photo {photo.repeat_of}, which counts instead"
         )
-    review = photo.review_as_of(as_of)
     if review is not None:
         state = Standing.payable if review.decision is Decision.approved else Standing.rejected
         return PhotoStanding(state, decision_text(review), review=review)

@@ -129,7 +129,7 @@ def load_inputs(
         chunk = extra[start : start + 500]
         rows.extend(session.execute(query.where(Photo.id.in_(chunk))).all())
     analyses = latest_analyses(session, [row[0].id for row in rows])
-    first_of = _first_with_same_bytes(session, {row[0].sha256 for row in rows})
+    first_of = _first_with_same_bytes(session, {_copy(row[0]) for row in rows})
     inputs = Inputs()
     for photo, store, activity, review in rows:
         problem = _unpayable(photo)
@@ -143,7 +143,7 @@ def load_inputs(
         audited = audited_photo(
             photo, analysis.checks, store=store, activity=activity, review=review
         )
-        first = first_of.get(photo.sha256, photo.id)
+        first = first_of.get(_copy(photo), photo.id)
         if first < photo.id:
             audited = audited.model_copy(update={"repeat_of": first})
         inputs.photos.append(audited)
@@ -151,24 +151,33 @@ def load_inputs(
 
 
 def repeat_of(session: Session, photo: Photo) -> int | None:
-    """The earlier analysed photo with the same bytes, which is paid instead; else None."""
-    first = _first_with_same_bytes(session, {photo.sha256}).get(photo.sha256, photo.id)
+    """The earlier analysed photo of the same file from the same rep and store, which is paid
+    instead; else None."""
+    first = _first_with_same_bytes(session, {_copy(photo)}).get(_copy(photo), photo.id)
     return first if first < photo.id else None
 
 
-def _first_with_same_bytes(session: Session, shas: set[str]) -> dict[str, int]:
-    """The lowest id of an analysed photo with each sha256: the copy that is paid (a first
-    upload that failed to analyse does not take the place of its retry)."""
-    found: dict[str, int] = {}
-    ordered = sorted(shas)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
+def _copy(photo: Photo) -> tuple[str, str | None, str | None]:
+    return (photo.sha256, photo.rep_id, photo.store_id)
+
+
+Copy = tuple[str, str | None, str | None]  # sha256, rep, store
+
+
+def _first_with_same_bytes(session: Session, copies: set[Copy]) -> dict[Copy, int]:
+    """The lowest id of an analysed photo of each file sent by one rep for one store: the
+    copy that is paid (a first upload that failed to analyse does not take the place of its
+    retry). Another rep's or store's copy is not a retry: the fraud checks judge it."""
+    found: dict[Copy, int] = {}
+    shas = sorted({sha for sha, _, _ in copies})
+    for start in range(0, len(shas), 500):
+        chunk = shas[start : start + 500]
         rows = session.execute(
-            select(Photo.sha256, func.min(Photo.id))
+            select(Photo.sha256, Photo.rep_id, Photo.store_id, func.min(Photo.id))
             .where(Photo.sha256.in_(chunk), Photo.status == PhotoStatus.analysed)
-            .group_by(Photo.sha256)
+            .group_by(Photo.sha256, Photo.rep_id, Photo.store_id)
         ).all()
-        found.update({sha: int(first) for sha, first in rows})
+        found.update({(sha, rep, store): int(first) for sha, rep, store, first in rows})
     return found
 
 

@@ -12,24 +12,28 @@ running a period once a later one is stored would settle again what the later on
 (its holds released twice, a rejection charged twice) or leave the later one's clawbacks
 counted against lines that are gone. Both are refused (409) with the statements in the way
 named: periods are run in order, and a period skipped cannot be run after a later one.
+So a run is refused too while photos captured since the last stored statement wait in a
+period not yet run (their statements would never come).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
 from shelfaudit.commission import LineKind, PayoutLine, Period, Statement, evaluate
 from shelfaudit.commission.lines import sort_key
+from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import Conflict
 from shelfaudit.payouts.inputs import load_inputs
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.review import audit
-from shelfaudit.store.tables import PayoutLineRow, PayoutStatement, utcnow
+from shelfaudit.store.tables import PayoutLineRow, PayoutStatement, Photo, utcnow
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,30 @@ def _periods_in_the_way(session: Session, period: Period) -> tuple[list[str], li
     return list(dict.fromkeys(overlapping)), list(dict.fromkeys(later))
 
 
+def _unpaid_gap(session: Session, period: Period) -> tuple[datetime, int] | None:
+    """When stored statements end before ``period`` starts and photos were captured in
+    between: the gap's start and how many photos it holds (they would never be paid: only
+    a period's own photos are priced, and no later run may fill the gap)."""
+    stored_end = session.scalar(
+        select(func.max(PayoutStatement.period_end)).where(
+            PayoutStatement.period_end <= period.start
+        )
+    )
+    if stored_end is None or stored_end >= period.start:
+        return None
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(Photo)
+        .where(
+            Photo.captured_at >= stored_end,
+            Photo.captured_at < period.start,
+            Photo.status == PhotoStatus.analysed,
+            Photo.activity_id.is_not(None),
+        )
+    )
+    return (stored_end, int(waiting or 0)) if waiting else None
+
+
 def run_statements(session: Session, *, period: Period, actor: Principal) -> Run:
     """Compute and store the period's statements, replacing any earlier run of it; refused
     (``Conflict``) when stored statements overlap it or come after it."""
@@ -114,6 +142,14 @@ def run_statements(session: Session, *, period: Period, actor: Principal) -> Run
             f"statements of a later period ({', '.join(later)}) are stored: they settled "
             f"what came before them, so {period.label} can no longer be run; run periods in "
             "order (what changed since is settled in the next period)"
+        )
+    gap = _unpaid_gap(session, period)
+    if gap is not None:
+        start, waiting = gap
+        raise Conflict(
+            f"{waiting} photo{'s' if waiting != 1 else ''} captured between {start:%Y-%m-%d} "
+            f"and {period.start:%Y-%m-%d} have been in no statement: run that period first "
+            "(periods run in order; a skipped one cannot be run later)"
         )
     run = compute(session, period)
     session.execute(

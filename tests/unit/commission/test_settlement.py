@@ -240,3 +240,11 @@ def test_a_hold_that_lapsed_on_rejection_is_paid_late_when_approved() -> None:
         ("penalty_refund", "fraud", 1, Decimal(100), Decimal(0)),
     ]
     assert evaluate([approved], [RULES], AUGUST, [*may.lines, *june.lines, *july.lines]) == []
+
+
+def test_a_repeat_a_reviewer_rejected_is_penalised() -> None:
+    rules = rule_set(bands(), CLAWBACK, PENALTY)
+    rejected = review(Decision.rejected, when=at(20), reason="duplicate")
+    again = photo(2, review=rejected).model_copy(update={"repeat_of": 1})
+    (may,) = evaluate([photo(1), again], [rules], MAY)
+    assert ("penalty", "fraud", 2, Decimal(-100), Decimal(0)) in summary(may)
