@@ -22,8 +22,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from shelfaudit.evaluation.sku import (
     GalleryKind,
     embed_files,
@@ -34,27 +32,27 @@ from shelfaudit.evaluation.sku import (
 )
 from shelfaudit.ml.colour import ColourSignature
 from shelfaudit.ml.embedder import Embedder
-from shelfaudit.ml.packshot import embed_packshots, foreground_mask, tight
+from shelfaudit.ml.packshot import embed_packshots
 from training.sku.publish import MODELS_DIR, NAME, load_embedder, open_set_threshold
 
 LOAD = photo_loader(1024, 50_000_000)
 
 
 def scale_matched_weight(embedder: Embedder, root: Path, colour: ColourSignature) -> float:
-    """``std(cosine) / std(bhattacharyya)`` over every (train photo, packshot) pair."""
-    plain = dataclasses.replace(embedder, colour=None)
+    """``std(cosine) / std(bhattacharyya)`` over every (train photo, packshot) pair.
+
+    Read from the vectors the service searches with ``colour`` at weight 1: their first
+    ``dim`` numbers are the embedding and the rest the colours, each scaled by the same
+    1 / sqrt(2), which the ratio of the two spreads does not see."""
+    joined = dataclasses.replace(embedder, colour=dataclasses.replace(colour, weight=1.0))
     classes = read_classes(root)
     train = read_split(root / "train.txt", root)
-    packshots = [LOAD(c.packshot) for c in classes]
-    cosine = embed_files(plain, [s.path for s in train], LOAD) @ embed_packshots(plain, packshots).T
-    pack_colours = np.stack([colour.histogram(*tight(p, foreground_mask(p))) for p in packshots])
-    photo_colours = np.concatenate(
-        [
-            colour.of_centres([LOAD(s.path) for s in train[i : i + 64]], colour.close_up_centre)
-            for i in range(0, len(train), 64)
-        ]
-    )
-    return float(cosine.std() / (photo_colours @ pack_colours.T).std())
+    photos = embed_files(joined, [s.path for s in train], LOAD)
+    packshots = embed_packshots(joined, [LOAD(c.packshot) for c in classes])
+    d = embedder.dim
+    cosine = photos[:, :d] @ packshots[:, :d].T
+    bhattacharyya = photos[:, d:] @ packshots[:, d:].T
+    return float(cosine.std() / bhattacharyya.std())
 
 
 def measure(embedder: Embedder, root: Path) -> dict[str, Any]:

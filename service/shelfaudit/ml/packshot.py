@@ -52,9 +52,12 @@ def tight(
     return rgb[y1:y2, x1:x2], mask[y1:y2, x1:x2]
 
 
-def views(rgb: NDArray[np.uint8]) -> list[NDArray[np.uint8]]:
-    """The packshot as given, on plain backgrounds, tightly framed, and turned a little."""
-    product, alpha_mask = tight(rgb, foreground_mask(rgb))
+def views(
+    rgb: NDArray[np.uint8], cut: tuple[NDArray[np.uint8], NDArray[np.uint8]] | None = None
+) -> list[NDArray[np.uint8]]:
+    """The packshot as given, on plain backgrounds, tightly framed, and turned a little;
+    ``cut``: its ``tight`` product and mask, when the caller has them already."""
+    product, alpha_mask = cut or tight(rgb, foreground_mask(rgb))
     h, w = product.shape[:2]
     alpha = alpha_mask[:, :, None].astype(np.float32) / 255
     out = [rgb]
@@ -81,7 +84,8 @@ def embed_packshots(embedder: Embedder, packshots: list[NDArray[np.uint8]]) -> N
     page masked out) appended."""
     if not packshots:
         return np.zeros((0, embedder.vector_dim), np.float32)
-    per = [views(p) for p in packshots]
+    cuts = [tight(p, foreground_mask(p)) for p in packshots]
+    per = [views(p, cut) for p, cut in zip(packshots, cuts, strict=True)]
     flat = embedder.embed([v for group in per for v in group])
     out = np.empty((len(packshots), embedder.dim), np.float32)
     start = 0
@@ -91,9 +95,7 @@ def embed_packshots(embedder: Embedder, packshots: list[NDArray[np.uint8]]) -> N
         start += len(group)
     if embedder.colour is None:
         return out
-    colours = np.stack(
-        [embedder.colour.histogram(*tight(p, foreground_mask(p))) for p in packshots]
-    )
+    colours = np.stack([embedder.colour.histogram(product, mask) for product, mask in cuts])
     return embedder.colour.append(out, colours)
 
 
