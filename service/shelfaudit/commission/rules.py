@@ -332,11 +332,6 @@ class RuleSet(_Strict):
     def covers(self, activity_id: str) -> bool:
         return self.activities is None or activity_id in self.activities
 
-    def effective_on(self, day: date) -> bool:
-        return self.effective_from <= day and (
-            self.effective_to is None or day <= self.effective_to
-        )
-
     def rules_of(self, kind: type[R]) -> tuple[R, ...]:
         """The rules of one kind, ordered by id so evaluation never depends on file order."""
         return tuple(sorted((r for r in self.rules if isinstance(r, kind)), key=lambda r: r.id))

@@ -13,8 +13,8 @@ version that priced it, as of the period's end:
   fraud verdict): ``clawback_refund`` and ``penalty_refund`` pay them back;
 - payable, never paid and nothing on hold (a fraud verdict, or a rejection, overturned;
   a hold that lapsed on rejection paid nothing): its per-photo bands and bonuses are paid
-  late, in this statement. Visit bands, caps and
-  budgets of its own period are not applied again (that period is settled).
+  late, in this statement. Visit bands, caps and budgets of its own period are not applied
+  again (that period is settled).
 
 Each of these happens once: the lines it writes are history for the next statement.
 """

@@ -143,25 +143,28 @@ def load_inputs(
         audited = audited_photo(
             photo, analysis.checks, store=store, activity=activity, review=review
         )
-        first = first_of.get(_copy(photo), photo.id)
-        if first < photo.id:
-            audited = audited.model_copy(update={"repeat_of": first})
-        inputs.photos.append(audited)
+        inputs.photos.append(
+            audited.model_copy(update={"repeat_of": _earlier_copy(first_of, photo)})
+        )
     return inputs
+
+
+Copy = tuple[str, str | None, str | None]  # sha256, rep, store
 
 
 def repeat_of(session: Session, photo: Photo) -> int | None:
     """The earlier analysed photo of the same file from the same rep and store, which is paid
     instead; else None."""
-    first = _first_with_same_bytes(session, {_copy(photo)}).get(_copy(photo), photo.id)
-    return first if first < photo.id else None
+    return _earlier_copy(_first_with_same_bytes(session, {_copy(photo)}), photo)
 
 
-def _copy(photo: Photo) -> tuple[str, str | None, str | None]:
+def _copy(photo: Photo) -> Copy:
     return (photo.sha256, photo.rep_id, photo.store_id)
 
 
-Copy = tuple[str, str | None, str | None]  # sha256, rep, store
+def _earlier_copy(first_of: dict[Copy, int], photo: Photo) -> int | None:
+    first = first_of.get(_copy(photo), photo.id)
+    return first if first < photo.id else None
 
 
 def _first_with_same_bytes(session: Session, copies: set[Copy]) -> dict[Copy, int]:

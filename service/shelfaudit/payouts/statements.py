@@ -33,6 +33,7 @@ from shelfaudit.errors import Conflict
 from shelfaudit.payouts.inputs import load_inputs
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.review import audit
+from shelfaudit.scoring.wording import counted
 from shelfaudit.store.tables import PayoutLineRow, PayoutStatement, Photo, utcnow
 
 
@@ -124,7 +125,7 @@ def _unpaid_gap(session: Session, period: Period) -> tuple[datetime, int] | None
             Photo.activity_id.is_not(None),
         )
     )
-    return (stored_end, int(waiting or 0)) if waiting else None
+    return (stored_end, waiting) if waiting else None
 
 
 def run_statements(session: Session, *, period: Period, actor: Principal) -> Run:
@@ -147,9 +148,10 @@ def run_statements(session: Session, *, period: Period, actor: Principal) -> Run
     if gap is not None:
         start, waiting = gap
         raise Conflict(
-            f"{waiting} photo{'s' if waiting != 1 else ''} captured between {start:%Y-%m-%d} "
-            f"and {period.start:%Y-%m-%d} have been in no statement: run that period first "
-            "(periods run in order; a skipped one cannot be run later)"
+            f"{counted(waiting, 'photo')} captured between {start:%Y-%m-%d} and "
+            f"{period.start:%Y-%m-%d} {'has' if waiting == 1 else 'have'} been in no "
+            "statement: run that period first (periods run in order; a skipped one cannot be "
+            "run later)"
         )
     run = compute(session, period)
     session.execute(
