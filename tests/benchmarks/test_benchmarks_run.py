@@ -24,6 +24,7 @@ SMALL_RUNS = [
         ["--model", "outlet", "--float", "--photos", "1", "--rounds", "1"],
         "v3 at",
     ),
+    ("bench_decode_memory.py", ["--megapixels", "2"], "added MB"),
     ("bench_recapture.py", ["--photos", "1", "--rounds", "1"], "ms"),
     ("bench_review_queue.py", ["--items", "6000", "--repeat", "1"], "queue page 1"),
     ("bench_sku.py", ["--skus", "300", "--crops", "40", "--rounds", "1"], "total_batch32"),

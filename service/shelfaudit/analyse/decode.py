@@ -36,6 +36,10 @@ MIN_SIDE = 32
 # Wider strips than this are not photos of a display (a panorama is about 4:1), and at the
 # analysis size their short side would shrink below MIN_SIDE.
 MAX_ASPECT = 20
+# PIL decodes a WebP whole, through two full RGBA buffers: a 0.04 MB lossless WebP of 99 MP
+# held 1.5 GB (benchmarks/bench_decode_memory.py). Phones send JPEG; a WebP from an SFA app
+# is a compressed copy of a photo, far under this.
+WEBP_MAX_PIXELS = 30_000_000
 # Greyscale modes with more than 8 bits (16-bit PNG): scaled down, not clipped, to 8 bits.
 _WIDE_GREY = {"I;16": 65535, "I;16B": 65535, "I;16L": 65535, "I": 65535}
 
@@ -120,6 +124,11 @@ def read_header(
             f"image is {width}x{height} = {width * height / 1e6:.0f} MP; "
             f"the limit is {max_pixels / 1e6:.0f} MP"
         )
+    if fmt == "WEBP" and width * height > WEBP_MAX_PIXELS:
+        raise TooManyPixels(
+            f"WebP image is {width}x{height} = {width * height / 1e6:.0f} MP; WebP decodes "
+            f"whole, so its limit is {WEBP_MAX_PIXELS / 1e6:.0f} MP: send JPEG"
+        )
     return ImageHeader(format=fmt, width=width, height=height)
 
 
@@ -159,6 +168,29 @@ def to_rgb(image: Image.Image) -> Image.Image:
     values = np.asarray(image, dtype=np.float64)
     grey = np.clip(values * (255 / peak), 0, 255).round().astype(np.uint8)
     return Image.fromarray(grey).convert("RGB")
+
+
+# Rows of the reduced image made per strip by ``reduced_rgb``: a strip of a 100 MP photo is
+# then a few MB, whatever its mode.
+_STRIP_ROWS = 64
+
+
+def reduced_rgb(image: Image.Image, factor: int) -> Image.Image:
+    """``to_rgb`` of a loaded image, box-reduced by ``factor``, a strip at a time.
+
+    PNG and WebP decode in full (no DCT shortcut), and converting a whole 100 MP image at
+    once held three or four copies of it: 2.3 GB for a 16-bit grey PNG of 0.2 MB. Strips keep
+    the conversion to a few MB beside the decoded pixels. Transparency is flattened onto white
+    before the reduction, as ``to_rgb`` does for the whole image."""
+    if factor <= 1:
+        return to_rgb(image)
+    width, height = image.size
+    out = Image.new("RGB", (-(-width // factor), -(-height // factor)))
+    step = _STRIP_ROWS * factor
+    for top in range(0, height, step):
+        strip = to_rgb(image.crop((0, top, width, min(height, top + step))))
+        out.paste(strip.reduce(factor), (0, top // factor))
+    return out
 
 
 @dataclass(frozen=True)
@@ -204,7 +236,11 @@ def decode(
                     size = (header.width // reduction, header.height // reduction)
                     image.draft("RGB", (max(1, size[0]), max(1, size[1])))
             image.load()
-            upright = to_rgb(image)
+            if header.format == "JPEG":
+                upright = to_rgb(image)
+            else:
+                reduction = max(1, max(image.size) // target_long_side)
+                upright = reduced_rgb(image, reduction)
             if orientation in TRANSPOSE:
                 upright = upright.transpose(TRANSPOSE[orientation])
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:

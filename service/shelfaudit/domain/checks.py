@@ -19,7 +19,10 @@ class DecodeResult(CheckResult):
     orientation: int = Field(description="EXIF orientation tag, 1 when absent")
     analysis_width: int = Field(description="width of the reduced decode the checks used")
     analysis_height: int
-    reduction: int = Field(description="JPEG DCT reduction factor used (1, 2, 4 or 8)")
+    reduction: int = Field(
+        description="reduction while decoding: the JPEG DCT factor (1, 2, 4 or 8), "
+        "or the box factor a PNG or WebP was reduced by"
+    )
 
 
 class QualityResult(CheckResult):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from shelfaudit.analyse.decode import orientation_of, to_rgb
+from shelfaudit.analyse.decode import orientation_of, reduced_rgb
 from shelfaudit.analyse.orientation import TRANSPOSE
 from shelfaudit.errors import CorruptImage
 
@@ -34,7 +34,8 @@ def upright(data: bytes, *, long_side: int) -> Upright:
                 width, height = height, width
             # Decode at 1/2, 1/4 or 1/8 size straight from the DCT when the JPEG allows.
             image.draft("RGB", (long_side, long_side))
-            turned = to_rgb(image)
+            # PNG and WebP have no such shortcut: converted and reduced a strip at a time.
+            turned = reduced_rgb(image, max(1, max(image.size) // long_side))
             if orientation in TRANSPOSE:
                 turned = turned.transpose(TRANSPOSE[orientation])
     except (OSError, ValueError, Image.DecompressionBombError) as exc:

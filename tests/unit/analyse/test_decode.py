@@ -208,3 +208,73 @@ def test_a_photo_with_a_text_orientation_tag_decodes_upright() -> None:
     assert decoded.exif.get(0x0112) == "six"
     assert decoded.result.orientation == 1
     assert decoded.rgb.shape[:2] == (300, 400)
+
+
+def _whole_then_resized(image: Image.Image, long_side: int) -> np.ndarray:
+    """What ``decode`` did before it reduced PNG and WebP a strip at a time."""
+    rgb = decode.to_rgb(image)
+    scale = long_side / max(rgb.size)
+    size = (round(rgb.width * scale), round(rgb.height * scale))
+    return np.asarray(rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0))
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _big_lossless(mode: str, width: int, height: int) -> Image.Image:
+    rgb = textured_rgb(width, height)
+    if mode == "RGBA":
+        alpha = np.full((height, width), 255, np.uint8)
+        alpha[:, : width // 3] = 0  # a transparent left third: white once flattened
+        return Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+    if mode == "I;16":
+        grey = rgb[..., 1].astype(np.uint16) * 257
+        return Image.fromarray(grey)  # uint16: mode I;16
+    if mode == "P":
+        return Image.fromarray(rgb).quantize(64)
+    return Image.fromarray(rgb)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "I;16", "P"])
+@pytest.mark.parametrize(("width", "height"), [(3100, 2300), (2300, 3100)])
+def test_big_png_reduced_in_strips_matches_the_whole_image_resized(
+    mode: str, width: int, height: int
+) -> None:
+    image = _big_lossless(mode, width, height)
+    decoded = decode.decode(_png(image), target_long_side=1024, max_pixels=MAX_PIXELS)
+    assert decoded.result.reduction == 3
+    expected = _whole_then_resized(image, 1024)
+    assert decoded.rgb.shape == expected.shape
+    difference = np.abs(decoded.rgb.astype(np.int16) - expected.astype(np.int16))
+    assert difference.mean() < 3.0
+
+
+def test_transparent_part_of_a_big_png_is_white_after_reduction() -> None:
+    decoded = decode.decode(
+        _png(_big_lossless("RGBA", 3000, 2000)), target_long_side=1024, max_pixels=MAX_PIXELS
+    )
+    left = decoded.rgb[:, : decoded.rgb.shape[1] // 3 - 4]
+    assert left.min() == 255
+
+
+@pytest.mark.parametrize("factor", [1, 2, 5])
+def test_reduced_rgb_covers_partial_strips_at_the_edges(factor: int) -> None:
+    # 64 * factor rows per strip: 1,000 rows end in a partial strip, 333 columns in a partial box.
+    image = Image.fromarray(textured_rgb(333, 1000))
+    reduced = decode.reduced_rgb(image, factor)
+    assert reduced.size == (-(-333 // factor), -(-1000 // factor))
+    assert np.array_equal(np.asarray(reduced), np.asarray(image.reduce(factor)))
+
+
+def test_webp_over_its_own_limit_is_refused_before_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(decode, "WEBP_MAX_PIXELS", 400 * 300 - 1)
+    data = encode(textured_rgb(400, 300), "WEBP")
+    with pytest.raises(TooManyPixels, match="WebP decodes whole, so its limit is"):
+        decode.read_header(data, max_pixels=MAX_PIXELS)
+    # The same picture as JPEG is taken: the limit is WebP's alone.
+    decode.read_header(jpeg_bytes(400, 300), max_pixels=MAX_PIXELS)
