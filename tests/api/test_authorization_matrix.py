@@ -79,6 +79,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/review/photos/{photo_id}/boxes/{box_index}"): APPROVER,
     ("GET", "/v1/review/photos/{photo_id}/boxes"): READER,
     ("POST", "/v1/payouts/runs"): APPROVER,
+    ("POST", "/v1/payouts/closures"): ADMIN,
     ("GET", "/v1/payouts/statements"): APPROVER,
     ("GET", "/v1/payouts/statements.csv"): APPROVER,
     ("GET", "/review"): APPROVER,
@@ -87,6 +88,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/review/photos/{photo_id}/boxes/{box_index}"): APPROVER,
     ("GET", "/payouts"): APPROVER,
     ("POST", "/payouts/run"): APPROVER,
+    ("POST", "/payouts/close"): ADMIN,
     # read-only photo pages: approvers and ML engineers
     ("GET", "/review/photos/{photo_id}"): READER,
     ("GET", "/review/photos/{photo_id}/image"): READER,

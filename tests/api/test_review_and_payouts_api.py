@@ -187,3 +187,39 @@ def test_a_box_corrected_through_the_api_with_the_key_it_was_read_with(
     (now,) = web.get(f"/v1/review/photos/{photo}/boxes", headers=approver).json()
     assert (now["class_name"], now["key"]) == ("beer_bottle", "beer_can@11,20,110,220>beer_bottle")
     assert web.get("/v1/review/photos/999/boxes", headers=approver).status_code == 404
+
+
+def test_an_admin_closes_an_ended_period_and_its_run_is_then_refused(
+    client: TestClient,
+) -> None:
+    web, admin, approver = people(client)
+    web.post("/v1/rule-sets", content=SCHEME, headers=admin)
+    web.post("/v1/rule-sets/test_scheme/1/activate", headers=admin)
+    seed_master_data(runtime_of(client))
+    add_photo(runtime_of(client), verdict="clean", fraud_score=0.0, score=85)
+    period = {"period": LAST_MONTH.label}
+    assert web.post("/v1/payouts/runs", json=period, headers=approver).status_code == 200
+
+    assert f"Close {LAST_MONTH.label}" in web.get("/payouts", params=period, headers=admin).text
+    assert "Close" not in web.get("/payouts", params=period, headers=approver).text
+    assert web.post("/v1/payouts/closures", json=period, headers=approver).status_code == 403
+    closed = web.post("/v1/payouts/closures", json=period, headers=admin)
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["period"], closed.json()["statements"]) == (LAST_MONTH.label, 1)
+
+    again = web.post("/v1/payouts/runs", json=period, headers=approver)
+    assert again.status_code == 409
+    assert "its statements are final" in again.json()["error"]["message"]
+    (statement,) = web.get("/v1/payouts/statements", params=period, headers=approver).json()
+    assert statement["closed_by"] == closed.json()["closed_by"]
+    assert statement["provisional"] is False
+    page = web.get("/payouts", params=period, headers=approver)
+    assert "final, never run again" in page.text
+    assert f"Run {LAST_MONTH.label}" not in page.text
+
+
+def test_a_period_still_running_is_refused_closing(client: TestClient) -> None:
+    web, admin, _ = people(client)
+    response = web.post("/v1/payouts/closures", json={"period": THIS_MONTH.label}, headers=admin)
+    assert response.status_code == 409
+    assert "close it after it ends" in response.json()["error"]["message"]

@@ -197,3 +197,43 @@ def test_a_period_is_not_skipped_while_photos_wait_in_it(scheme: Runtime) -> Non
     run(scheme, LAST_MONTH)
     run(scheme, THIS_MONTH)
     assert kinds(scheme, waiting) == [(LAST_MONTH.label, "earn", Decimal(40000), Decimal(0))]
+
+
+def explanations(runtime: Runtime, photo_id: int) -> list[str]:
+    with runtime.sessions() as session:
+        return [line.explanation for line in lines_for_photo(session, photo_id)]
+
+
+def test_a_photo_sent_after_its_period_was_run_is_priced_late_in_the_next(
+    scheme: Runtime,
+) -> None:
+    on_time = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    run(scheme, LAST_MONTH)
+    # Captured last month, sent (and analysed) after last month's statements were run.
+    late = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    cheat = add_photo(scheme, verdict="fraud", fraud_score=0.9, score=85, rep_id="R2")
+
+    run(scheme, THIS_MONTH)
+    run(scheme, THIS_MONTH)  # a re-run replaces the late lines, it does not add to them
+
+    assert kinds(scheme, late) == [(THIS_MONTH.label, "earn", Decimal(40000), Decimal(0))]
+    assert "after that period's statement: priced late" in explanations(scheme, late)[0]
+    assert kinds(scheme, cheat) == [
+        (THIS_MONTH.label, "earn", Decimal(0), Decimal(0)),  # shown at zero, as on time
+        (THIS_MONTH.label, "penalty", Decimal(-100000), Decimal(0)),
+    ]
+    # the photo its own period priced is not priced again
+    assert kinds(scheme, on_time) == [(LAST_MONTH.label, "earn", Decimal(40000), Decimal(0))]
+
+
+def test_an_earlier_photo_its_period_priced_at_zero_is_not_priced_again(scheme: Runtime) -> None:
+    low = add_photo(scheme, verdict="clean", fraud_score=0.0, score=30)
+    run(scheme, LAST_MONTH)
+    with scheme.sessions.begin() as session:
+        from shelfaudit.store.tables import Photo, utcnow
+
+        photo = session.get(Photo, low)
+        assert photo is not None
+        photo.updated_at = utcnow()  # analysed again since (a new standard, say)
+    run(scheme, THIS_MONTH)
+    assert kinds(scheme, low) == [(LAST_MONTH.label, "earn", Decimal(0), Decimal(0))]

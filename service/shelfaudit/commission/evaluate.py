@@ -8,7 +8,7 @@ matters, and no database or clock is read. Decisions count as of the period's en
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from shelfaudit.commission.history import History
 from shelfaudit.commission.limits import apply_limits
@@ -30,13 +30,15 @@ def evaluate(
     rule_sets: Iterable[RuleSet],
     period: Period,
     prior_payouts: Iterable[PayoutLine] = (),
+    late: Collection[int] = (),
 ) -> list[Statement]:
     """Statements for every rep with a line in ``period``, sorted by rep and currency.
 
     ``photos``: those captured in the period (they earn, are held or penalised), plus any
     earlier photo with open holds or paid lines whose review may have changed (they are
-    settled: released, clawed back). Photos captured at or after the period's end are
-    ignored. Budgets share money across reps: pass every rep's photos, not one rep's.
+    settled: released, clawed back), plus the earlier photos named in ``late``. Photos
+    captured at or after the period's end are ignored. Budgets share money across reps:
+    pass every rep's photos, not one rep's.
 
     ``rule_sets``: every version of every rule set (old ones settle old payouts); each
     photo is priced by the version in force on its visit day (UTC) that covers its activity.
@@ -44,11 +46,15 @@ def evaluate(
     ``prior_payouts``: lines of earlier statements; those of statements ending after the
     period's start are ignored.
 
+    ``late``: ids of earlier photos that arrived (or were analysed) after their own period's
+    statement was run; one that no earlier line priced is priced now, per photo (visit
+    bands, caps and budgets of its settled period are not applied again).
+
     Raises ``InvalidRuleSet`` (versions overlap or leave a gap), ``MissingField`` (a rule
     reads a field a photo lacks) and ``CommissionError`` (a photo id given twice, history
     priced by a version not given).
     """
-    return evaluate_book(photos, RuleBook(rule_sets), period, prior_payouts)
+    return evaluate_book(photos, RuleBook(rule_sets), period, prior_payouts, late)
 
 
 def evaluate_book(
@@ -56,6 +62,7 @@ def evaluate_book(
     book: RuleBook,
     period: Period,
     prior_payouts: Iterable[PayoutLine] = (),
+    late: Collection[int] = (),
 ) -> list[Statement]:
     """``evaluate`` over an already checked ``RuleBook`` (simulation passes a draft in it)."""
     ordered = _unique(photos)
@@ -64,7 +71,7 @@ def evaluate_book(
     lines: list[PayoutLine] = []
     for set_id in book.ids:
         lines.extend(_price_rule_set(set_id, current, book, history, period))
-    lines.extend(settle(ordered, book, history, period))
+    lines.extend(settle(ordered, book, history, period, frozenset(late)))
     _check_unique_ids(lines)
     return build_statements(lines, period, history)
 

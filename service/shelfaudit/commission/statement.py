@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, computed_field
 
 from shelfaudit.commission.history import History
 from shelfaudit.commission.lines import PayoutLine, sort_key
@@ -32,6 +32,18 @@ class Statement(BaseModel):
     held: Decimal
     on_hold: Decimal
     rule_sets: tuple[str, ...]  # the versions behind the lines, "heineken_2026@2"
+    # Set on stored statements: when the run that stored it was made, and the period's
+    # closure (final: paid out, never run again), if any.
+    run_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+    closed_by: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def provisional(self) -> bool:
+        """Stored before its period ended: later decisions and photos of the period are
+        still to come, so a run after the end may change it."""
+        return self.run_at is not None and self.run_at < self.period.end
 
 
 def build_statements(
@@ -76,6 +88,8 @@ CSV_COLUMNS = (
     "held",
     "refers_to",
     "explanation",
+    "run_at",
+    "closed_at",
 )
 
 
@@ -103,6 +117,8 @@ def statements_csv(statements: Sequence[Statement]) -> str:
                     str(line.held),
                     " ".join(line.refers_to),
                     line.explanation,
+                    statement.run_at.isoformat() if statement.run_at else "",
+                    statement.closed_at.isoformat() if statement.closed_at else "",
                 )
             )
     return out.getvalue()

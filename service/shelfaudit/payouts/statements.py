@@ -1,7 +1,9 @@
 """Payout statements: run the engine over a period, store what it says, read it back.
 
 A run evaluates every payable photo captured in the period, plus every earlier photo that
-earlier lines paid or hold (so approvals release holds and rejections claw back), under
+earlier lines paid or hold (so approvals release holds and rejections claw back), plus every
+earlier photo its own period's run never saw (sent or analysed after that run: priced late,
+per photo), under
 every active rule-set version, with the lines of earlier periods as history. Running a
 period again replaces its statements: line ids are stable, so the same inputs give the same
 lines, and a decision taken since shows up as the difference.
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
@@ -30,11 +32,12 @@ from shelfaudit.commission import LineKind, PayoutLine, Period, Statement, evalu
 from shelfaudit.commission.lines import sort_key
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import Conflict
+from shelfaudit.payouts.closing import refuse_if_closed
 from shelfaudit.payouts.inputs import load_inputs
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.review import audit
 from shelfaudit.scoring.wording import counted
-from shelfaudit.store.tables import PayoutLineRow, PayoutStatement, Photo, utcnow
+from shelfaudit.store.tables import PayoutClosure, PayoutLineRow, PayoutStatement, Photo, utcnow
 
 
 @dataclass(frozen=True)
@@ -71,16 +74,47 @@ def prior_lines(session: Session, period: Period) -> list[PayoutLine]:
     return [line_from_row(row) for row in rows]
 
 
+def late_arrivals(session: Session, period: Period, priced: set[int]) -> set[int]:
+    """Analysed photos captured in a stored period before ``period`` that changed (arrived,
+    or finished their analysis) after that period's statements were run, and that no stored
+    line names: its run never saw them, and no later run would price them."""
+    runs = (
+        select(
+            PayoutStatement.period_start,
+            PayoutStatement.period_end,
+            func.min(PayoutStatement.created_at).label("ran_at"),
+        )
+        .where(PayoutStatement.period_end <= period.start)
+        .group_by(PayoutStatement.period_start, PayoutStatement.period_end)
+        .subquery()
+    )
+    found = session.scalars(
+        select(Photo.id)
+        .join(
+            runs,
+            and_(Photo.captured_at >= runs.c.period_start, Photo.captured_at < runs.c.period_end),
+        )
+        .where(
+            Photo.status == PhotoStatus.analysed,
+            Photo.activity_id.is_not(None),
+            Photo.updated_at > runs.c.ran_at,
+        )
+    )
+    return set(found) - priced
+
+
 def compute(session: Session, period: Period) -> Run:
     """The statements of ``period`` without storing anything."""
     prior = prior_lines(session, period)
+    priced = {pid for line in prior for pid in (line.photo_id, *line.photo_ids)}
+    late = late_arrivals(session, period, priced)
     inputs = load_inputs(
         session,
         captured_from=period.start,
         captured_before=period.end,
-        photo_ids={pid for line in prior for pid in line.photo_ids},
+        photo_ids=priced | late,
     )
-    statements = evaluate(inputs.photos, active_rule_sets(session), period, prior)
+    statements = evaluate(inputs.photos, active_rule_sets(session), period, prior, late)
     return Run(statements=statements, skipped=inputs.skipped)
 
 
@@ -130,7 +164,9 @@ def _unpaid_gap(session: Session, period: Period) -> tuple[datetime, int] | None
 
 def run_statements(session: Session, *, period: Period, actor: Principal) -> Run:
     """Compute and store the period's statements, replacing any earlier run of it; refused
-    (``Conflict``) when stored statements overlap it or come after it."""
+    (``Conflict``) when the period is closed, or stored statements overlap it or come
+    after it."""
+    refuse_if_closed(session, period)
     overlapping, later = _periods_in_the_way(session, period)
     if overlapping:
         raise Conflict(
@@ -236,10 +272,19 @@ def read_statements(
             )
         )
     )
-    return [_statement(session, row) for row in rows]
+    starts = {row.period_start for row in rows}
+    closures = {
+        (c.period_start, c.period_end): c
+        for c in session.scalars(
+            select(PayoutClosure).where(PayoutClosure.period_start.in_(starts))
+        )
+    }
+    return [
+        _statement(session, row, closures.get((row.period_start, row.period_end))) for row in rows
+    ]
 
 
-def _statement(session: Session, row: PayoutStatement) -> Statement:
+def _statement(session: Session, row: PayoutStatement, closure: PayoutClosure | None) -> Statement:
     lines = session.scalars(select(PayoutLineRow).where(PayoutLineRow.statement_id == row.id))
     return Statement(
         rep_id=row.rep_id,
@@ -250,6 +295,9 @@ def _statement(session: Session, row: PayoutStatement) -> Statement:
         held=row.held,
         on_hold=row.on_hold,
         rule_sets=tuple(row.rule_sets),
+        run_at=row.created_at,
+        closed_at=closure.closed_at if closure else None,
+        closed_by=closure.closed_by if closure else None,
     )
 
 

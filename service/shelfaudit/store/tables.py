@@ -415,6 +415,20 @@ class PayoutStatement(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class PayoutClosure(Base):
+    """A period whose statements are final (paid out): never run again."""
+
+    __tablename__ = "payout_closures"
+    __table_args__ = (UniqueConstraint("period_start", "period_end"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period_label: Mapped[str] = mapped_column(String(64))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str] = mapped_column(String(100))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class PayoutLineRow(Base):
     """One ``commission.PayoutLine`` as paid: the rule-set version and rule behind it."""
 

@@ -15,6 +15,7 @@ from shelfaudit.api.security import AdminOnly, Approver, LabelExporter
 from shelfaudit.commission import Cadence, Period
 from shelfaudit.domain.strict_yaml import brief
 from shelfaudit.errors import InvalidInput
+from shelfaudit.payouts.closing import close_period
 from shelfaudit.payouts.period_text import parse_period
 from shelfaudit.payouts.rule_store import list_versions
 from shelfaudit.payouts.simulation import simulate_draft
@@ -37,11 +38,17 @@ def statements_page(
     rep_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
     text = period or _this_month()
-    statements = read_statements(session, period=parse_period(text), rep_id=rep_id or None)
+    parsed = parse_period(text)
+    statements = read_statements(session, period=parsed, rep_id=rep_id or None)
     return render(
         request,
         "statements.html",
-        {"period": text, "rep_id": rep_id or "", "statements": statements},
+        {
+            "period": text,
+            "rep_id": rep_id or "",
+            "statements": statements,
+            "ended": parsed.end <= datetime.now(UTC),
+        },
         principal=principal,
     )
 
@@ -51,6 +58,15 @@ def run_page(
     session: SessionDep, principal: Approver, period: Annotated[str, Form(max_length=64)]
 ) -> RedirectResponse:
     run_statements(session, period=parse_period(period), actor=principal)
+    session.commit()
+    return RedirectResponse(f"/payouts?period={period}", status_code=303)
+
+
+@router.post("/payouts/close", response_class=RedirectResponse)
+def close_page(
+    session: SessionDep, principal: AdminOnly, period: Annotated[str, Form(max_length=64)]
+) -> RedirectResponse:
+    close_period(session, period=parse_period(period), actor=principal)
     session.commit()
     return RedirectResponse(f"/payouts?period={period}", status_code=303)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,8 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from shelfaudit.api.deps import SessionDep
-from shelfaudit.api.security import Approver
+from shelfaudit.api.security import AdminOnly, Approver
 from shelfaudit.commission import Statement, statements_csv
+from shelfaudit.payouts.closing import close_period
 from shelfaudit.payouts.period_text import parse_period
 from shelfaudit.payouts.statements import read_statements, run_statements
 
@@ -32,10 +34,32 @@ class RunPublic(BaseModel):
 
 @router.post("/runs", response_model=RunPublic)
 def post_run(session: SessionDep, principal: Approver, body: RunIn) -> RunPublic:
-    """Compute and store the period's statements (again: a re-run replaces them)."""
+    """Compute and store the period's statements (again: a re-run replaces them, until the
+    period is closed). Statements run before their period ends are marked provisional."""
     run = run_statements(session, period=parse_period(body.period), actor=principal)
     session.commit()
     return RunPublic(statements=run.statements, skipped=run.skipped)
+
+
+class ClosurePublic(BaseModel):
+    period: str
+    closed_by: str
+    closed_at: datetime
+    statements: int = Field(description="statements of the period made final")
+
+
+@router.post("/closures", response_model=ClosurePublic)
+def post_closure(session: SessionDep, principal: AdminOnly, body: RunIn) -> ClosurePublic:
+    """Make an ended period's statements final (paid out): it is never run again, and what
+    changes later is settled in the next period."""
+    closure = close_period(session, period=parse_period(body.period), actor=principal)
+    session.commit()
+    return ClosurePublic(
+        period=closure.period.label,
+        closed_by=closure.closed_by,
+        closed_at=closure.closed_at,
+        statements=closure.statements,
+    )
 
 
 @router.get("/statements", response_model=list[Statement])
