@@ -14,7 +14,11 @@ from shelfaudit.settings import Settings
 
 
 def embedded_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Settings for the embedded defaults under ``data_dir``, ignoring the environment."""
+    """Settings for the embedded defaults under ``data_dir``, ignoring the environment.
+
+    Models load on first use (each test app would otherwise load all four at start);
+    ``tests/api/test_model_preload.py`` runs with the default."""
+    overrides.setdefault("preload_models", False)
     return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
 
 

@@ -69,3 +69,11 @@ def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
         processor=processor,
         models=models,
     )
+
+
+def preload_models(runtime: Runtime) -> None:
+    """Load and verify every model the pipeline runs, now (``SHELFAUDIT_PRELOAD_MODELS``):
+    a corrupt or missing artifact stops the process at start with ``ModelError`` instead of
+    failing each photo it is handed."""
+    if runtime.settings.preload_models:
+        runtime.processor.pipeline_models()

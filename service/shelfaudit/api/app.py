@@ -36,7 +36,7 @@ from shelfaudit.api.routes import (
 from shelfaudit.api.store_probe import StoreProbe
 from shelfaudit.queue.dispatch import CeleryDispatcher, Dispatcher, ThreadDispatcher
 from shelfaudit.queue.sweep import PeriodicSweep, sweep
-from shelfaudit.runtime import Runtime, build_runtime
+from shelfaudit.runtime import Runtime, build_runtime, preload_models
 from shelfaudit.settings import Settings, get_settings
 from shelfaudit.web.render import STATIC_DIR
 
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         embedded = not settings.uses_broker and settings.database_url is None
         runtime = build_runtime(settings, upgrade_db=embedded)
+        preload_models(runtime)
         dispatcher = make_dispatcher(runtime)
         if not settings.uses_broker:
             # Nothing else processes photos in this mode: whatever a previous run left

@@ -112,31 +112,49 @@ class Gallery:
         queries = np.asarray(queries, np.float32).reshape(-1, self.dim)
         if self.n_vectors == 0:
             return [Recognition(None, None, ()) for _ in range(len(queries))]
-        # A SKU may own several vectors: look a little deeper than k to find k distinct SKUs.
+        # A SKU may own many vectors (packshots, field examples): look a little deeper than
+        # k, and deeper again for the queries whose nearest vectors hold fewer than k SKUs.
+        want = min(k, self.n_skus)
+        found: list[list[Hit]] = [[] for _ in range(len(queries))]
+        todo = np.arange(len(queries))
         depth = min(self.n_vectors, max(k * 4, k))
-        top, sims = self._nearest(queries, depth)
-        out = []
-        for candidates, row in zip(top, sims, strict=True):
-            order = np.argsort(-row, kind="stable")
-            hits: list[Hit] = []
-            seen: set[int] = set()
-            for i, similarity in zip(candidates[order], row[order], strict=True):
-                sku = int(self.owner[i])
-                if sku in seen:
-                    continue
-                seen.add(sku)
-                hits.append(Hit(self.skus[sku], float(similarity)))
-                if len(hits) == k:
-                    break
-            best = hits[0] if hits and hits[0].similarity >= min_similarity else None
-            out.append(
-                Recognition(
-                    best=best,
-                    similarity=hits[0].similarity if hits else None,
-                    alternatives=tuple(hits[1:] if best is not None else hits),
-                )
-            )
-        return out
+        while True:
+            top, sims = self._nearest(queries[todo], depth)
+            short = []
+            for q, candidates, row in zip(todo, top, sims, strict=True):
+                found[q] = self._distinct(candidates, row, k)
+                if len(found[q]) < want:
+                    short.append(q)
+            if not short or depth >= self.n_vectors:
+                break
+            todo, depth = np.asarray(short), min(self.n_vectors, depth * 4)
+        return [self._recognition(hits, min_similarity) for hits in found]
+
+    def _distinct(
+        self, candidates: NDArray[np.int64], similarities: NDArray[np.float32], k: int
+    ) -> list[Hit]:
+        """The best-scoring vector of each of up to ``k`` SKUs, best first."""
+        order = np.argsort(-similarities, kind="stable")
+        hits: list[Hit] = []
+        seen: set[int] = set()
+        for i, similarity in zip(candidates[order], similarities[order], strict=True):
+            sku = int(self.owner[i])
+            if sku in seen:
+                continue
+            seen.add(sku)
+            hits.append(Hit(self.skus[sku], float(similarity)))
+            if len(hits) == k:
+                break
+        return hits
+
+    @staticmethod
+    def _recognition(hits: list[Hit], min_similarity: float) -> Recognition:
+        best = hits[0] if hits and hits[0].similarity >= min_similarity else None
+        return Recognition(
+            best=best,
+            similarity=hits[0].similarity if hits else None,
+            alternatives=tuple(hits[1:] if best is not None else hits),
+        )
 
     def _nearest(
         self, queries: NDArray[np.float32], depth: int

@@ -17,7 +17,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError
 
 from shelfaudit.domain.enums import PhotoStatus
-from shelfaudit.errors import TransientError
+from shelfaudit.errors import ModelError, TransientError
 from shelfaudit.queue.celery_app import TASK_ANALYSE
 from shelfaudit.results.process import Processor
 
@@ -37,7 +37,8 @@ def process_with_retries(processor: Processor, photo_id: int, *, attempts: int) 
     for attempt in range(1, attempts + 1):
         try:
             return processor.process(photo_id)
-        except (TransientError, OperationalError) as exc:
+        except (TransientError, OperationalError, ModelError) as exc:
+            # A model that cannot load is the deployment's fault: the photo waits for a fix.
             processor.record_transient(photo_id, f"{type(exc).__name__}: {exc}")
             if attempt == attempts:
                 raise

@@ -16,9 +16,9 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from shelfaudit.domain.enums import PhotoStatus
-from shelfaudit.errors import NotFound, TransientError
+from shelfaudit.errors import ModelError, NotFound, TransientError
 from shelfaudit.queue.celery_app import TASK_ANALYSE
-from shelfaudit.runtime import Runtime, build_runtime
+from shelfaudit.runtime import Runtime, build_runtime, preload_models
 from shelfaudit.settings import get_settings
 from shelfaudit.store.database import make_engine
 from shelfaudit.store.tables import Photo
@@ -28,14 +28,18 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _runtime: Runtime | None = None
 
-RETRYABLE = (TransientError, OperationalError)
+# A model that cannot be loaded is a deployment's fault, not the photo's: its photos wait
+# as `received` (last_error says why) until the artifact is fixed, as for an outage.
+RETRYABLE = (TransientError, OperationalError, ModelError)
 
 
 def worker_runtime() -> Runtime:
     global _runtime
     with _lock:
         if _runtime is None:
-            _runtime = build_runtime(get_settings())
+            runtime = build_runtime(get_settings())
+            preload_models(runtime)
+            _runtime = runtime
         return _runtime
 
 

@@ -120,3 +120,27 @@ def test_a_shortlist_leaves_out_what_its_leading_numbers_put_far_away() -> None:
 def test_a_shortlist_as_wide_as_the_vector_or_nonsense_is_no_shortlist(dims: int) -> None:
     built = Gallery.build(3, [(SkuInfo("a"), unit(1, 0, 0))], shortlist_dims=dims)
     assert built.lead is None
+
+
+@pytest.mark.parametrize("shortlist_dims", [0, 4])
+def test_k_distinct_skus_come_back_when_one_sku_owns_the_nearest_hundred_vectors(
+    shortlist_dims: int,
+) -> None:
+    rng = np.random.default_rng(0)
+    query = unit(1, 0, 0, 0, 0, 0, 0, 0)
+    # 100 field examples of one SKU, all nearer the query than any other SKU's vector.
+    crowd = [
+        (SkuInfo("crowd", "Crowd", None), unit(1, *(0.01 * rng.standard_normal(7))))
+        for _ in range(100)
+    ]
+    others = [
+        (SkuInfo(f"s{i}", f"S{i}", None), unit(0.5, *(rng.standard_normal(7)))) for i in range(6)
+    ]
+    built = Gallery.build(8, crowd + others, shortlist_dims=shortlist_dims)
+    (found,) = built.search(query[None, :], min_similarity=0.0, k=5)
+    assert found.best is not None
+    assert found.best.sku.sku_id == "crowd"
+    names = [hit.sku.sku_id for hit in found.alternatives]
+    assert len(names) == 4
+    assert len(set(names)) == 4
+    assert "crowd" not in names
