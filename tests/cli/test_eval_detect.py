@@ -99,6 +99,29 @@ def test_eval_detect_refuses_categories_the_model_does_not_know(tmp_path: Path) 
     assert "COCO category 'fridge' is not a class of shelves-" in result.stderr
 
 
+def test_eval_detect_takes_text_ids_and_ignores_a_category_nothing_uses(tmp_path: Path) -> None:
+    plain = coco_of_shelf_photos(tmp_path / "plain.json", n=1)
+    document = json.loads(plain.read_text())
+    # A Roboflow export lists its supercategory, and some tools write ids as text.
+    document["categories"].insert(0, {"id": "0", "name": "shelves-dataset"})
+    document["categories"][1]["id"] = "1"
+    for image in document["images"]:
+        image["id"] = f"img-{image['id']}"
+    for annotation in document["annotations"]:
+        annotation["image_id"] = f"img-{annotation['image_id']}"
+        annotation["category_id"] = "1"
+    texts = tmp_path / "texts.json"
+    texts.write_text(json.dumps(document))
+    base = ["eval", "detect", "--images-root", "/", "--model", "shelves", "--json"]
+
+    expected, got = (
+        CliRunner().invoke(app, [*base, "--coco", str(coco)]) for coco in (plain, texts)
+    )
+
+    assert got.exit_code == 0, got.output
+    assert json.loads(got.stdout)["map50"] == json.loads(expected.stdout)["map50"]
+
+
 def test_eval_detect_names_the_models_there_are(tmp_path: Path) -> None:
     coco = coco_of_shelf_photos(tmp_path / "shelves.json", n=1)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,10 +145,32 @@ def link(target: Path, link_path: Path) -> None:
     link_path.symlink_to(target)
 
 
+def clear_earlier_build(out: Path) -> None:
+    """Remove what an earlier build wrote in ``out`` (links under images/, labels and their
+    ultralytics caches under labels/), so that a photo a newer export left out is not trained
+    on and none sits on both sides. Refused when either folder holds anything else: a real
+    dataset is never deleted."""
+    owned = {"images": lambda p: p.is_symlink(), "labels": lambda p: p.suffix in (".txt", ".cache")}
+    for name, ours in owned.items():
+        folder = out / name
+        if not folder.exists():
+            continue
+        foreign = [p for p in folder.rglob("*") if not p.is_dir() and not ours(p)]
+        if foreign:
+            raise ValueError(
+                f"{out} holds {foreign[0]}, which an earlier build did not write: choose an "
+                "empty --out (or the dataset folder of an earlier build)"
+            )
+    for name in owned:
+        shutil.rmtree(out / name, ignore_errors=True)
+
+
 def build_dataset(coco_path: Path, images_root: Path, out: Path) -> Path:
-    """Write the YOLO dataset for ``coco_path`` into ``out``; return data.yaml."""
+    """Write the YOLO dataset for ``coco_path`` into ``out`` (what an earlier build wrote
+    there is replaced); return data.yaml."""
     coco = json.loads(coco_path.read_text())
     names, records = convert_coco(coco)
+    clear_earlier_build(out)
     for split in SPLITS:
         (out / "images" / split).mkdir(parents=True, exist_ok=True)
         (out / "labels" / split).mkdir(parents=True, exist_ok=True)
@@ -175,7 +198,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--images-root", type=Path, required=True, help="folder of the images")
     parser.add_argument("--out", type=Path, required=True, help="dataset folder to write")
     args = parser.parse_args(argv)
-    print(build_dataset(args.coco, args.images_root, args.out))
+    try:
+        print(build_dataset(args.coco, args.images_root, args.out))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        # A missing image, a bad split or a malformed file: one line, not a traceback.
+        detail: object = exc
+        if isinstance(exc, OSError) and exc.filename:
+            detail = f"{exc.filename}: {exc.strerror}"
+        elif isinstance(exc, KeyError):
+            detail = f"the COCO file lacks {exc} in an entry"
+        parser.exit(2, f"error: {detail}\n")
 
 
 if __name__ == "__main__":

@@ -104,6 +104,8 @@ def main() -> None:
         help="start from these embedder weights (training/checkpoints/sku_embedder.pt)",
     )
     args = parser.parse_args()
+    if args.batch < 4:
+        parser.error("--batch must be at least 4: batch norm needs several crops per step")
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -142,7 +144,8 @@ def main() -> None:
     head = CosFace(args.dim, n_classes)
     params = list(model.parameters()) + list(head.parameters())
     optim = torch.optim.AdamW(params, lr=args.lr, weight_decay=5e-4)
-    steps_per_epoch = len(photos) // int(args.batch * (1 - args.packshot_share))
+    # At least one step: a small export of field examples holds fewer photos than a batch.
+    steps_per_epoch = max(1, len(photos) // int(args.batch * (1 - args.packshot_share)))
     sched = torch.optim.lr_scheduler.OneCycleLR(
         optim, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.1
     )

@@ -46,6 +46,7 @@ def export_labels_command(
     _check_out(out)
     settings = get_settings()
     runtime = build_runtime(settings, upgrade_db=settings.database_url is None)
+    served = served_classes(runtime.models.registry)
     try:
         with runtime.sessions() as session:
             summary = export_labels(
@@ -54,7 +55,7 @@ def export_labels_command(
                 fmt=LabelFormat(format_),
                 since=since.date(),
                 sink=FolderSink(out),
-                served_classes=served_classes(runtime.models.registry),
+                served_classes=served,
                 val_share=val_share,
             )
     finally:
@@ -67,6 +68,13 @@ def export_labels_command(
     )
     for why, n in summary.skipped.items():
         typer.echo(f"left out: {counted(n, 'photo')} ({why})", err=True)
+    if summary.images and not served:
+        typer.echo(
+            "note: the registry has no outlet detector, so class ids follow the classes "
+            "found, sorted, not a served detector's order; train with the names in the "
+            "export's own class list",
+            err=True,
+        )
 
 
 def _check_out(out: Path) -> None:

@@ -8,6 +8,7 @@ Each image goes through the same decode and detector as the pipeline.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,35 @@ def _xyxy(bbox: list[float]) -> list[float]:
     return [x, y, x + w, y + h]
 
 
+def _read_coco(
+    coco: dict[str, Any], names: Sequence[str], version: str, split: str
+) -> tuple[dict[str, int], list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Category id -> class index, the split's images, annotations per image id. Ids are
+    compared as text (some tools write them as strings); a category no annotation uses
+    (a Roboflow export's supercategory) is ignored, a used one the model lacks refused."""
+    by_name = {name: i for i, name in enumerate(names)}
+    used = {str(a["category_id"]) for a in coco["annotations"]}
+    category_to_class: dict[str, int] = {}
+    for category in coco["categories"]:
+        key = str(category["id"])
+        if category["name"] in by_name:
+            category_to_class[key] = by_name[category["name"]]
+        elif key in used:
+            raise InvalidInput(
+                f"COCO category {category['name']!r} is not a class of {version} "
+                f"({', '.join(names)})"
+            )
+    images = [
+        image for image in coco["images"] if split == "all" or image.get("split", split) == split
+    ]
+    if not images:
+        raise InvalidInput(f"no images in split {split!r} of the COCO file")
+    annotations: dict[str, list[dict[str, Any]]] = {}
+    for annotation in coco["annotations"]:
+        annotations.setdefault(str(annotation["image_id"]), []).append(annotation)
+    return category_to_class, images, annotations
+
+
 def evaluate_detector(
     detector: YoloDetector,
     coco: dict[str, Any],
@@ -53,23 +83,10 @@ def evaluate_detector(
     ``mirror`` fuses a mirrored pass in as the service does (``...+mirror``)."""
     options = replace(EVAL_OPTIONS, tiles=tiles, mirror=mirror)
     names = detector.class_names
-    by_name = {name: i for i, name in enumerate(names)}
-    category_to_class: dict[int, int] = {}
-    for category in coco["categories"]:
-        if category["name"] not in by_name:
-            raise InvalidInput(
-                f"COCO category {category['name']!r} is not a class of {detector.version} "
-                f"({', '.join(names)})"
-            )
-        category_to_class[int(category["id"])] = by_name[category["name"]]
-    images = [
-        image for image in coco["images"] if split == "all" or image.get("split", split) == split
-    ]
-    if not images:
-        raise InvalidInput(f"no images in split {split!r} of the COCO file")
-    annotations: dict[int, list[dict[str, Any]]] = {}
-    for annotation in coco["annotations"]:
-        annotations.setdefault(int(annotation["image_id"]), []).append(annotation)
+    try:
+        category_to_class, images, annotations = _read_coco(coco, names, detector.version, split)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InvalidInput(f"malformed COCO file: an entry lacks or mistypes {exc}") from exc
 
     evaluator = DetectionEvaluator(names)
     for image in images:
@@ -79,10 +96,10 @@ def evaluate_detector(
             detector.detect(decoded.rgb, options),
             decoded.result.width / decoded.rgb.shape[1],
         )
-        truth = annotations.get(int(image["id"]), [])
+        truth = annotations.get(str(image["id"]), [])
         evaluator.update(
             gt_xyxy=np.array([_xyxy(a["bbox"]) for a in truth], np.float32).reshape(-1, 4),
-            gt_class=np.array([category_to_class[int(a["category_id"])] for a in truth], np.int64),
+            gt_class=np.array([category_to_class[str(a["category_id"])] for a in truth], np.int64),
             dt_xyxy=found.xyxy,
             dt_class=found.class_id,
             dt_score=found.confidence,

@@ -79,13 +79,18 @@ def read_classes(root: Path) -> list[GroceryClass]:
         rows = [r for r in list(csv.reader(handle))[1:] if r]
     classes = []
     for number, row in enumerate(rows, start=2):
+        where = f"{root / CLASSES_FILE} line {number}"
         if len(row) < 5:
-            raise ValueError(f"{root / CLASSES_FILE} line {number}: expected 5+ columns")
+            raise InvalidInput(f"{where}: expected 5+ columns (name, id, coarse name, ...)")
+        try:
+            fine_id, coarse_id = int(row[1]), int(row[3])
+        except ValueError as exc:
+            raise InvalidInput(f"{where}: class ids must be whole numbers ({exc})") from exc
         classes.append(
             GroceryClass(
-                fine_id=int(row[1]),
+                fine_id=fine_id,
                 name=row[0].strip(),
-                coarse_id=int(row[3]),
+                coarse_id=coarse_id,
                 coarse_name=row[2].strip(),
                 packshot=root / row[4].strip().lstrip("/"),
             )

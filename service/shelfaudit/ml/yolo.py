@@ -28,7 +28,7 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 
 from shelfaudit.domain.detections import Detections
-from shelfaudit.errors import ModelIntegrityError
+from shelfaudit.errors import ModelError, ModelIntegrityError
 from shelfaudit.ml.boxes import (
     Letterbox,
     cut_by_window,
@@ -152,6 +152,12 @@ class YoloDetector:
     def __init__(self, entry: ModelEntry, session: ort.InferenceSession) -> None:
         self.entry = entry
         self.session = session
+        missing = [key for key in ("classes", "imgsz") if key not in entry.meta]
+        if missing:
+            raise ModelError(
+                f"{entry.name} is not a detector (task {entry.task!r}): its registry entry "
+                f"has no {' or '.join(missing)}"
+            )
         self.class_names = tuple(str(c) for c in entry.meta["classes"])
         trained = trained_class_names(session)
         if trained is not None and trained != self.class_names:
@@ -163,6 +169,13 @@ class YoloDetector:
             )
         self.imgsz = int(entry.meta["imgsz"])
         self.input_name = session.get_inputs()[0].name
+        fixed = [d for d in session.get_inputs()[0].shape[2:] if isinstance(d, int)]
+        if fixed and any(d != self.imgsz for d in fixed):
+            # Every photo would fail at inference with ONNX Runtime's shape error.
+            raise ModelIntegrityError(
+                f"{entry.name}: the registry gives imgsz {self.imgsz}, the model takes "
+                f"{' x '.join(str(d) for d in session.get_inputs()[0].shape[2:])} inputs"
+            )
 
     @property
     def version(self) -> str:

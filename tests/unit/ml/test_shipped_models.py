@@ -212,6 +212,23 @@ def test_a_registry_class_list_that_differs_from_the_models_is_refused() -> None
     assert YoloDetector(entry, session).class_names[0] == "beer_bottle"
 
 
+def test_a_registry_entry_whose_size_or_task_is_not_the_files_is_refused_at_load() -> None:
+    import onnxruntime as ort
+
+    from shelfaudit.errors import ModelError, ModelIntegrityError
+    from shelfaudit.ml.yolo import YoloDetector
+
+    registry = Registry.load(MODELS)
+    entry = registry.entries["outlet"].as_float()
+    session = ort.InferenceSession(str(MODELS / entry.file), providers=["CPUExecutionProvider"])
+    resized = entry.model_copy(update={"meta": {**entry.meta, "imgsz": 640}})
+    with pytest.raises(ModelIntegrityError, match="registry gives imgsz 640, the model takes 512"):
+        YoloDetector(resized, session)
+    recapture = registry.entries["recapture"]
+    with pytest.raises(ModelError, match="recapture is not a detector"):
+        YoloDetector(recapture, session)
+
+
 @pytest.mark.skipif(int8_is_native(), reason="CPUs with VNNI check the int8 goldens above")
 def test_the_outlet_int8_file_served_without_dot_products_finds_the_same_display() -> None:
     # Without VNNI, ONNX Runtime's u8s8 kernels saturate 16-bit sums, so boxes move a little

@@ -1,0 +1,83 @@
+"""Building a YOLO dataset again from a newer export replaces the earlier build."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.factories import jpeg_bytes
+from training.detect.coco_to_yolo import build_dataset
+
+
+def coco(folder: Path, names: list[str], split: str = "train") -> Path:
+    images = []
+    for i, name in enumerate(names, start=1):
+        (folder / name).write_bytes(jpeg_bytes(64, 48, seed=i))
+        images.append({"id": i, "file_name": name, "width": 64, "height": 48, "split": split})
+    annotations = [
+        {"id": i, "image_id": i, "category_id": 1, "bbox": [4, 4, 20, 20]}
+        for i in range(1, len(names) + 1)
+    ]
+    path = folder / f"coco-{len(names)}.json"
+    path.write_text(
+        json.dumps(
+            {
+                "images": images,
+                "annotations": annotations,
+                "categories": [{"id": 1, "name": "beer_can"}],
+            }
+        )
+    )
+    return path
+
+
+def test_a_photo_left_out_of_a_newer_export_is_gone_from_the_rebuilt_dataset(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "dataset"
+    build_dataset(coco(tmp_path, ["a.jpg", "b.jpg", "c.jpg"]), tmp_path, out)
+    (out / "labels" / "train.cache").write_bytes(b"ultralytics cache")  # as training leaves
+
+    build_dataset(coco(tmp_path, ["a.jpg", "b.jpg"], split="val"), tmp_path, out)
+
+    assert sorted(p.name for p in (out / "images").rglob("*.jpg")) == ["a.jpg", "b.jpg"]
+    assert sorted(p.relative_to(out).as_posix() for p in (out / "labels").rglob("*")) == [
+        "labels/train",
+        "labels/val",
+        "labels/val/a.txt",
+        "labels/val/b.txt",
+    ]
+
+
+def test_a_folder_holding_real_images_is_never_cleared(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    (out / "images" / "train").mkdir(parents=True)
+    (out / "images" / "train" / "original.jpg").write_bytes(jpeg_bytes(64, 48))
+
+    with pytest.raises(ValueError, match="which an earlier build did not write"):
+        build_dataset(coco(tmp_path, ["a.jpg"]), tmp_path, out)
+
+    assert (out / "images" / "train" / "original.jpg").is_file()
+
+
+def test_a_missing_image_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    annotations = coco(tmp_path, ["a.jpg"])
+    (tmp_path / "a.jpg").unlink()
+    command = ["--coco", str(annotations), "--images-root", str(tmp_path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "training.detect.coco_to_yolo", *command, "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ")
+    assert "a.jpg" in done.stderr
+    assert "Traceback" not in done.stderr
