@@ -223,3 +223,25 @@ def test_a_period_still_running_is_refused_closing(client: TestClient) -> None:
     response = web.post("/v1/payouts/closures", json={"period": THIS_MONTH.label}, headers=admin)
     assert response.status_code == 409
     assert "close it after it ends" in response.json()["error"]["message"]
+
+
+def test_a_comment_with_escape_or_direction_codes_is_refused_naming_the_comment(
+    client: TestClient,
+) -> None:
+    web, _, approver = people(client)
+    seed_master_data(runtime_of(client))
+    photo = add_photo(runtime_of(client), verdict="review")
+    for comment in ("ok\x1b[2J", "ok\x00", "ok \u202etxt.exe"):
+        response = web.post(
+            f"/v1/review/photos/{photo}/decision",
+            json={"decision": "approved", "reason_code": "genuine", "comment": comment},
+            headers=approver,
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["field"] == "comment"
+    fine = web.post(
+        f"/v1/review/photos/{photo}/decision",
+        json={"decision": "approved", "reason_code": "genuine", "comment": "called\nthe rep"},
+        headers=approver,
+    )
+    assert fine.status_code == 200, fine.text

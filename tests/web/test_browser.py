@@ -175,11 +175,36 @@ def test_bulk_approve_from_the_queue(chromium: Any, site: dict[str, Any]) -> Non
     boxes = page.locator('input[name="photo_ids"]')
     assert boxes.count() == 1  # only the clean item can go in bulk
     page.click("[data-bulk]")
-    page.wait_for_url("**/review?notice=*")
+    page.wait_for_url("**/review?done=*")
     assert "Select clean items" in page.inner_text(".notice")
     page.check(f'input[name="photo_ids"][value="{unsure}"]')
     page.click("[data-bulk]")
-    page.wait_for_url("**/review?notice=*")
-    assert "Approved 1 clean item(s)" in page.inner_text(".notice")
+    page.wait_for_url("**/review?done=*")
+    assert "Approved 1 clean item" in page.inner_text(".notice")
     assert page.locator("table.queue tbody tr[data-href]").count() == 3
+    context.close()
+
+
+def test_the_approve_key_on_a_photo_judged_fraud_asks_and_a_no_keeps_it(
+    chromium: Any, site: dict[str, Any]
+) -> None:
+    cheat = add_photo(site["runtime"], verdict="fraud", fraud_score=0.9)
+    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    log_in(page, site)
+    asked: list[str] = []
+
+    def say_no(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", say_no)
+    page.goto(f"{site['base']}/review/photos/{cheat}")
+    page.keyboard.press("a")
+    page.wait_for_timeout(300)
+
+    assert asked
+    assert asked[0].startswith("The analysis judged this photo fraud.")
+    assert page.url.endswith(f"/review/photos/{cheat}")  # not approved, not moved on
+    assert "photo approved" not in page.inner_text("body")
     context.close()

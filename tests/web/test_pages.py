@@ -118,7 +118,7 @@ def test_bulk_approval_approves_only_clean_items(client: TestClient, seeded: lis
     )
     assert response.status_code == 303
     queue = web.get(response.headers["location"]).text
-    assert "Approved 1 clean item(s); 1 need a look of their own" in queue
+    assert "Approved 1 clean item; 1 item needs a look of its own" in queue
     assert f">#{seeded[3]}<" not in queue
 
 
@@ -155,7 +155,17 @@ def test_an_ml_engineer_sees_the_photo_but_cannot_decide(
     page = web.get(f"/review/photos/{seeded[1]}")
     assert page.status_code == 200
     assert 'id="approve-form"' not in page.text
+    assert "Payout it triggers" not in page.text  # money is for approvers and admins
+    assert "test_scheme@1" not in page.text
     assert web.get("/review").status_code == 403
+
+
+def test_approving_a_photo_judged_fraud_asks_first(client: TestClient, seeded: list[int]) -> None:
+    cheat = add_photo(runtime_of(client), verdict="fraud", fraud_score=0.9)
+    web, _ = approver(client)
+    asks = web.get(f"/review/photos/{cheat}").text
+    assert 'data-confirm="The analysis judged this photo fraud.' in asks
+    assert "data-confirm" not in web.get(f"/review/photos/{seeded[1]}").text  # review: no
 
 
 def test_the_image_is_served_upright_and_reduced(client: TestClient, seeded: list[int]) -> None:
@@ -200,3 +210,31 @@ def test_a_run_refused_for_an_overlapping_period_says_why_on_a_page(
     assert refused.status_code == 409
     assert refused.headers["content-type"].startswith("text/html")
     assert f"overlaps the stored statements of {LAST_MONTH.label}" in refused.text
+
+
+def test_the_queue_status_line_says_only_what_was_done(
+    client: TestClient, seeded: list[int]
+) -> None:
+    web, _ = approver(client)
+    spoofed = web.get("/review", params={"notice": "Session expired: call +84 555 0100"}).text
+    assert "555 0100" not in spoofed
+    bulk = web.get("/review", params={"done": "bulk", "approved": 2, "gone": 1, "own": 3}).text
+    assert (
+        "Approved 2 clean items; 1 item no longer in the queue (decided meanwhile); "
+        "3 items need a look of their own"
+    ) in bulk
+    assert web.get("/review", params={"done": "anything"}).status_code == 422
+
+
+def test_bulk_approval_of_an_item_decided_meanwhile_says_so(
+    client: TestClient, seeded: list[int]
+) -> None:
+    web, token = approver(client)
+    first = seeded[0]
+    response = web.post(
+        "/review/bulk-approve",
+        data={"csrf_token": token, "photo_ids": [str(first), "999999"]},
+        follow_redirects=True,
+    )
+    assert "no longer in the queue (decided meanwhile)" in response.text
+    assert "need a look of their own" not in response.text

@@ -20,6 +20,7 @@ from shelfaudit.auth.principal import Principal
 from shelfaudit.commission import Decision
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.fraud import Verdict
+from shelfaudit.domain.text import check_note
 from shelfaudit.errors import Conflict, InvalidInput, NotAnalysed, NotFound
 from shelfaudit.review import audit
 from shelfaudit.review.analysis_view import analysis_stamp
@@ -153,6 +154,13 @@ def _check(decision: Decision, reason_code: ReasonCode | None) -> None:
         )
 
 
+def _note(comment: str | None) -> str | None:
+    try:
+        return check_note(comment or "")[:MAX_COMMENT] or None
+    except ValueError as exc:
+        raise InvalidInput(f"comment {exc}", field="comment") from exc
+
+
 def decide(
     session: Session,
     *,
@@ -176,7 +184,7 @@ def decide(
         # Failed photos may be approved by a person who looked; unfinished ones are still
         # to be scored and checked for fraud.
         raise NotAnalysed(f"photo {photo_id} is {photo.status}: wait for its analysis")
-    comment = (comment or "").strip()[:MAX_COMMENT] or None
+    comment = _note(comment)
     if seen_analysis is not None:
         _check_analysis(session, photo_id, seen_analysis)
     row = session.get(PhotoReview, photo_id, populate_existing=True)
@@ -216,6 +224,9 @@ class BulkResult:
     skipped: dict[int, str] = field(default_factory=dict)  # photo id -> why not
 
 
+NOT_IN_QUEUE = "not in the queue"
+
+
 def bulk_approve(
     session: Session, *, photo_ids: Iterable[int], actor: Principal, comment: str | None = None
 ) -> BulkResult:
@@ -236,7 +247,7 @@ def bulk_approve(
     for photo_id in wanted:
         item = items.get(photo_id)
         if item is None or item.state != ItemState.open:
-            result.skipped[photo_id] = "not in the queue"
+            result.skipped[photo_id] = NOT_IN_QUEUE
         elif statuses.get(photo_id) in _UNFINISHED:  # re-analysis asked for since it was queued
             result.skipped[photo_id] = "being analysed again: decide it when it is done"
         elif item.verdict != Verdict.clean:

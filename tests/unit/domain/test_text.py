@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from shelfaudit.domain.text import check_plain_text
+from shelfaudit.domain.text import check_note, check_plain_text
 
 
 @pytest.mark.parametrize(
@@ -11,6 +11,8 @@ from shelfaudit.domain.text import check_plain_text
         ("  Minimart Lê Lợi ", "Minimart Lê Lợi"),
         ("Ölmühle Öl", "Ölmühle Öl"),
         ("Arla 1 l", "Arla 1 l"),
+        ("متجر الأمل", "متجر الأمل"),  # right-to-left letters need no control
+        ("חנות 7", "חנות 7"),
     ],
 )
 def test_visible_one_line_names_pass_stripped(text: str, plain: str) -> None:
@@ -26,8 +28,17 @@ def test_visible_one_line_names_pass_stripped(text: str, plain: str) -> None:
         ("\u200b", "invisible"),
         ("\u200b \u2060", "invisible"),
         ("bad\udcff", "one line"),
+        ("متجر \u202eevil.exe", "text-direction control"),
+        ("shop \u2067x\u2069", "text-direction control"),
     ],
 )
 def test_control_and_invisible_names_are_refused(text: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         check_plain_text(text)
+
+
+def test_a_note_keeps_its_lines_and_refuses_escapes_and_direction_controls() -> None:
+    assert check_note(" seen in store\n\tcalled the rep ") == "seen in store\n\tcalled the rep"
+    for bad in ("ok\x1b[2J", "a\x00b", "fine \u202etxt.exe"):
+        with pytest.raises(ValueError, match=r"one line|direction"):
+            check_note(bad)

@@ -3,6 +3,7 @@ confirmations (field examples)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -21,7 +22,7 @@ from shelfaudit.commission import Decision
 from shelfaudit.errors import Conflict, InvalidInput, NotFound
 from shelfaudit.review.analysis_view import analysis_stamp, latest_analysis, sku_facings
 from shelfaudit.review.catalogue_audit import record_packshots_added
-from shelfaudit.review.decisions import bulk_approve, decide, decision_stamp
+from shelfaudit.review.decisions import NOT_IN_QUEUE, bulk_approve, decide, decision_stamp
 from shelfaudit.review.detections import box_key, correct_box
 from shelfaudit.review.images import PREVIEW_SIDES, preview_jpeg
 from shelfaudit.review.photo_view import photo_view
@@ -31,6 +32,7 @@ from shelfaudit.store.catalogue import list_skus
 from shelfaudit.store.master_data import Activity, Rep, Store, list_rows
 from shelfaudit.store.tables import Photo
 from shelfaudit.upload.sku_examples import accept_field_example
+from shelfaudit.web.notices import Done, queue_notice
 from shelfaudit.web.render import render
 
 router = APIRouter(prefix="/review", tags=["pages"], include_in_schema=False)
@@ -38,7 +40,7 @@ router = APIRouter(prefix="/review", tags=["pages"], include_in_schema=False)
 CATALOGUE_CHOICES = 1000  # SKUs offered as you type; any other id can still be typed
 
 
-def _see_other(path: str, params: dict[str, str] | None = None) -> RedirectResponse:
+def _see_other(path: str, params: Mapping[str, object] | None = None) -> RedirectResponse:
     query = f"?{urlencode(params)}" if params else ""
     return RedirectResponse(path + query, status_code=303)
 
@@ -51,7 +53,12 @@ def queue(
     filters: Filters,
     after: Annotated[str | None, Query(max_length=64)] = None,
     before: Annotated[str | None, Query(max_length=64)] = None,
-    notice: Annotated[str | None, Query(max_length=300)] = None,
+    done: Annotated[Done | None, Query()] = None,
+    approved: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    gone: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    own: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    photo: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    decision: Annotated[Decision | None, Query()] = None,
 ) -> HTMLResponse:
     page = queue_page(
         session,
@@ -67,7 +74,7 @@ def queue(
             "page": page,
             "filters": filters,
             "params": filters.params(),
-            "notice": notice,
+            "notice": queue_notice(done, approved, gone, own, photo, decision),
             "activities": list_rows(session, Activity),
             "reps": list_rows(session, Rep),
             "stores": stores,
@@ -84,13 +91,12 @@ def bulk(
     photo_ids: Annotated[list[StoredId], Form(max_length=500)] = [],  # noqa: B006 - FastAPI copies it
 ) -> RedirectResponse:
     if not photo_ids:
-        return _see_other("/review", {"notice": "Select clean items to approve first"})
+        return _see_other("/review", {"done": Done.nothing_selected})
     result = bulk_approve(session, photo_ids=photo_ids, actor=principal)
     session.commit()
-    notice = f"Approved {len(result.approved)} clean item(s)"
-    if result.skipped:
-        notice += f"; {len(result.skipped)} need a look of their own"
-    return _see_other("/review", {"notice": notice})
+    gone = sum(1 for why in result.skipped.values() if why == NOT_IN_QUEUE)
+    counts = {"approved": len(result.approved), "gone": gone, "own": len(result.skipped) - gone}
+    return _see_other("/review", {"done": Done.bulk, **counts})
 
 
 @router.get("/photos/{photo_id}", response_class=HTMLResponse)
@@ -183,7 +189,8 @@ def decision(
     session.commit()
     params = filters.params()
     if following is None:
-        return _see_other("/review", {**params, "notice": f"Photo {photo_id}: {decision}"})
+        done = {"done": Done.decided, "photo": photo_id, "decision": decision.value}
+        return _see_other("/review", {**params, **done})
     return _see_other(f"/review/photos/{following}", params)
 
 

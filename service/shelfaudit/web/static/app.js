@@ -76,6 +76,13 @@
     };
   }
 
+  // A form that asks first (approving a photo judged fraud): the button and the key alike.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+
   var handler = null;
   if (document.querySelector('[data-keyboard="queue"]')) { handler = queueKeys(); }
   else if (document.querySelector('[data-keyboard="photo"]')) { handler = photoKeys(); }
