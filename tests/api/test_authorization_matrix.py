@@ -91,6 +91,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/payouts/close"): ADMIN,
     # read-only photo pages: approvers and ML engineers
     ("GET", "/review/photos/{photo_id}"): READER,
+    ("GET", "/photos"): READER,
     ("GET", "/review/photos/{photo_id}/image"): READER,
     ("GET", "/review/photos/{photo_id}/overlay.jpg"): READER,
     ("POST", "/review/photos/{photo_id}/skus/{item_index}"): READER,

@@ -238,3 +238,43 @@ def test_bulk_approval_of_an_item_decided_meanwhile_says_so(
     )
     assert "no longer in the queue (decided meanwhile)" in response.text
     assert "need a look of their own" not in response.text
+
+
+def test_a_store_moved_to_another_region_takes_its_queue_items(
+    client: TestClient, seeded: list[int]
+) -> None:
+    from tests.api.helpers import create_store
+
+    create_store(client, "S2", name="Coopmart Hanoi", region="central", lat=21.02, lon=105.84)
+    web, _ = approver(client)
+    central = web.get("/review", params={"region": "central"}).text
+    assert f">#{seeded[2]}<" in central
+    assert f">#{seeded[2]}<" not in web.get("/review", params={"region": "north"}).text
+
+
+def test_any_photo_is_found_by_rep_store_and_day_queued_or_not(
+    client: TestClient, seeded: list[int]
+) -> None:
+    runtime = runtime_of(client)
+    cheat = add_photo(runtime, verdict="fraud", fraud_score=0.95, rep_id="R2")  # not queued
+    web, _ = approver(client)
+    assert f">#{cheat}<" not in web.get("/review").text
+
+    found = web.get("/photos", params={"rep_id": "R2"}).text
+    assert f">#{cheat}<" in found
+    assert f">#{seeded[0]}<" in found  # R2's clean photo
+    assert f">#{seeded[1]}<" not in found  # R1's
+    assert 'class="chip fraud"' in found
+
+    with runtime.sessions() as session:
+        from shelfaudit.store.tables import Photo
+
+        photo = session.get(Photo, cheat)
+        assert photo is not None
+        assert photo.captured_at is not None
+        day = photo.captured_at.date()
+    on_day = web.get("/photos", params={"store_id": "S1", "day": day.isoformat()}).text
+    assert f">#{cheat}<" in on_day
+    other_day = web.get("/photos", params={"day": (day + timedelta(days=400)).isoformat()})
+    assert "No photo matches." in other_day.text
+    assert web.get("/photos", params={"day": "yesterday"}).status_code == 422

@@ -23,6 +23,7 @@ from shelfaudit.api.routes import (
     overlay,
     pages_auth,
     pages_payouts,
+    pages_photos,
     pages_review,
     payouts,
     photos,
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (session, standards, skus, review, payouts, rule_sets, labels, audit, reanalyse)
     for router in routers:
         app.include_router(router.router)
-    for pages in (pages_auth, pages_review, pages_payouts):
+    for pages in (pages_auth, pages_review, pages_photos, pages_payouts):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

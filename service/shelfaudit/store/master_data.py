@@ -13,13 +13,13 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shelfaudit.domain.text import check_plain_text
 from shelfaudit.domain.times import AwareDatetime
 from shelfaudit.errors import NotFound
-from shelfaudit.store.tables import Activity, Base, Rep, Store
+from shelfaudit.store.tables import Activity, Base, Rep, ReviewItem, Store
 
 Name = Annotated[
     str,
@@ -110,6 +110,12 @@ def put_row(session: Session, model: type[Row], *, row_id: str, data: BaseModel)
     else:
         for key, value in data.model_dump().items():
             setattr(row, key, value)
+    if isinstance(row, Store):
+        # Queue items carry their store's region for the region filter: a store moved to
+        # another region takes its items along (they stayed under the old one, unfindable).
+        session.execute(
+            update(ReviewItem).where(ReviewItem.store_id == row_id).values(region=row.region)
+        )
     session.flush()
     return row
 
