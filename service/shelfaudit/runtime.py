@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -9,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit.analyse.detect import detect_options
 from shelfaudit.analyse.pipeline import PipelineConfig
+from shelfaudit.errors import ModelNotFound
 from shelfaudit.ml.cache import ModelCache
-from shelfaudit.ml.registry import Registry
+from shelfaudit.ml.registry import REGISTRY_FILE, Registry
 from shelfaudit.ml.sessions import SessionOptions
 from shelfaudit.results.hash_lookup import HashCache
 from shelfaudit.results.process import Processor
@@ -19,6 +21,8 @@ from shelfaudit.settings import Settings
 from shelfaudit.store import migrate
 from shelfaudit.store.database import make_engine, make_sessionmaker
 from shelfaudit.store.objects import ObjectStore, make_object_store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,5 +79,16 @@ def preload_models(runtime: Runtime) -> None:
     """Load and verify every model the pipeline runs, now (``SHELFAUDIT_PRELOAD_MODELS``):
     a corrupt or missing artifact stops the process at start with ``ModelError`` instead of
     failing each photo it is handed."""
-    if runtime.settings.preload_models:
-        runtime.processor.pipeline_models()
+    if not runtime.settings.preload_models:
+        return
+    folder = runtime.settings.models_dir
+    if not folder.is_dir():
+        # A mistyped SHELFAUDIT_MODELS_DIR turned every model off without a word: photos
+        # came out analysed with no detections, SKUs or recapture check.
+        raise ModelNotFound(f"the models folder {folder} does not exist (SHELFAUDIT_MODELS_DIR)")
+    if not runtime.models.registry.entries:
+        log.warning(
+            "no models listed in %s: detections, SKUs and the recapture check are off",
+            folder / REGISTRY_FILE,
+        )
+    runtime.processor.pipeline_models()

@@ -77,3 +77,16 @@ def test_a_photo_waits_received_while_its_model_cannot_be_loaded(tmp_path: Path)
             assert time.monotonic() < deadline, body
             time.sleep(0.05)
     assert "ModelIntegrityError" in body["last_error"]
+
+
+def test_a_models_folder_that_does_not_exist_stops_the_service(tmp_path: Path) -> None:
+    from shelfaudit.errors import ModelNotFound
+
+    settings = embedded_settings(
+        tmp_path / "data", models_dir=tmp_path / "modles", preload_models=True
+    )
+    with (
+        pytest.raises(ModelNotFound, match="modles does not exist"),
+        TestClient(create_app(settings)),
+    ):
+        pass

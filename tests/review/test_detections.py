@@ -471,3 +471,24 @@ def test_two_overlapping_boxes_of_one_analysis_stay_two_objects(
     with runtime.sessions() as session:
         boxes = current_boxes(session, photo)
     assert [(b.class_name, b.wrong) for b in boxes] == [("tiger_can", False), ("can", True)]
+
+
+def test_the_same_picture_from_another_store_is_exported_once(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    copy = add_photo(
+        runtime,
+        verdict="clean",
+        fraud_score=0.0,
+        boxes=BOXES,
+        store_id="S2",  # resized and sent for another store: another side of the split
+        matches=[{"photo_id": photo, "kind": "near", "pdq_distance": 6}],
+    )
+    with runtime.sessions.begin() as session:
+        for approved in (photo, copy):
+            decide(session, photo_id=approved, decision=Decision.approved, actor=APPROVER)
+
+    summary = exported(runtime, tmp_path)
+
+    assert summary.images == 1
+    assert summary.skipped == {"the same picture as an exported photo": 1}

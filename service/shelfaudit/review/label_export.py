@@ -105,6 +105,9 @@ class ExportSummary:
 class Skip(StrEnum):
     rejected = "rejected"
     same_bytes = "same bytes as an exported photo"
+    # The same picture resized, turned or cropped, found by the duplicate search: exported
+    # from two stores it would sit on both sides of the split and flatter val.
+    near_duplicate = "the same picture as an exported photo"
     no_detector = "not seen by the outlet detector"
 
 
@@ -116,14 +119,27 @@ def _outlet_model(checks: dict[str, Any]) -> str | None:
     )
 
 
-def _left_out(review: PhotoReview, model: str | None, repeated: bool) -> Skip | None:
+def _left_out(
+    review: PhotoReview, model: str | None, repeated: bool, pictured: bool
+) -> Skip | None:
     if review.decision != Decision.approved:
         return Skip.rejected
     if model is None:
         return Skip.no_detector
     if repeated:
         return Skip.same_bytes
+    if pictured:
+        return Skip.near_duplicate
     return None
+
+
+def _matched(checks: dict[str, Any]) -> set[int]:
+    """Earlier photos the duplicate search found this one repeats."""
+    part = checks.get("duplicates")
+    matches = part.get("matches") if isinstance(part, dict) else None
+    if not isinstance(matches, list):
+        return set()
+    return {int(m["photo_id"]) for m in matches if isinstance(m, dict) and "photo_id" in m}
 
 
 def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[str]]:
@@ -142,14 +158,16 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
     found = []
     skipped: Counter[str] = Counter()
     shas: set[str] = set()
+    exported: set[int] = set()
     for photo, review in rows:
         checks = analyses[photo.id].checks if photo.id in analyses else {}
         model = _outlet_model(checks)
-        why = _left_out(review, model, photo.sha256 in shas)
+        why = _left_out(review, model, photo.sha256 in shas, bool(_matched(checks) & exported))
         if why is not None:
             skipped[why.value] += 1
             continue
         shas.add(photo.sha256)
+        exported.add(photo.id)
         decode = checks.get("decode") or {}
         boxes = apply_corrections(
             model_boxes(checks),
