@@ -74,6 +74,8 @@ def test_the_export_is_a_grocery_store_root(exported: Path) -> None:
     assert sorted(s.fine_id for s in train) == [0, 0, 0, 0, 0, 0]
     assert [(s.fine_id, s.coarse_id) for s in val] == [(1, 1)]  # photo 5: a multiple of 5
     assert all(s.path.is_file() for s in train + val)
+    # photo 1's facing is embedded as a crop, the whole photos as close-ups, as the service does
+    assert sorted(s.kind.value for s in train) == ["close_up"] * 5 + ["shelf_crop"]
     with (exported / "classes.csv").open(newline="") as handle:
         assert next(csv.reader(handle))[0] == "Class Name (str)"
 

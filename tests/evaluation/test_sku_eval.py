@@ -89,6 +89,35 @@ def test_a_malformed_split_line_says_where(tmp_path: Path) -> None:
         read_split(split, tmp_path)
 
 
+def test_a_split_line_may_say_how_the_service_embeds_the_picture(tmp_path: Path) -> None:
+    from shelfaudit.domain.enums import ExampleKind
+
+    split = tmp_path / "val.txt"
+    split.write_text("a.jpg, 0, 0\nb.jpg, 1, 0, shelf_crop\nc.jpg, 1, 0, close_up\n")
+    kinds = [s.kind for s in read_split(split, tmp_path)]
+    assert kinds == [ExampleKind.close_up, ExampleKind.shelf_crop, ExampleKind.close_up]
+    split.write_text("a.jpg, 0, 0, packshot\n")
+    with pytest.raises(InvalidInput, match="close_up or shelf_crop"):
+        read_split(split, tmp_path)
+
+
+def test_a_shelf_crop_is_embedded_as_a_crop_not_a_close_up(tmp_path: Path) -> None:
+    import numpy as np
+
+    from shelfaudit.domain.enums import ExampleKind
+    from shelfaudit.evaluation.sku import embed_files
+    from tests.factories import jpeg_bytes
+
+    embedder = load_embedder(embedder_models(tmp_path / "models"))
+    path = tmp_path / "facing.jpg"
+    path.write_bytes(jpeg_bytes(120, 200))
+    load = photo_loader(1024, 10**8)
+    crop = embed_files(embedder, [path], load, {path: ExampleKind.shelf_crop})
+    whole = embed_files(embedder, [path], load)
+    assert np.allclose(crop, embedder.embed_queries([load(path)]))
+    assert np.allclose(whole, embedder.embed_close_ups([load(path)]))
+
+
 @pytest.mark.skipif(not GROCERY.is_dir(), reason="the shared GroceryStore set is absent")
 def test_the_shared_grocery_store_files_parse() -> None:
     classes = read_classes(GROCERY)

@@ -15,7 +15,7 @@ import csv
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -26,10 +26,12 @@ from pydantic import BaseModel, Field
 
 from shelfaudit.analyse.decode import decode
 from shelfaudit.analyse.sku import MODEL_NAME
+from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.errors import InvalidInput
 from shelfaudit.index.gallery import Gallery, Recognition, SkuInfo
 from shelfaudit.ml.embedder import BATCH, Embedder
 from shelfaudit.ml.packshot import embed_packshots
+from shelfaudit.ml.sku_examples import embed_examples
 
 TRAIN_SPLIT = "train.txt"
 CLASSES_FILE = "classes.csv"
@@ -58,6 +60,9 @@ class GrocerySample:
     path: Path
     fine_id: int
     coarse_id: int
+    # How the service embeds this picture as a field example: a whole close-up (GroceryStore's
+    # photos), or a facing cut from a shelf photo (``export sku-examples`` says which).
+    kind: ExampleKind = ExampleKind.close_up
 
 
 class SkuReport(BaseModel):
@@ -99,8 +104,10 @@ def read_classes(root: Path) -> list[GroceryClass]:
 
 
 def read_split(split: Path, root: Path) -> list[GrocerySample]:
-    """The ``path, fine_id, coarse_id`` lines of a split file; blank lines are skipped."""
+    """The ``path, fine_id, coarse_id[, kind]`` lines of a split file (``kind``:
+    ``close_up``, the default, or ``shelf_crop``); blank lines are skipped."""
     samples = []
+    kinds = {ExampleKind.close_up.value, ExampleKind.shelf_crop.value}
     for number, line in enumerate(split.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -110,7 +117,15 @@ def read_split(split: Path, root: Path) -> list[GrocerySample]:
                 f"{split} line {number}: expected 'path, fine_id, coarse_id' (ids are whole "
                 f"numbers), got {line[:80]!r}"
             )
-        samples.append(GrocerySample(root / parts[0], int(parts[1]), int(parts[2])))
+        kind = parts[3] if len(parts) > 3 and parts[3] else ExampleKind.close_up.value
+        if kind not in kinds:
+            raise InvalidInput(
+                f"{split} line {number}: the fourth column is close_up or shelf_crop, "
+                f"got {kind[:40]!r}"
+            )
+        samples.append(
+            GrocerySample(root / parts[0], int(parts[1]), int(parts[2]), ExampleKind(kind))
+        )
     return samples
 
 
@@ -124,13 +139,22 @@ def photo_loader(long_side: int, max_pixels: int) -> Callable[[Path], NDArray[np
 
 
 def embed_files(
-    embedder: Embedder, paths: Sequence[Path], load: Callable[[Path], NDArray[np.uint8]]
+    embedder: Embedder,
+    paths: Sequence[Path],
+    load: Callable[[Path], NDArray[np.uint8]],
+    kinds: Mapping[Path, ExampleKind] | None = None,
 ) -> NDArray[np.float32]:
-    """(len(paths), dim) unit vectors; photos are read a batch at a time to bound memory."""
-    out = [np.zeros((0, embedder.vector_dim), np.float32)]
-    for start in range(0, len(paths), BATCH):
-        out.append(embedder.embed_close_ups([load(p) for p in paths[start : start + BATCH]]))
-    return np.concatenate(out)
+    """(len(paths), dim) unit vectors, each picture embedded as the service embeds its kind
+    (``kinds``; default a whole close-up); read a batch at a time to bound memory."""
+    out = np.zeros((len(paths), embedder.vector_dim), np.float32)
+    groups: dict[ExampleKind, list[int]] = {}
+    for i, path in enumerate(paths):
+        groups.setdefault((kinds or {}).get(path, ExampleKind.close_up), []).append(i)
+    for kind, indices in groups.items():
+        for start in range(0, len(indices), BATCH):
+            chunk = indices[start : start + BATCH]
+            out[chunk] = embed_examples(embedder, kind, [load(paths[i]) for i in chunk])
+    return out
 
 
 def sku_of(fine_id: int, classes: dict[int, GroceryClass]) -> SkuInfo:
@@ -213,16 +237,17 @@ def evaluate_split(
     """Embed the gallery, then every photo of ``split`` whole, and score the rankings."""
     classes = read_classes(root)
     train = read_split(root / TRAIN_SPLIT, root) if gallery_kind is not GalleryKind.iconic else []
+    samples = read_split(split, root)
+    kinds = {s.path: s.kind for s in (*train, *samples)}
     gallery = build_gallery(
         gallery_kind,
         dim=embedder.vector_dim,
         classes=classes,
         train=train,
-        embed=lambda paths: embed_files(embedder, paths, load),
+        embed=lambda paths: embed_files(embedder, paths, load, kinds),
         embed_packshots=lambda paths: embed_packshots(embedder, [load(p) for p in paths]),
         shortlist_dims=embedder.shortlist_dims,
     )
-    samples = read_split(split, root)
     if not samples:  # a top-1 of 0.000 on nothing would read as a measurement
         raise InvalidInput(f"{split} lists no photos")
     known = {c.fine_id for c in classes}
@@ -233,7 +258,7 @@ def evaluate_split(
             f"({len(known)} classes)"
         )
     started = time.perf_counter()
-    queries = embed_files(embedder, [s.path for s in samples], load)
+    queries = embed_files(embedder, [s.path for s in samples], load, kinds)
     ranked = gallery.search(queries, min_similarity=NO_THRESHOLD, k=TOP_K)
     elapsed_ms = (time.perf_counter() - started) * 1000
     scores = score(samples, ranked, classes)

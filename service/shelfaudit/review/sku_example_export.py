@@ -7,7 +7,7 @@ Layout (in a folder or a zip, through the same sinks as ``label_export``)::
     classes.csv                                  one class per active SKU with a packshot
     iconic-images-and-descriptions/<sku>/<sku>_Iconic.<ext>    its first packshot
     train/<sku>/<example id>.jpg, val/<sku>/...  its field examples
-    train.txt, val.txt                           "path, fine_id, coarse_id" lines
+    train.txt, val.txt                           "path, fine_id, coarse_id, kind" lines
 
 Fine ids follow SKU ids in order; the coarse class is the brand (the SKU itself without
 one). Field examples go to val by the photo they were cut from (every ``VAL_EVERY``-th photo
@@ -107,7 +107,7 @@ def export_sku_examples(session: Session, objects: ObjectStore, *, sink: Sink) -
             split = "val" if example.source_photo_id in val else "train"
             name = f"{split}/{sku_id}/{example.id}.{EXTENSIONS.get(example.format, 'jpg')}"
             sink.write(name, objects.get(example.object_key))
-            splits[split].append(f"{name}, {fine}, {coarse[brand]}")
+            splits[split].append(f"{name}, {fine}, {coarse[brand]}, {example.kind}")
     sink.write("classes.csv", classes.getvalue().encode())
     for split, lines in splits.items():
         sink.write(f"{split}.txt", ("\n".join(lines) + "\n" if lines else "").encode())
