@@ -237,3 +237,49 @@ def test_an_earlier_photo_its_period_priced_at_zero_is_not_priced_again(scheme: 
         photo.updated_at = utcnow()  # analysed again since (a new standard, say)
     run(scheme, THIS_MONTH)
     assert kinds(scheme, low) == [(LAST_MONTH.label, "earn", Decimal(0), Decimal(0))]
+
+
+def test_photos_priced_late_count_against_their_own_months_cap(runtime: Runtime) -> None:
+    from tests.seeds import SCHEME
+
+    seed_master_data(runtime)
+    add_scheme(
+        runtime,
+        SCHEME + "  - id: monthly-cap\n    kind: cap\n    amount: 60000\n    period: month\n",
+    )
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=85)  # 40,000
+    run(runtime, LAST_MONTH)
+    late = [add_photo(runtime, verdict="clean", fraud_score=0.0, score=85) for _ in range(2)]
+
+    run(runtime, THIS_MONTH)
+
+    with runtime.sessions() as session:
+        (statement,) = read_statements(session, period=THIS_MONTH)
+    # 20,000 of room was left in last month's 60,000 cap: the second late photo gets nothing
+    assert statement.total == Decimal(20000)
+    cuts = [line for line in statement.lines if line.kind is LineKind.cap_cut]
+    assert [line.photo_id for line in cuts] == late
+    assert [line.amount for line in cuts] == [Decimal(-20000), Decimal(-40000)]
+
+
+def test_a_period_that_has_not_started_cannot_be_run(scheme: Runtime) -> None:
+    next_year = Period.containing(THIS_MONTH.start + timedelta(days=400), Cadence.month)
+    with pytest.raises(Conflict, match="cannot be run before it starts"):
+        run(scheme, next_year)
+    run(scheme, LAST_MONTH)  # nothing stored in the way
+
+
+def test_a_photo_sent_after_a_run_that_stored_nothing_is_priced_late(scheme: Runtime) -> None:
+    run(scheme, LAST_MONTH)  # nothing to pay: no statement, but the period was run
+    late = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)  # last month
+    run(scheme, THIS_MONTH)
+    assert kinds(scheme, late) == [(THIS_MONTH.label, "earn", Decimal(40000), Decimal(0))]
+
+
+def test_a_run_answers_its_statements_as_stored(scheme: Runtime) -> None:
+    add_photo(scheme, verdict="clean", fraud_score=0.0, score=85, captured_at=THIS_MONTH.start)
+    with scheme.sessions.begin() as session:
+        done = run_statements(session, period=THIS_MONTH, actor=ADMIN)
+    (statement,) = done.statements
+    assert statement.run_at is not None
+    assert statement.provisional  # run before the month ended

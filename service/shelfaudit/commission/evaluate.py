@@ -47,8 +47,10 @@ def evaluate(
     period's start are ignored.
 
     ``late``: ids of earlier photos that arrived (or were analysed) after their own period's
-    statement was run; one that no earlier line priced is priced now, per photo (visit
-    bands, caps and budgets of its settled period are not applied again).
+    statement was run; one that no earlier line priced is priced now, per photo, under the
+    version in force on its visit day, and counts against the caps and budgets of its
+    capture window with what that window already paid (visit bands of its settled period
+    are not applied again).
 
     Raises ``InvalidRuleSet`` (versions overlap or leave a gap), ``MissingField`` (a rule
     reads a field a photo lacks) and ``CommissionError`` (a photo id given twice, history
@@ -68,10 +70,16 @@ def evaluate_book(
     ordered = _unique(photos)
     history = History(prior_payouts, period)
     current = [p for p in ordered if period.contains(p.captured_at)]
+    priced = {pid for line in history.lines for pid in (line.photo_id, *line.photo_ids)}
+    arrived = [
+        p
+        for p in ordered
+        if p.captured_at < period.start and p.photo_id in late and p.photo_id not in priced
+    ]
     lines: list[PayoutLine] = []
     for set_id in book.ids:
-        lines.extend(_price_rule_set(set_id, current, book, history, period))
-    lines.extend(settle(ordered, book, history, period, frozenset(late)))
+        lines.extend(_price_rule_set(set_id, current, arrived, book, history, period))
+    lines.extend(settle(ordered, book, history, period))
     _check_unique_ids(lines)
     return build_statements(lines, period, history)
 
@@ -79,10 +87,15 @@ def evaluate_book(
 def _price_rule_set(
     set_id: str,
     photos: list[AuditedPhoto],
+    arrived: list[AuditedPhoto],
     book: RuleBook,
     history: History,
     period: Period,
 ) -> list[PayoutLine]:
+    """The period's photos priced (per photo and per visit), photos that arrived after their
+    own period's run priced per photo, and the caps and budgets over both: limits count by
+    capture window with earlier statements' lines, so a late photo is cut against what its
+    own month already paid."""
     by_version: dict[int, list[tuple[AuditedPhoto, PhotoStanding]]] = {}
     for photo in photos:
         rule_set = book.in_force(set_id, photo.visit_day)
@@ -96,8 +109,26 @@ def _price_rule_set(
         for photo, state in members:
             lines.extend(price_photo(photo, state, rule_set, period))
         lines.extend(price_visits(members, rule_set, period))
-    by_id = {p.photo_id: p for p in photos}
+    for photo in arrived:
+        lines.extend(_priced_late(set_id, photo, book, period))
+    by_id = {p.photo_id: p for p in (*photos, *arrived)}
     return lines + apply_limits(set_id, lines, by_id, book, history, period)
+
+
+def _priced_late(
+    set_id: str, photo: AuditedPhoto, book: RuleBook, period: Period
+) -> list[PayoutLine]:
+    """The per-photo lines of an earlier photo no statement priced (its visit bands stay as
+    its own period settled them)."""
+    rule_set = book.in_force(set_id, photo.visit_day)
+    if rule_set is None or not rule_set.covers(photo.activity_id):
+        return []
+    state = standing_of(photo, rule_set, as_of=period.end)
+    note = f" (captured {photo.captured_at:%Y-%m-%d}, after that period's statement: priced late)"
+    return [
+        line.model_copy(update={"explanation": line.explanation + note})
+        for line in price_photo(photo, state, rule_set, period)
+    ]
 
 
 def _unique(photos: Iterable[AuditedPhoto]) -> list[AuditedPhoto]:

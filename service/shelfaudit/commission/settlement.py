@@ -16,17 +16,12 @@ version that priced it, as of the period's end:
   late, in this statement. Visit bands, caps and budgets of its own period are not applied
   again (that period is settled).
 
-A photo captured before the period that earlier payouts never priced, which the caller names
-``late`` (it arrived, or its analysis finished, after its own period's statement was run), is
-priced now, per photo, under the version in force on its visit day: paid, held or penalised
-as it would have been, each line saying so.
-
 Each of these happens once: the lines it writes are history for the next statement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 
@@ -50,11 +45,7 @@ from shelfaudit.errors import MissingField
 
 
 def settle(
-    photos: Sequence[AuditedPhoto],
-    book: RuleBook,
-    history: History,
-    period: Period,
-    late: Collection[int] = (),
+    photos: Sequence[AuditedPhoto], book: RuleBook, history: History, period: Period
 ) -> list[PayoutLine]:
     earlier_photos = {p.photo_id: p for p in photos if p.captured_at < period.start}
     lines: list[PayoutLine] = []
@@ -63,28 +54,6 @@ def settle(
         if photo is not None:
             earlier = history.for_photo(set_id, photo_id)
             lines.extend(_settle_photo(photo, earlier, book, period))
-    priced = {pid for line in history.lines for pid in (line.photo_id, *line.photo_ids)}
-    for photo_id, photo in sorted(earlier_photos.items()):
-        if photo_id in late and photo_id not in priced:
-            lines.extend(_priced_late(photo, book, period))
-    return lines
-
-
-def _priced_late(photo: AuditedPhoto, book: RuleBook, period: Period) -> list[PayoutLine]:
-    """The per-photo lines of an earlier photo no statement priced, in this statement."""
-    lines: list[PayoutLine] = []
-    for set_id in book.ids:
-        rule_set = book.in_force(set_id, photo.visit_day)
-        if rule_set is None or not rule_set.covers(photo.activity_id):
-            continue
-        state = standing_of(photo, rule_set, as_of=period.end)
-        note = (
-            f" (captured {photo.captured_at:%Y-%m-%d}, after that period's statement: priced late)"
-        )
-        lines.extend(
-            line.model_copy(update={"explanation": line.explanation + note})
-            for line in price_photo(photo, state, rule_set, period)
-        )
     return lines
 
 

@@ -37,7 +37,14 @@ from shelfaudit.payouts.inputs import load_inputs
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.review import audit
 from shelfaudit.scoring.wording import counted
-from shelfaudit.store.tables import PayoutClosure, PayoutLineRow, PayoutStatement, Photo, utcnow
+from shelfaudit.store.tables import (
+    PayoutClosure,
+    PayoutLineRow,
+    PayoutRun,
+    PayoutStatement,
+    Photo,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -75,17 +82,17 @@ def prior_lines(session: Session, period: Period) -> list[PayoutLine]:
 
 
 def late_arrivals(session: Session, period: Period, priced: set[int]) -> set[int]:
-    """Analysed photos captured in a stored period before ``period`` that changed (arrived,
-    or finished their analysis) after that period's statements were run, and that no stored
-    line names: its run never saw them, and no later run would price them."""
+    """Analysed photos captured in a period run before ``period`` that changed (arrived, or
+    finished their analysis) after that period's last run, and that no stored line names:
+    its run never saw them, and no later run would price them."""
     runs = (
         select(
-            PayoutStatement.period_start,
-            PayoutStatement.period_end,
-            func.min(PayoutStatement.created_at).label("ran_at"),
+            PayoutRun.period_start,
+            PayoutRun.period_end,
+            func.max(PayoutRun.ran_at).label("ran_at"),
         )
-        .where(PayoutStatement.period_end <= period.start)
-        .group_by(PayoutStatement.period_start, PayoutStatement.period_end)
+        .where(PayoutRun.period_end <= period.start)
+        .group_by(PayoutRun.period_start, PayoutRun.period_end)
         .subquery()
     )
     found = session.scalars(
@@ -139,13 +146,11 @@ def _periods_in_the_way(session: Session, period: Period) -> tuple[list[str], li
 
 
 def _unpaid_gap(session: Session, period: Period) -> tuple[datetime, int] | None:
-    """When stored statements end before ``period`` starts and photos were captured in
+    """When the runs before ``period`` end before it starts and photos were captured in
     between: the gap's start and how many photos it holds (they would never be paid: only
     a period's own photos are priced, and no later run may fill the gap)."""
     stored_end = session.scalar(
-        select(func.max(PayoutStatement.period_end)).where(
-            PayoutStatement.period_end <= period.start
-        )
+        select(func.max(PayoutRun.period_end)).where(PayoutRun.period_end <= period.start)
     )
     if stored_end is None or stored_end >= period.start:
         return None
@@ -162,10 +167,20 @@ def _unpaid_gap(session: Session, period: Period) -> tuple[datetime, int] | None
     return (stored_end, waiting) if waiting else None
 
 
-def run_statements(session: Session, *, period: Period, actor: Principal) -> Run:
+def run_statements(
+    session: Session, *, period: Period, actor: Principal, now: datetime | None = None
+) -> Run:
     """Compute and store the period's statements, replacing any earlier run of it; refused
-    (``Conflict``) when the period is closed, or stored statements overlap it or come
-    after it."""
+    (``Conflict``) when the period has not started or is closed, or stored statements
+    overlap it or come after it."""
+    now = now or utcnow()
+    if now < period.start:
+        # Its statements would be stored as "later" than every period not yet run, and
+        # refuse them all: one mistyped year stopped payouts.
+        raise Conflict(
+            f"period {period.label} starts on {period.start:%Y-%m-%d}: it cannot be run "
+            "before it starts"
+        )
     refuse_if_closed(session, period)
     overlapping, later = _periods_in_the_way(session, period)
     if overlapping:
@@ -196,7 +211,17 @@ def run_statements(session: Session, *, period: Period, actor: Principal) -> Run
         )
     )
     for statement in run.statements:
-        _store(session, statement, actor=actor)
+        _store(session, statement, actor=actor, at=now)
+    session.add(
+        PayoutRun(
+            period_label=period.label,
+            period_start=period.start,
+            period_end=period.end,
+            ran_by=actor.name,
+            ran_at=now,
+            statements=len(run.statements),
+        )
+    )
     audit.record(
         session,
         actor=actor,
@@ -207,10 +232,12 @@ def run_statements(session: Session, *, period: Period, actor: Principal) -> Run
             "totals": {f"{s.rep_id} {s.currency}": str(s.total) for s in run.statements},
         },
     )
-    return run
+    # As read back: stamped with this run, provisional when run before the period ended.
+    stamped = [statement.model_copy(update={"run_at": now}) for statement in run.statements]
+    return Run(statements=stamped, skipped=run.skipped)
 
 
-def _store(session: Session, statement: Statement, *, actor: Principal) -> None:
+def _store(session: Session, statement: Statement, *, actor: Principal, at: datetime) -> None:
     row = PayoutStatement(
         rep_id=statement.rep_id,
         currency=statement.currency,
@@ -222,7 +249,7 @@ def _store(session: Session, statement: Statement, *, actor: Principal) -> None:
         on_hold=statement.on_hold,
         rule_sets=list(statement.rule_sets),
         created_by=actor.name,
-        created_at=utcnow(),
+        created_at=at,
     )
     session.add(row)
     session.flush()

@@ -415,6 +415,22 @@ class PayoutStatement(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class PayoutRun(Base):
+    """One statement run of a period, stored or not (a run with nothing to pay stores no
+    statement, yet its period was run: photos arriving later are priced late)."""
+
+    __tablename__ = "payout_runs"
+    __table_args__ = (Index("ix_payout_runs_period", "period_end", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period_label: Mapped[str] = mapped_column(String(64))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    ran_by: Mapped[str] = mapped_column(String(100))
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    statements: Mapped[int] = mapped_column(Integer)
+
+
 class PayoutClosure(Base):
     """A period whose statements are final (paid out): never run again."""
 

@@ -48,3 +48,26 @@ def test_login_failures_migrate_up_down_and_up_again(engine: Engine) -> None:
 
     migrate.upgrade(engine)
     assert "login_failures" in inspect(engine).get_table_names()
+
+
+def test_periods_with_stored_statements_get_a_run_each_on_upgrade(engine: Engine) -> None:
+    from sqlalchemy import text
+
+    migrate.upgrade(engine, "0111")
+    with engine.begin() as connection:
+        for rep, at in (("R1", "2026-11-01 08:00:00+00:00"), ("R2", "2026-11-01 08:00:01+00:00")):
+            connection.execute(
+                text(
+                    "INSERT INTO payout_statements (rep_id, currency, period_label, "
+                    "period_start, period_end, total, held, on_hold, rule_sets, created_by, "
+                    "created_at) VALUES (:rep, 'VND', '2026-10', '2026-10-01 00:00:00+00:00', "
+                    "'2026-11-01 00:00:00+00:00', '0', '0', '0', '[]', 'lead', :at)"
+                ),
+                {"rep": rep, "at": at},
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        runs = connection.execute(
+            text("SELECT period_label, ran_by, statements FROM payout_runs")
+        ).all()
+    assert [tuple(r) for r in runs] == [("2026-10", "lead", 2)]
