@@ -57,8 +57,8 @@ def test_a_closed_period_is_never_run_again(scheme: Runtime) -> None:
     assert statement.run_at is not None
     assert not statement.provisional
     header, row = statements_csv([statement]).splitlines()
-    assert header.endswith(",run_at,closed_at")
-    assert row.endswith(f",{statement.run_at.isoformat()},{statement.closed_at.isoformat()}")
+    assert header.endswith(",run_at,closed_at,status")
+    assert row.endswith(f",{statement.run_at.isoformat()},{statement.closed_at.isoformat()},closed")
 
 
 def test_a_photo_sent_after_its_period_closed_is_paid_in_the_next(scheme: Runtime) -> None:

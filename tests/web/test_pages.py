@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from shelfaudit.auth.roles import Role
+from shelfaudit.commission import Cadence, Period
 from tests.api.helpers import browser, create_person, log_in, page_csrf, runtime_of
 from tests.seeds import add_photo, add_scheme, seed_master_data
 
@@ -278,3 +279,28 @@ def test_any_photo_is_found_by_rep_store_and_day_queued_or_not(
     other_day = web.get("/photos", params={"day": (day + timedelta(days=400)).isoformat()})
     assert "No photo matches." in other_day.text
     assert web.get("/photos", params={"day": "yesterday"}).status_code == 422
+    assert "No photo matches." in web.get("/photos", params={"day": "9999-12-31"}).text
+
+
+def test_the_statements_page_states_the_period_whatever_rep_it_shows(
+    client: TestClient, seeded: list[int]
+) -> None:
+    from tests.seeds import ADMIN, LAST_MONTH, THIS_MONTH
+
+    runtime = runtime_of(client)
+    from shelfaudit.payouts.closing import close_period
+    from shelfaudit.payouts.statements import run_statements
+
+    with runtime.sessions.begin() as session:
+        run_statements(session, period=LAST_MONTH, actor=ADMIN)
+        close_period(session, period=LAST_MONTH, actor=ADMIN)
+    web, _ = approver(client)
+    nobody = web.get("/payouts", params={"period": LAST_MONTH.label, "rep_id": "R9"}).text
+    assert "Closed by test-admin" in nobody
+    assert f"Run {LAST_MONTH.label}" not in nobody
+
+    two_ago = Period.containing(LAST_MONTH.start - timedelta(days=1), Cadence.month)
+    earlier = web.get("/payouts", params={"period": two_ago.label}).text
+    assert f"later period ({LAST_MONTH.label})" in earlier
+    assert f"Run {two_ago.label}" not in earlier
+    assert "Not run yet." in web.get("/payouts", params={"period": THIS_MONTH.label}).text

@@ -40,6 +40,17 @@ class Statement(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def status(self) -> str:
+        """``closed`` (final, paid out), ``provisional`` (run before its period ended),
+        ``run`` (stored, may still be run again) or ``computed`` (not stored)."""
+        if self.closed_at is not None:
+            return "closed"
+        if self.run_at is None:
+            return "computed"
+        return "provisional" if self.provisional else "run"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def provisional(self) -> bool:
         """Stored before its period ended: later decisions and photos of the period are
         still to come, so a run after the end may change it."""
@@ -90,6 +101,7 @@ CSV_COLUMNS = (
     "explanation",
     "run_at",
     "closed_at",
+    "status",
 )
 
 
@@ -119,6 +131,7 @@ def statements_csv(statements: Sequence[Statement]) -> str:
                     line.explanation,
                     statement.run_at.isoformat() if statement.run_at else "",
                     statement.closed_at.isoformat() if statement.closed_at else "",
+                    statement.status,
                 )
             )
     return out.getvalue()

@@ -20,7 +20,8 @@ def check_plain_text(value: str) -> str:
     text = value.strip()
     for char in text:
         category = unicodedata.category(char)
-        if category in ("Cc", "Cs"):  # controls (newline, ESC, NUL), lone surrogates
+        # controls (newline, ESC, NUL), lone surrogates, line and paragraph separators
+        if category in ("Cc", "Cs", "Zl", "Zp"):
             raise ValueError(f"must be one line of visible text (it holds {char!r})")
         if char in _BIDI_CONTROLS:
             raise ValueError(
@@ -36,7 +37,9 @@ def check_note(value: str) -> str:
     """A note people write (a reviewer's comment): ``value`` stripped, lines and tabs kept;
     ``ValueError`` for other controls (ESC, NUL) and text-direction controls, which would
     reach statements, CSV files and terminals as they are."""
-    text = value.strip()
-    for line in text.splitlines():
+    text = value.strip().replace("\r\n", "\n")
+    # Split on newlines only: str.splitlines() also splits on \v, \f, \x1c-\x1e, \x85 and
+    # U+2028, which then went unchecked.
+    for line in text.split("\n"):
         check_plain_text(line.replace("\t", " ") or " ")
     return text

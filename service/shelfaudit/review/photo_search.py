@@ -50,7 +50,9 @@ def find_photos(
         query = query.where(Photo.store_id == store_id)
     if day is not None:
         start = datetime.combine(day, time(0), tzinfo=UTC)
-        query = query.where(Photo.captured_at >= start, Photo.captured_at < start + timedelta(1))
+        query = query.where(Photo.captured_at >= start)
+        if day < date.max:  # the day after 9999-12-31 cannot be written
+            query = query.where(Photo.captured_at < start + timedelta(1))
     rows = session.execute(
         query.order_by(Photo.captured_at.desc().nulls_last(), Photo.id.desc()).limit(limit)
     ).all()

@@ -39,6 +39,8 @@ def test_control_and_invisible_names_are_refused(text: str, problem: str) -> Non
 
 def test_a_note_keeps_its_lines_and_refuses_escapes_and_direction_controls() -> None:
     assert check_note(" seen in store\n\tcalled the rep ") == "seen in store\n\tcalled the rep"
-    for bad in ("ok\x1b[2J", "a\x00b", "fine \u202etxt.exe"):
+    assert check_note("one\r\ntwo") == "one\ntwo"
+    bad_ones = ("ok\x1b[2J", "a\x00b", "fine \u202etxt.exe", "a\x0bb", "a\x0cb", "a\x1cb")
+    for bad in (*bad_ones, "a\x85b", "a\rb", "a\u2028b"):
         with pytest.raises(ValueError, match=r"one line|direction"):
             check_note(bad)

@@ -15,7 +15,7 @@ from shelfaudit.api.security import AdminOnly, Approver, LabelExporter
 from shelfaudit.commission import Cadence, Period
 from shelfaudit.domain.strict_yaml import brief
 from shelfaudit.errors import InvalidInput
-from shelfaudit.payouts.closing import close_period
+from shelfaudit.payouts.closing import close_period, period_state
 from shelfaudit.payouts.period_text import parse_period
 from shelfaudit.payouts.rule_store import list_versions
 from shelfaudit.payouts.simulation import simulate_draft
@@ -47,7 +47,7 @@ def statements_page(
             "period": text,
             "rep_id": rep_id or "",
             "statements": statements,
-            "ended": parsed.end <= datetime.now(UTC),
+            "state": period_state(session, parsed),
         },
         principal=principal,
     )
