@@ -15,7 +15,7 @@ from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.registry import REGISTRY_FILE, Registry
 from shelfaudit.ml.sessions import SessionOptions
 from shelfaudit.results.hash_lookup import HashCache
-from shelfaudit.results.process import Processor
+from shelfaudit.results.process import Processor, load_models
 from shelfaudit.review.triage import ReviewTriage, TriageConfig
 from shelfaudit.settings import Settings
 from shelfaudit.store import migrate
@@ -46,14 +46,7 @@ def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
         migrate.upgrade(engine)
     sessions = make_sessionmaker(engine)
     objects = make_object_store(settings)
-    models = ModelCache(
-        Registry.load(settings.models_dir, int8=settings.int8_models),
-        SessionOptions(
-            providers=settings.onnx_providers,
-            intra_op_threads=settings.onnx_intra_op_threads,
-            inter_op_threads=settings.onnx_inter_op_threads,
-        ),
-    )
+    models = _model_cache(settings)
     processor = Processor(
         sessions=sessions,
         objects=objects,
@@ -75,20 +68,46 @@ def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
     )
 
 
+def check_models_folder(settings: Settings) -> None:
+    """A models folder that does not exist is a mistyped setting, not "no models": it
+    turned every model off without a word (photos analysed with no detections, SKUs or
+    recapture check)."""
+    if not settings.models_dir.is_dir():
+        raise ModelNotFound(
+            f"the models folder {settings.models_dir} does not exist (SHELFAUDIT_MODELS_DIR)"
+        )
+
+
+def _model_cache(settings: Settings) -> ModelCache:
+    return ModelCache(
+        Registry.load(settings.models_dir, int8=settings.int8_models),
+        SessionOptions(
+            providers=settings.onnx_providers,
+            intra_op_threads=settings.onnx_intra_op_threads,
+            inter_op_threads=settings.onnx_inter_op_threads,
+        ),
+    )
+
+
 def preload_models(runtime: Runtime) -> None:
     """Load and verify every model the pipeline runs, now (``SHELFAUDIT_PRELOAD_MODELS``):
     a corrupt or missing artifact stops the process at start with ``ModelError`` instead of
     failing each photo it is handed."""
     if not runtime.settings.preload_models:
         return
-    folder = runtime.settings.models_dir
-    if not folder.is_dir():
-        # A mistyped SHELFAUDIT_MODELS_DIR turned every model off without a word: photos
-        # came out analysed with no detections, SKUs or recapture check.
-        raise ModelNotFound(f"the models folder {folder} does not exist (SHELFAUDIT_MODELS_DIR)")
+    check_models_folder(runtime.settings)
     if not runtime.models.registry.entries:
         log.warning(
             "no models listed in %s: detections, SKUs and the recapture check are off",
-            folder / REGISTRY_FILE,
+            runtime.settings.models_dir / REGISTRY_FILE,
         )
     runtime.processor.pipeline_models()
+
+
+def verify_models(settings: Settings) -> None:
+    """``preload_models`` without a database or object store, for a worker's start: the
+    models are loaded into a cache of their own and dropped."""
+    if not settings.preload_models:
+        return
+    check_models_folder(settings)
+    load_models(_model_cache(settings), detect_options(settings), lambda: None)

@@ -36,6 +36,7 @@ from tests.integration.processes import (
     api_server,
     celery_worker,
     shelfaudit_env,
+    shelfaudit_process,
 )
 from tests.integration.servers import RedisBroker, closed_port, settings_on
 
@@ -223,3 +224,21 @@ def test_a_photo_accepted_while_the_broker_is_down_is_analysed_after_the_sweep(
     finally:
         dispatcher.close()
         runtime.close()
+
+
+def test_a_worker_whose_model_is_corrupt_does_not_start(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    from tests.api.test_model_preload import models_with_recapture
+
+    models = models_with_recapture(tmp_path / "models", corrupt=True)
+    env = deployment.env(models_dir=str(models), preload_models="true")
+    with shelfaudit_process(
+        "worker-broken", ["worker", "--concurrency", "1"], env=env, workdir=deployment.workdir
+    ) as worker:
+        code = worker.process.wait(timeout=90)
+        log = worker.log()
+    assert code != 0
+    assert "worker not started" in log
+    assert "recapture" in log
+    assert " ready." not in log

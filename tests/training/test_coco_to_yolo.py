@@ -56,10 +56,47 @@ def test_a_folder_holding_real_images_is_never_cleared(tmp_path: Path) -> None:
     (out / "images" / "train").mkdir(parents=True)
     (out / "images" / "train" / "original.jpg").write_bytes(jpeg_bytes(64, 48))
 
-    with pytest.raises(ValueError, match="which an earlier build did not write"):
+    with pytest.raises(ValueError, match="was not written by coco_to_yolo"):
         build_dataset(coco(tmp_path, ["a.jpg"]), tmp_path, out)
 
     assert (out / "images" / "train" / "original.jpg").is_file()
+
+
+def test_another_tools_dataset_of_links_and_labels_is_not_cleared(tmp_path: Path) -> None:
+    out = tmp_path / "theirs"
+    (out / "images" / "train").mkdir(parents=True)
+    (out / "labels" / "train").mkdir(parents=True)
+    (tmp_path / "x.jpg").write_bytes(jpeg_bytes(64, 48))
+    (out / "images" / "train" / "x.jpg").symlink_to(tmp_path / "x.jpg")
+    (out / "labels" / "train" / "x.txt").write_text("0 0.5 0.5 0.2 0.2\n")  # by hand
+
+    with pytest.raises(ValueError, match="was not written by coco_to_yolo"):
+        build_dataset(coco(tmp_path, ["a.jpg"]), tmp_path, out)
+
+    assert (out / "labels" / "train" / "x.txt").read_text() == "0 0.5 0.5 0.2 0.2\n"
+
+
+def test_a_missing_image_leaves_the_earlier_build_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "dataset"
+    build_dataset(coco(tmp_path, ["a.jpg", "b.jpg"]), tmp_path, out)
+    newer = coco(tmp_path, ["a.jpg", "b.jpg", "c.jpg"])
+    (tmp_path / "c.jpg").unlink()
+
+    with pytest.raises(FileNotFoundError, match=r"c\.jpg"):
+        build_dataset(newer, tmp_path, out)
+
+    assert sorted(p.name for p in (out / "images").rglob("*.jpg")) == ["a.jpg", "b.jpg"]
+
+
+def test_an_earlier_build_can_be_its_own_images_root(tmp_path: Path) -> None:
+    out = tmp_path / "dataset"
+    build_dataset(coco(tmp_path, ["a.jpg", "b.jpg"]), tmp_path, out)
+    again = coco(tmp_path, ["a.jpg"])
+
+    build_dataset(again, out / "images" / "train", out)
+
+    (image,) = list((out / "images").rglob("*.jpg"))
+    assert image.resolve() == (tmp_path / "a.jpg").resolve()
 
 
 def test_a_missing_image_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,41 +146,57 @@ def link(target: Path, link_path: Path) -> None:
     link_path.symlink_to(target)
 
 
+# Written into every dataset this module builds: only such a folder is ever cleared.
+MARKER = ".built-by-coco_to_yolo"
+
+
+def _built_here(out: Path) -> bool:
+    """``out`` holds a build of this module: its marker, or (builds made before the marker)
+    a data.yaml whose ``path`` is ``out`` itself, as ``write_data_yaml`` writes it."""
+    if (out / MARKER).is_file():
+        return True
+    try:
+        data = yaml.safe_load((out / "data.yaml").read_text())
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("path") == str(out.resolve())
+
+
 def clear_earlier_build(out: Path) -> None:
     """Remove what an earlier build wrote in ``out`` (links under images/, labels and their
     ultralytics caches under labels/), so that a photo a newer export left out is not trained
-    on and none sits on both sides. Refused when either folder holds anything else: a real
-    dataset is never deleted."""
-    owned = {"images": lambda p: p.is_symlink(), "labels": lambda p: p.suffix in (".txt", ".cache")}
-    for name, ours in owned.items():
-        folder = out / name
-        if not folder.exists():
-            continue
-        foreign = [p for p in folder.rglob("*") if not p.is_dir() and not ours(p)]
-        if foreign:
-            raise ValueError(
-                f"{out} holds {foreign[0]}, which an earlier build did not write: choose an "
-                "empty --out (or the dataset folder of an earlier build)"
-            )
-    for name in owned:
+    on and none sits on both sides. Refused for a folder this module did not build, or one
+    holding real images: a dataset made by hand or another tool is never deleted."""
+    present = [n for n in ("images", "labels") if (out / n).is_dir() and any((out / n).iterdir())]
+    if not present:
+        return
+    if not _built_here(out):
+        raise ValueError(
+            f"{out / present[0]} was not written by coco_to_yolo: choose an empty --out (or "
+            "the dataset folder of an earlier build)"
+        )
+    real = [p for p in (out / "images").rglob("*") if p.is_file() and not p.is_symlink()]
+    if real:
+        raise ValueError(f"{out} holds the image {real[0]}, not a link: choose an empty --out")
+    for name in ("images", "labels"):
         shutil.rmtree(out / name, ignore_errors=True)
 
 
 def build_dataset(coco_path: Path, images_root: Path, out: Path) -> Path:
     """Write the YOLO dataset for ``coco_path`` into ``out`` (what an earlier build wrote
-    there is replaced); return data.yaml."""
+    there is replaced, once every image is found); return data.yaml."""
     coco = json.loads(coco_path.read_text())
     names, records = convert_coco(coco)
+    sources = [resolve_image(images_root, rec.file_name) for rec in records]
+    repeated = [n for n, count in Counter(s.name for s in sources).items() if count > 1]
+    if repeated:
+        raise ValueError(f"duplicate image name {repeated[0]}")
     clear_earlier_build(out)
     for split in SPLITS:
         (out / "images" / split).mkdir(parents=True, exist_ok=True)
         (out / "labels" / split).mkdir(parents=True, exist_ok=True)
-    seen: set[str] = set()
-    for rec in records:
-        source = resolve_image(images_root, rec.file_name)
-        if source.name in seen:
-            raise ValueError(f"duplicate image name {source.name}")
-        seen.add(source.name)
+    (out / MARKER).write_text("a YOLO dataset built by training.detect.coco_to_yolo\n")
+    for rec, source in zip(records, sources, strict=True):
         link(source, out / "images" / rec.split / source.name)
         label = out / "labels" / rec.split / f"{source.stem}.txt"
         label.write_text("".join(f"{b.to_line()}\n" for b in rec.boxes))

@@ -249,7 +249,7 @@ def audit(
     """Audit photos through the same pipeline as the API, on this machine's data directory."""
     from shelfaudit.cli.audit import audit_file
     from shelfaudit.cli.render import summary_table
-    from shelfaudit.runtime import build_runtime
+    from shelfaudit.runtime import build_runtime, check_models_folder
     from shelfaudit.upload.files import image_files
     from shelfaudit.upload.intake import check_references
     from shelfaudit.upload.metadata import VisitMetadata
@@ -269,6 +269,7 @@ def audit(
     except OSError as exc:
         err.print(f"[red]--out {escape(str(out))}:[/red] {escape(exc.strerror or str(exc))}")
         raise typer.Exit(2) from exc
+    check_models_folder(settings)  # a mistyped folder is an error (main() says it), not "off"
     runtime = build_runtime(settings, upgrade_db=settings.database_url is None)
     records: list[dict[str, Any]] = []
     try:

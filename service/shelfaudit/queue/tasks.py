@@ -11,14 +11,14 @@ import threading
 from typing import Any
 
 from celery import Task, shared_task
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import ModelError, NotFound, TransientError
 from shelfaudit.queue.celery_app import TASK_ANALYSE
-from shelfaudit.runtime import Runtime, build_runtime, preload_models
+from shelfaudit.runtime import Runtime, build_runtime, preload_models, verify_models
 from shelfaudit.settings import get_settings
 from shelfaudit.store.database import make_engine
 from shelfaudit.store.tables import Photo
@@ -41,6 +41,18 @@ def worker_runtime() -> Runtime:
             preload_models(runtime)
             _runtime = runtime
         return _runtime
+
+
+@worker_init.connect
+def _refuse_to_start_without_models(**_: Any) -> None:
+    """A worker whose models cannot load would take every photo off the queue only to defer
+    it: it does not start (``SHELFAUDIT_PRELOAD_MODELS``), so healthy workers get them.
+    SystemExit, because Celery logs and ignores a signal handler's other exceptions."""
+    try:
+        verify_models(get_settings())
+    except ModelError as exc:
+        log.critical("worker not started: %s", exc)
+        raise SystemExit(f"shelfaudit worker not started: {exc}") from exc
 
 
 @worker_process_init.connect

@@ -59,6 +59,19 @@ class _CatalogueSlot:
             return self._gallery
 
 
+def load_models(
+    cache: ModelCache, options: DetectOptions, gallery: Callable[[], Gallery | None]
+) -> Models:
+    """Every model of ``cache``'s registry the pipeline runs, loaded (absent ones None)."""
+    return Models(
+        detectors=load_detectors(cache, options),
+        recapture=recapture.load_model(cache)
+        if recapture.MODEL_NAME in cache.registry.entries
+        else None,
+        skus=sku.load_models(cache, gallery),
+    )
+
+
 @dataclass(frozen=True)
 class Processor:
     """What analysing a stored photo needs; built once per process."""
@@ -84,13 +97,7 @@ class Processor:
         """The registry's models, loaded once per process (absent ones are None)."""
         if self.models is None:
             return Models()
-        return Models(
-            detectors=load_detectors(self.models, self.detect_options),
-            recapture=recapture.load_model(self.models)
-            if recapture.MODEL_NAME in self.models.registry.entries
-            else None,
-            skus=sku.load_models(self.models, self.sku_gallery),
-        )
+        return load_models(self.models, self.detect_options, self.sku_gallery)
 
     def sku_gallery(self) -> Gallery | None:
         """The packshot gallery as the catalogue stands now (None without an embedder)."""
