@@ -504,7 +504,9 @@ def test_an_ml_engineer_downloads_packshots_and_field_examples(
     assert (response.headers["x-classes"], response.headers["x-train"]) == ("1", "1")
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         names = set(archive.namelist())
-        assert archive.read("train.txt").decode() == "train/Arla-Standard-Milk/2.jpg, 0, 0\n"
+        assert archive.read("train.txt").decode() == (
+            "train/Arla-Standard-Milk/2.jpg, 0, 0, close_up\n"
+        )
     assert {"classes.csv", "train.txt", "val.txt"} <= names
     assert (
         "iconic-images-and-descriptions/Arla-Standard-Milk/Arla-Standard-Milk_Iconic.jpg" in names
