@@ -112,6 +112,28 @@ def test_file_just_over_the_limit_inside_the_envelope_is_413(tmp_path: Path) -> 
         assert response.json()["error"]["code"] == "payload_too_large"
 
 
+def test_a_json_body_of_a_million_keys_is_413_at_once(client: TestClient) -> None:
+    import json
+
+    body = json.dumps({f"k{i}": 1 for i in range(150_000)} | {"name": "S"}).encode()
+    response = client.put(
+        "/v1/stores/S9", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["field"] == "body"
+    assert "not a file upload" in response.json()["error"]["message"]
+    assert client.get("/healthz").status_code == 200
+
+
+def test_many_problems_in_one_body_are_named_a_few_at_a_time(client: TestClient) -> None:
+    body = {f"k{i}": 1 for i in range(500)} | {"name": "S"}
+    response = client.put("/v1/stores/S9", json=body)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["message"].endswith("and 480 more problems")
+    assert len(error["problems"]) == 20
+
+
 def future(minutes: float) -> str:
     return (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
 

@@ -423,6 +423,7 @@ def test_a_person_confirms_a_facing_as_a_sku(
     assert (gallery.n_skus, gallery.n_vectors) == (1, 1)
     events = admin.get("/v1/audit", params={"action": "packshot_add"}).json()
     assert events[0]["after"]["packshots"][0]["source_photo_id"] == photo_id
+    assert events[0]["photo_id"] == photo_id  # on the photo's own trail too
 
 
 def test_an_sfa_app_cannot_confirm_facings(client: TestClient, admin: TestClient) -> None:

@@ -149,6 +149,16 @@ def test_add_refuses_a_taken_id_and_a_corrupt_packshot(data_dir: Path, tmp_path:
     assert "broken.jpg: cannot read the JPEG header" in result.stderr
     assert [s["sku_id"] for s in listed()] == ["A"]  # B was not half-added
 
+    many = []
+    for seed in range(21):
+        path = tmp_path / f"view-{seed}.jpg"
+        path.write_bytes(packshot_jpeg(seed))
+        many += ["--packshot", str(path)]
+    too_many = shelfaudit("skus", "add", "C", "--name", "z", *many)
+    assert too_many.exit_code == 2
+    assert "21 packshots would pass the limit of 20" in too_many.stderr
+    assert [s["sku_id"] for s in listed()] == ["A"]  # nor was C
+
 
 def test_import_grocery_makes_one_sku_per_class_and_is_safe_to_repeat(
     data_dir: Path, tmp_path: Path

@@ -13,20 +13,31 @@ class _TooLarge(Exception):
     pass
 
 
-class BodyLimitMiddleware:
-    """Answer 413 as soon as Content-Length or the bytes received pass ``max_bytes``."""
+# Bodies that are not files (JSON, YAML standards and rule sets, forms): the largest the
+# service takes is a 256 KB display standard. An 18 MB JSON object of 1.5 million unknown
+# keys took 25 s of validation and error reporting.
+MAX_TEXT_BYTES = 1024 * 1024
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+
+class BodyLimitMiddleware:
+    """Answer 413 as soon as Content-Length or the bytes received pass the limit:
+    ``max_bytes`` for multipart uploads (files), ``max_text_bytes`` for any other body."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_text_bytes: int = MAX_TEXT_BYTES):
         self.app = app
         self.max_bytes = max_bytes
+        self.max_text_bytes = max_text_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(send)
+        headers = dict(scope["headers"])
+        files = headers.get(b"content-type", b"").lower().startswith(b"multipart/")
+        limit = self.max_bytes if files else self.max_text_bytes
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            await self._refuse(send, limit, files)
             return
 
         received = 0
@@ -38,7 +49,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     raise _TooLarge
             return message
@@ -54,16 +65,17 @@ class BodyLimitMiddleware:
         with contextlib.suppress(_TooLarge):
             await self.app(scope, limited_receive, guarded_send)
         if exceeded and not started:
-            await self._refuse(send)
+            await self._refuse(send, limit, files)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int, files: bool) -> None:
+        what = "request body" if files else "request body (not a file upload)"
         body = json.dumps(
             {
                 "error": {
                     "code": "payload_too_large",
-                    "message": f"request body over the limit of {self.max_bytes:,} bytes "
-                    f"({self.max_bytes / 2**20:.1f} MiB)",
-                    "field": "file",
+                    "message": f"{what} over the limit of {limit:,} bytes "
+                    f"({limit / 2**20:.1f} MiB)",
+                    "field": "file" if files else "body",
                 }
             }
         ).encode()

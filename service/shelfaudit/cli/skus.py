@@ -9,6 +9,7 @@ Each change is appended to the audit trail with the actor ``cli``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,17 +73,26 @@ def _add_packshots(runtime: Runtime, sku_id: str, paths: list[Path]) -> tuple[in
 
 
 def _check_files(runtime: Runtime, paths: list[Path]) -> None:
-    from shelfaudit.upload.packshots import decode_packshot
+    """Every packshot decodes, and a new SKU can hold them all."""
+    from shelfaudit.upload.packshots import MAX_PACKSHOTS_PER_SKU, decode_packshot
 
+    distinct: set[str] = set()
     for path in paths:
+        data = read_file(path, limit=runtime.settings.max_upload_bytes)
+        distinct.add(hashlib.sha256(data).hexdigest())
         try:
             decode_packshot(
-                read_file(path, limit=runtime.settings.max_upload_bytes),
+                data,
                 max_bytes=runtime.settings.max_upload_bytes,
                 max_pixels=runtime.settings.max_pixels,
             )
         except InvalidInput as exc:
             raise type(exc)(f"{path.name}: {exc.message}") from exc
+    if len(distinct) > MAX_PACKSHOTS_PER_SKU:
+        raise InvalidInput(
+            f"{len(distinct)} packshots would pass the limit of {MAX_PACKSHOTS_PER_SKU} per "
+            "SKU: give fewer"
+        )
 
 
 @skus_app.command("add")

@@ -84,11 +84,15 @@ def record_packshots_added(
     created = [packshot_state(a.packshot) for a in accepted if a.created]
     if not created:
         return None
+    # A field example is cut from one photo: its event is on that photo's trail too.
+    sources = {a.packshot.source_photo_id for a in accepted if a.created}
+    photo_id = sources.pop() if len(sources) == 1 else None
     with sessions.begin() as session:
         return audit.record(
             session,
             actor=actor,
             action="packshot_add",
             subject=sku_subject(sku_id),
+            photo_id=photo_id,
             after={"packshots": created},
         )

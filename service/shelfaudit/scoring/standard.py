@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from shelfaudit.domain.text import check_plain_text
+from shelfaudit.domain.text import check_note, check_plain_text
 
 Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=64)
@@ -86,16 +86,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
+MAX_CRITERIA = 100
+
+
 class CriterionBase(_Strict):
     id: Slug
     weight: float = Field(default=1.0, ge=MIN_WEIGHT, le=MAX_WEIGHT)
     mandatory: bool = False
-    label: str | None = Field(
-        default=None,
-        max_length=200,
-        description="what a rep calls the target, e.g. 'Heineken cartons'",
-    )
-    description: str = Field(default="", max_length=2000)
+    # Both reach every breakdown sentence sent to the SFA app and the overlay: one line of
+    # visible text, as names (a U+202E in a label drew "cartons" reversed on the overlay).
+    label: Annotated[
+        str | None,
+        Field(
+            default=None,
+            max_length=200,
+            description="what a rep calls the target, e.g. 'Heineken cartons'",
+        ),
+        AfterValidator(lambda v: check_plain_text(v) if v is not None else None),
+    ] = None
+    description: Annotated[str, Field(max_length=2000), AfterValidator(check_note)] = ""
 
 
 class Target(CriterionBase):
@@ -197,7 +206,9 @@ class DisplayStandard(_Strict):
     activity_brand: Slug
     own_brands: Slugs = ()
     competitor_brands: Slugs = ()
-    criteria: tuple[Criterion, ...] = Field(min_length=1)
+    # A rep reads every criterion; the overlay draws one panel line each (4,000 of them made
+    # a JPEG taller than 65,535 px and the overlay a 500).
+    criteria: tuple[Criterion, ...] = Field(min_length=1, max_length=MAX_CRITERIA)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

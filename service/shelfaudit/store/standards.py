@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from shelfaudit.errors import Conflict, InvalidInput, InvalidStandard, NotFound
 from shelfaudit.scoring import DisplayStandard, load_standard
 from shelfaudit.scoring.vocabulary import DetectorVocabulary, unknown_names
-from shelfaudit.store.tables import Activity, ActivityStandard
+from shelfaudit.store.tables import Activity, ActivityStandard, Sku
 
 MAX_STANDARD_BYTES = 256 * 1024
 
@@ -37,6 +38,36 @@ def standard_source(data: bytes) -> str:
         raise InvalidInput("a display standard is UTF-8 text (YAML or JSON)") from exc
 
 
+def unknown_skus(session: Session, standard: DisplayStandard) -> list[str]:
+    """The standard's SKU ids that look like mistakes: the id of a deactivated SKU (never
+    recognised), a product's name instead of its id, or an id the catalogue does not have
+    while it has one differing only in case or by a typo. SKU ids match exactly, so each of
+    these scored every photo 0 without a word. An id unlike any in the catalogue passes: the
+    product may be added after its standard."""
+    wanted = sorted({sku for c in standard.criteria for sku in getattr(c, "skus", ())})
+    if not wanted:
+        return []
+    rows = session.execute(select(Sku.sku_id, Sku.name, Sku.active)).all()
+    active = {sku_id: is_active for sku_id, _, is_active in rows}
+    by_name = {name.casefold(): sku_id for sku_id, name, _ in rows}
+    folded = {sku_id.casefold(): sku_id for sku_id in active}
+    problems = []
+    for sku in wanted:
+        if sku in active:
+            if not active[sku]:
+                problems.append(f"SKU {sku!r} is deactivated: it is never recognised")
+            continue
+        if sku.casefold() in by_name:
+            problems.append(f"{sku!r} is the name of SKU {by_name[sku.casefold()]!r}: give its id")
+            continue
+        close = folded.get(sku.casefold()) or next(
+            iter(difflib.get_close_matches(sku, list(active), n=1, cutoff=0.85)), None
+        )
+        if close is not None:
+            problems.append(f"SKU {sku!r} is not in the catalogue: did you mean {close!r}?")
+    return problems
+
+
 def put_standard(
     session: Session,
     *,
@@ -51,7 +82,9 @@ def put_standard(
     if session.get(Activity, activity_id) is None:
         raise NotFound(f"activity {activity_id!r} does not exist")
     standard = load_standard(source)
-    if vocabulary is not None and (problems := unknown_names(standard, vocabulary)):
+    problems = unknown_names(standard, vocabulary) if vocabulary is not None else []
+    problems += unknown_skus(session, standard)
+    if problems:
         raise InvalidStandard(f"standard {standard.id}: " + "; ".join(problems))
     existing = session.get(ActivityStandard, (activity_id, standard.version))
     if existing is not None:

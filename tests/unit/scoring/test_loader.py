@@ -131,6 +131,18 @@ def test_a_standard_loads_and_round_trips() -> None:
             "  - {id: a, kind: min_facings, classes: [beer_can, beer_can], min: 2}",
             "lists beer_can twice",
         ),
+        (
+            '  - {id: a, kind: min_share, brands: [heineken], min: 0.5, label: "x\u202ey"}',
+            "text-direction control",
+        ),
+        (
+            '  - {id: a, kind: min_share, brands: [heineken], min: 0.5, label: "red\\e[31m"}',
+            "one line",
+        ),
+        (
+            '  - {id: a, kind: min_share, brands: [heineken], min: 0.5, description: "a\\0"}',
+            "one line",
+        ),
     ],
 )
 def test_invalid_criteria_are_reported_where_they_are(criteria: str, message: str) -> None:
@@ -243,3 +255,11 @@ def test_a_json_standard_indented_with_tabs_loads() -> None:
         '\t"criteria": [{"id": "a", "kind": "min_share", "brands": ["heineken"], "min": 0.5}]\n}'
     )
     assert load_standard(text).id == "s"
+
+
+def test_more_criteria_than_a_rep_can_read_are_refused() -> None:
+    many = "".join(
+        f"  - {{id: c{i}, kind: min_share, brands: [heineken], min: 0.1}}\n" for i in range(101)
+    )
+    with pytest.raises(InvalidStandard, match="at most 100"):
+        load_standard(HEAD + many)
