@@ -101,7 +101,7 @@ def test_recognised_skus_are_scored_against_the_standard(tmp_path: Path) -> None
     assert display.score == pytest.approx(60.0)
     # The embedder's version is part of the pipeline version; the gallery's revision is not.
     assert result.pipeline_version == pipeline_version(models)
-    assert result.pipeline_version.endswith("+sku-3+sku_embedder-test")
+    assert result.pipeline_version.endswith("+sku-4+sku_embedder-test")
 
 
 def test_without_sku_recognition_sku_criteria_fail_and_say_why(tmp_path: Path) -> None:

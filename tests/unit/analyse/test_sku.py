@@ -204,14 +204,22 @@ def test_whole_photo_fallback_can_be_turned_off(embedder: Embedder) -> None:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize(("rows", "whole"), [(1, True), (2, False), (5, False)])
+@pytest.mark.parametrize(
+    ("rows", "height", "whole"),
+    [
+        (1, 500, True),  # one row: a close-up
+        (2, 300, False),  # two rows over half the photo: a shelf
+        (5, 90, False),  # five rows, 38 % of the photo
+        (2, 90, True),  # two thin rows (15 %) the shelf model found on a held carton
+    ],
+)
 def test_a_shelf_scene_is_not_named_after_one_sku(
-    embedder: Embedder, rows: int, whole: bool
+    embedder: Embedder, rows: int, height: int, whole: bool
 ) -> None:
     found = detections([]).model_copy(
         update={
             "rows": [
-                ShelfRow(index=i, xyxy=[0, 100 * i, 1200, 100 * i + 90], confidence=0.9)
+                ShelfRow(index=i, xyxy=[0, 310 * i, 1200, 310 * i + height], confidence=0.9)
                 for i in range(rows)
             ]
         }
@@ -282,7 +290,7 @@ def test_models_come_from_the_registry_with_their_threshold(tmp_path: Path) -> N
     models = sku.load_models(cache, lambda: None)
     assert models is not None
     assert (models.embedder.size, models.embedder.dim, models.min_similarity) == (32, 16, 0.81)
-    assert models.version == "sku-3+sku_embedder-test"
+    assert models.version == "sku-4+sku_embedder-test"
 
     (tmp_path / "registry.json").write_text('{"models": {}}')
     empty = ModelCache(Registry.load(tmp_path), SessionOptions())
@@ -294,4 +302,4 @@ def test_a_colour_signature_is_part_of_the_analysis_version(tmp_path: Path) -> N
     cache = embedder_cache(tmp_path, {"input_size": 32, "dim": 16, "colour": colour})
     models = sku.load_models(cache, lambda: None)
     assert models is not None
-    assert models.version == "sku-3+sku_embedder-test+colour-8x4x4-w0.5-c0.65,0.8"
+    assert models.version == "sku-4+sku_embedder-test+colour-8x4x4-w0.5-c0.65,0.8"

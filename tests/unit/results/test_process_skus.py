@@ -41,7 +41,7 @@ def audit(runtime: Runtime, data: bytes) -> dict[str, Any]:
     with runtime.sessions() as session:
         analysis = session.scalar(select(Analysis).where(Analysis.photo_id == photo.id))
     assert analysis is not None
-    assert analysis.pipeline_version.endswith("+sku-3+sku_embedder-test")
+    assert analysis.pipeline_version.endswith("+sku-4+sku_embedder-test")
     skus: dict[str, Any] = analysis.checks["skus"]
     return skus
 
