@@ -108,3 +108,46 @@ def test_the_catalogue_and_its_gallery_on_postgresql(
     assert emptied.n_vectors == 0
     with catalogue.sessions() as session:
         assert catalogue_revision(session) != before
+
+
+def test_two_uploads_at_once_cannot_pass_the_packshot_limit(
+    catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from shelfaudit.errors import InvalidInput
+    from shelfaudit.upload.packshots import MAX_PACKSHOTS_PER_SKU
+
+    catalogue.add_sku("Arla-Standard-Milk", brand="Arla")
+    catalogue.add_packshots(
+        "Arla-Standard-Milk", [packshot_jpeg(i) for i in range(MAX_PACKSHOTS_PER_SKU - 1)], None
+    )
+    # Both uploads pass the early counts, then meet before storing: the race the audit found.
+    both_counted = threading.Barrier(2, timeout=30)
+    put = catalogue.objects.put
+
+    def put_after_both(key: str, data: bytes, content_type: str) -> None:
+        both_counted.wait()
+        put(key, data, content_type)
+
+    monkeypatch.setattr(catalogue.objects, "put", put_after_both)
+    outcomes: list[str] = []
+
+    def upload(seed: int) -> None:
+        try:
+            catalogue.add_packshots("Arla-Standard-Milk", [packshot_jpeg(seed)], None)
+            outcomes.append("stored")
+        except InvalidInput as exc:
+            outcomes.append(exc.message)
+
+    threads = [threading.Thread(target=upload, args=(100 + i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes)[1] == "stored"
+    assert "would pass the limit of 20" in sorted(outcomes)[0]
+    with catalogue.sessions() as session:
+        count = len(list(session.scalars(select(SkuPackshot.id))))
+    assert count == MAX_PACKSHOTS_PER_SKU

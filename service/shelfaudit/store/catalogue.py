@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from shelfaudit.domain.enums import ExampleKind
 from shelfaudit.domain.gtin import same_gtin
-from shelfaudit.errors import Conflict, NotFound
+from shelfaudit.errors import Conflict, InvalidInput, NotFound
 from shelfaudit.store.sku_schemas import SkuCreate, SkuUpdate
 from shelfaudit.store.tables import Sku, SkuPackshot, utcnow
 
@@ -82,11 +82,35 @@ def create_sku(session: Session, *, data: SkuCreate) -> Sku:
             f"SKU {twin!r} exists; ids that differ only in case are refused", field="sku_id"
         )
     _check_barcode_free(session, data.barcode, sku_id=data.sku_id)
+    _check_brand_spelling(session, data.brand, sku_id=data.sku_id)
     now = utcnow()
     row = Sku(**data.model_dump(), active=True, revision=1, created_at=now, updated_at=now)
     session.add(row)
     _flush(session, f"SKU {data.sku_id!r}")
     return row
+
+
+def _check_brand_spelling(session: Session, brand: str | None, *, sku_id: str) -> None:
+    """One spelling per brand: "Arla" and "ARLA" listed apart, filtered apart and coloured
+    apart on overlays, while people read them as one brand."""
+    if brand is None:
+        return
+    other = session.scalar(
+        select(Sku.brand)
+        .where(func.lower(Sku.brand) == brand.lower(), Sku.brand != brand, Sku.sku_id != sku_id)
+        .limit(1)
+    )
+    if other is not None:
+        raise InvalidInput(
+            f"brand {brand!r} is written {other!r} in the catalogue: use that spelling",
+            field="brand",
+        )
+
+
+def lock_sku(session: Session, *, sku_id: str) -> None:
+    """Hold the SKU's row until the transaction ends (PostgreSQL ``FOR UPDATE``; SQLite
+    serialises writers), so that limits counted after it hold against concurrent adds."""
+    session.execute(select(Sku.sku_id).where(Sku.sku_id == sku_id).with_for_update())
 
 
 def _touch(row: Sku) -> None:
@@ -100,6 +124,8 @@ def update_sku(session: Session, *, sku_id: str, data: SkuUpdate) -> Sku:
     changes = {k: v for k, v in data.changes().items() if getattr(row, k) != v}
     if "barcode" in changes:
         _check_barcode_free(session, data.barcode, sku_id=sku_id)
+    if "brand" in changes:
+        _check_brand_spelling(session, data.brand, sku_id=sku_id)
     if changes:
         for key, value in changes.items():
             setattr(row, key, value)
@@ -131,7 +157,7 @@ def list_skus(
     ``active`` None lists both; page on with ``after`` (the last id seen)."""
     query = select(Sku)
     if brand is not None:
-        query = query.where(Sku.brand == brand)
+        query = query.where(func.lower(Sku.brand) == brand.lower())
     if text:
         needle = text.strip().lower()
         query = query.where(

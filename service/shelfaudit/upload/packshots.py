@@ -27,6 +27,7 @@ from shelfaudit.store.catalogue import (
     encode_vector,
     find_packshot,
     get_sku,
+    lock_sku,
 )
 from shelfaudit.store.objects import ObjectStore
 from shelfaudit.store.tables import SkuPackshot
@@ -170,6 +171,14 @@ def accept_packshots(
         sha: AcceptedPackshot(row, created=False) for sha, row in existing.items()
     }
     with sessions.begin() as session:
+        lock_sku(session, sku_id=sku_id)  # counted again: two uploads at once each saw room
+        have = count_packshots(session, sku_id=sku_id)
+        if have + len(new) > MAX_PACKSHOTS_PER_SKU:
+            raise InvalidInput(
+                f"SKU {sku_id!r} has {have} packshots; {len(new)} more would pass the limit of "
+                f"{MAX_PACKSHOTS_PER_SKU}: delete some first",
+                field="files",
+            )
         for (d, f), embedding in zip(new, embeddings, strict=True):
             row = add_packshot(
                 session,

@@ -29,6 +29,7 @@ from shelfaudit.store.catalogue import (
     encode_vector,
     find_packshot,
     get_sku,
+    lock_sku,
 )
 from shelfaudit.store.objects import ObjectStore
 from shelfaudit.store.tables import Photo
@@ -150,6 +151,15 @@ def accept_field_example(
         embedding, version = encode_vector(vector), example_version(embedder, kind)
     objects.put(packshot_key(stored.sha256), data, "image/jpeg")
     with sessions.begin() as session:
+        # Counted again under the SKU's row lock: six confirmations at once each saw 49 and
+        # together made 52.
+        lock_sku(session, sku_id=sku_id)
+        have = count_packshots(session, sku_id=sku_id, field=True)
+        if have >= MAX_FIELD_EXAMPLES_PER_SKU:
+            raise InvalidInput(
+                f"SKU {sku_id!r} has {have} field examples, the limit: delete some first",
+                field="sku_id",
+            )
         row = add_packshot(
             session,
             sku_id=sku_id,

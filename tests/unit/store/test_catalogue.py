@@ -20,6 +20,7 @@ from shelfaudit.errors import (
 )
 from shelfaudit.store.catalogue import (
     catalogue_revision,
+    create_sku,
     deactivate_sku,
     delete_packshot,
     encode_vector,
@@ -314,3 +315,18 @@ def test_vectors_are_stored_as_float32_little_endian() -> None:
     import numpy as np
 
     assert encode_vector(np.array([1.0, -2.0], np.float64)) == b"\x00\x00\x80?\x00\x00\x00\xc0"
+
+
+def test_a_brand_has_one_spelling_and_filters_whatever_the_case(catalogue: Catalogue) -> None:
+    from shelfaudit.errors import InvalidInput
+
+    with catalogue.sessions.begin() as session:
+        create_sku(session, data=SkuCreate(sku_id="M1", name="Milk", brand="Arla"))
+    with (
+        pytest.raises(InvalidInput, match="written 'Arla' in the catalogue"),
+        catalogue.sessions.begin() as session,
+    ):
+        create_sku(session, data=SkuCreate(sku_id="M2", name="Milk 2", brand="ARLA"))
+    with catalogue.sessions.begin() as session:
+        create_sku(session, data=SkuCreate(sku_id="M3", name="Milk 3", brand="Arla"))
+        assert [s.sku_id for s in list_skus(session, brand="arla")] == ["M1", "M3"]
