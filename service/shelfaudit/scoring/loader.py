@@ -26,6 +26,11 @@ _Loader = strict_loader(InvalidStandard)
 def load_standard(text: str | bytes) -> DisplayStandard:
     """Parse and validate one standard; ``InvalidStandard`` says what is wrong and where."""
     # JSON is YAML, but not JSON with tabs in its indentation: read JSON as JSON.
+    # A byte-order mark (Windows editors write one) is not the start of the document.
+    if isinstance(text, bytes):
+        text = text.removeprefix(b"\xef\xbb\xbf")
+    else:
+        text = text.removeprefix("\ufeff")
     head = text.lstrip()[:1]
     syntax: Literal["yaml", "json"] = "json" if head in ("{", b"{") else "yaml"
     data = load_text(text, syntax=syntax, loader=_Loader, error=InvalidStandard)

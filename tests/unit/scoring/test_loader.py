@@ -263,3 +263,13 @@ def test_more_criteria_than_a_rep_can_read_are_refused() -> None:
     )
     with pytest.raises(InvalidStandard, match="at most 100"):
         load_standard(HEAD + many)
+
+
+def test_a_json_standard_with_a_byte_order_mark_and_tabs_loads() -> None:
+    text = (
+        '\ufeff{\n\t"id": "s",\n\t"version": 1,\n\t"name": "S",\n\t"activity_brand": "heineken",\n'
+    )
+    text += (
+        '\t"criteria": [{"id": "a", "kind": "min_share", "brands": ["heineken"], "min": 0.5}]\n}'
+    )
+    assert load_standard(text).id == "s"
