@@ -283,3 +283,100 @@ def test_a_run_answers_its_statements_as_stored(scheme: Runtime) -> None:
     (statement,) = done.statements
     assert statement.run_at is not None
     assert statement.provisional  # run before the month ended
+
+
+VISITS = """\
+id: visits
+version: 1
+name: Visit bands
+currency: VND
+effective_from: 2020-01-01
+activities: [A1]
+rules:
+  - id: visit
+    kind: visit_band
+    bands:
+      - {min: 60, max: 100, amount: 40000}
+"""
+
+
+def test_a_whole_visit_sent_late_is_paid_its_band_once(runtime: Runtime) -> None:
+    seed_master_data(runtime)
+    add_scheme(runtime, VISITS)
+    on_time = add_photo(runtime, verdict="clean", fraud_score=0.0, score=85)
+    run(runtime, LAST_MONTH)
+    with runtime.sessions() as session:
+        from shelfaudit.store.tables import Photo
+
+        first = session.get(Photo, on_time)
+        assert first is not None
+        assert first.captured_at is not None
+        visited = first.captured_at
+    # Another store visited last month, both its photos sent after the run, and a second
+    # photo of the visit already paid.
+    late = [
+        add_photo(runtime, verdict="clean", fraud_score=0.0, score=85, store_id="S2",
+                  captured_at=visited + timedelta(minutes=m))
+        for m in (1, 2)
+    ]  # fmt: skip
+    same_visit = add_photo(
+        runtime, verdict="clean", fraud_score=0.0, score=90, captured_at=visited + timedelta(1 / 24)
+    )
+
+    run(runtime, THIS_MONTH)
+
+    with runtime.sessions() as session:
+        (statement,) = read_statements(session, period=THIS_MONTH)
+    paid = [(line.photo_ids, line.amount) for line in statement.lines if line.amount]
+    assert paid == [((late[0], late[1]), Decimal(40000))]  # the late visit, once
+    assert "priced late" in statement.lines[0].explanation
+    assert same_visit not in {pid for line in statement.lines for pid in line.photo_ids}
+
+
+def test_a_photo_paid_late_after_an_overturned_rejection_counts_against_the_cap(
+    runtime: Runtime,
+) -> None:
+    from tests.seeds import SCHEME
+
+    seed_master_data(runtime)
+    add_scheme(
+        runtime,
+        SCHEME + "  - id: monthly-cap\n    kind: cap\n    amount: 60000\n    period: month\n",
+    )
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=85)  # 40,000
+    disputed = add_photo(runtime, verdict="clean", fraud_score=0.0, score=85)
+    with runtime.sessions.begin() as session:
+        decide(
+            session,
+            photo_id=disputed,
+            decision=Decision.rejected,
+            reason_code=ReasonCode.duplicate,
+            actor=APPROVER,
+        )
+    with runtime.sessions.begin() as session:
+        from shelfaudit.store.tables import PhotoReview
+
+        review = session.get(PhotoReview, disputed)
+        assert review is not None
+        review.decided_at = LAST_MONTH.start + timedelta(days=3)  # rejected last month
+    run(runtime, LAST_MONTH)
+    decide_now(runtime, disputed, Decision.approved, ReasonCode.genuine)  # overturned
+
+    run(runtime, THIS_MONTH)
+
+    this_month = [k for k in kinds(runtime, disputed) if k[0] == THIS_MONTH.label]
+    assert sorted((kind, amount) for _, kind, amount, _ in this_month) == [
+        ("cap_cut", Decimal(-20000)),  # last month's 60,000 cap had 20,000 left
+        ("earn", Decimal(40000)),
+        ("penalty_refund", Decimal(100000)),
+    ]
+
+
+def test_a_period_ending_more_than_a_month_ahead_cannot_be_run(scheme: Runtime) -> None:
+    from shelfaudit.payouts.period_text import parse_period
+
+    start = THIS_MONTH.start
+    typo = parse_period(f"{start:%Y-%m-%d}..{start.replace(year=start.year + 1):%Y-%m-%d}")
+    with pytest.raises(Conflict, match="more than 31 days from now"):
+        run(scheme, typo)
+    run(scheme, THIS_MONTH)  # the month itself (provisional) is still fine

@@ -304,3 +304,7 @@ def test_the_statements_page_states_the_period_whatever_rep_it_shows(
     assert f"later period ({LAST_MONTH.label})" in earlier
     assert f"Run {two_ago.label}" not in earlier
     assert "Not run yet." in web.get("/payouts", params={"period": THIS_MONTH.label}).text
+    next_year = Period.containing(THIS_MONTH.start + timedelta(days=400), Cadence.month)
+    early = web.get("/payouts", params={"period": next_year.label}).text
+    assert "it cannot be run yet" in early
+    assert f"Run {next_year.label}" not in early

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 
 from shelfaudit.commission.history import History
 from shelfaudit.commission.limits import apply_limits
-from shelfaudit.commission.lines import PayoutLine
+from shelfaudit.commission.lines import LineKind, PayoutLine
 from shelfaudit.commission.periods import Period
 from shelfaudit.commission.pricing import price_photo
 from shelfaudit.commission.records import AuditedPhoto
@@ -76,10 +76,21 @@ def evaluate_book(
         for p in ordered
         if p.captured_at < period.start and p.photo_id in late and p.photo_id not in priced
     ]
+    # Settled first: a photo paid late after a rejection was overturned counts against the
+    # caps and budgets of its capture window like any earning.
+    settled = settle(ordered, book, history, period)
+    by_photo = {p.photo_id: p for p in ordered}
     lines: list[PayoutLine] = []
     for set_id in book.ids:
-        lines.extend(_price_rule_set(set_id, current, arrived, book, history, period))
-    lines.extend(settle(ordered, book, history, period))
+        paid_late = [
+            line
+            for line in settled
+            if line.rule_set_id == set_id and line.kind in (LineKind.earn, LineKind.bonus)
+        ]
+        lines.extend(
+            _price_rule_set(set_id, current, arrived, paid_late, by_photo, book, history, period)
+        )
+    lines.extend(settled)
     _check_unique_ids(lines)
     return build_statements(lines, period, history)
 
@@ -88,14 +99,16 @@ def _price_rule_set(
     set_id: str,
     photos: list[AuditedPhoto],
     arrived: list[AuditedPhoto],
+    paid_late: list[PayoutLine],
+    by_photo: dict[int, AuditedPhoto],
     book: RuleBook,
     history: History,
     period: Period,
 ) -> list[PayoutLine]:
     """The period's photos priced (per photo and per visit), photos that arrived after their
-    own period's run priced per photo, and the caps and budgets over both: limits count by
-    capture window with earlier statements' lines, so a late photo is cut against what its
-    own month already paid."""
+    own period's run priced too, and the caps and budgets over these and ``paid_late`` (the
+    settlement's late earnings): limits count by capture window with earlier statements'
+    lines, so a late photo is cut against what its own month already paid."""
     by_version: dict[int, list[tuple[AuditedPhoto, PhotoStanding]]] = {}
     for photo in photos:
         rule_set = book.in_force(set_id, photo.visit_day)
@@ -109,26 +122,45 @@ def _price_rule_set(
         for photo, state in members:
             lines.extend(price_photo(photo, state, rule_set, period))
         lines.extend(price_visits(members, rule_set, period))
-    for photo in arrived:
-        lines.extend(_priced_late(set_id, photo, book, period))
+    lines.extend(_priced_late(set_id, arrived, book, history, period))
     by_id = {p.photo_id: p for p in (*photos, *arrived)}
-    return lines + apply_limits(set_id, lines, by_id, book, history, period)
+    by_id |= {line.photo_id: by_photo[line.photo_id] for line in paid_late}
+    return lines + apply_limits(set_id, [*lines, *paid_late], by_id, book, history, period)
 
 
 def _priced_late(
-    set_id: str, photo: AuditedPhoto, book: RuleBook, period: Period
+    set_id: str,
+    arrived: list[AuditedPhoto],
+    book: RuleBook,
+    history: History,
+    period: Period,
 ) -> list[PayoutLine]:
-    """The per-photo lines of an earlier photo no statement priced (its visit bands stay as
-    its own period settled them)."""
-    rule_set = book.in_force(set_id, photo.visit_day)
-    if rule_set is None or not rule_set.covers(photo.activity_id):
-        return []
-    state = standing_of(photo, rule_set, as_of=period.end)
+    """Earlier photos no statement priced: their per-photo lines, and the visit bands of
+    visits no earlier line of the rule set paid (a whole visit sent late); a visit whose
+    other photos were priced in its own period keeps what that period paid it."""
+    paid_visits = {
+        (line.rep_id, line.store_id, line.visit_at.date()) for line in history.of_rule_set(set_id)
+    }
+    by_version: dict[int, list[tuple[AuditedPhoto, PhotoStanding]]] = {}
+    lines: list[PayoutLine] = []
+    for photo in arrived:
+        rule_set = book.in_force(set_id, photo.visit_day)
+        if rule_set is None or not rule_set.covers(photo.activity_id):
+            continue
+        state = standing_of(photo, rule_set, as_of=period.end)
+        lines.extend(_late(line, photo) for line in price_photo(photo, state, rule_set, period))
+        if (photo.rep_id, photo.store_id, photo.visit_day) not in paid_visits:
+            by_version.setdefault(rule_set.version, []).append((photo, state))
+    for version, members in sorted(by_version.items()):
+        visits = price_visits(members, book.get(set_id, version), period)
+        by_id = {photo.photo_id: photo for photo, _ in members}
+        lines.extend(_late(line, by_id[line.photo_id]) for line in visits)
+    return lines
+
+
+def _late(line: PayoutLine, photo: AuditedPhoto) -> PayoutLine:
     note = f" (captured {photo.captured_at:%Y-%m-%d}, after that period's statement: priced late)"
-    return [
-        line.model_copy(update={"explanation": line.explanation + note})
-        for line in price_photo(photo, state, rule_set, period)
-    ]
+    return line.model_copy(update={"explanation": line.explanation + note})
 
 
 def _unique(photos: Iterable[AuditedPhoto]) -> list[AuditedPhoto]:

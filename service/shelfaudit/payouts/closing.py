@@ -20,7 +20,7 @@ from shelfaudit.auth.principal import Principal
 from shelfaudit.commission import Period
 from shelfaudit.errors import Conflict
 from shelfaudit.review import audit
-from shelfaudit.store.tables import PayoutClosure, PayoutRun, PayoutStatement, utcnow
+from shelfaudit.store.tables import PayoutClosure, PayoutStatement, utcnow
 
 
 @dataclass(frozen=True)
@@ -92,46 +92,3 @@ def close_period(
     )
     session.flush()
     return Closure(period=period, closed_by=actor.name, closed_at=now, statements=count)
-
-
-@dataclass(frozen=True)
-class PeriodState:
-    """What the statements page says of a period, whatever rep it is filtered to."""
-
-    end: datetime
-    closed_by: str | None
-    closed_at: datetime | None
-    ran_by: str | None
-    ran_at: datetime | None  # the latest run, stored statements or not
-    ended: bool
-    later: tuple[str, ...]  # later periods with stored statements: this one cannot be run
-
-    @property
-    def provisional(self) -> bool:
-        return self.ran_at is not None and self.ran_at < self.end
-
-
-def period_state(session: Session, period: Period, *, now: datetime | None = None) -> PeriodState:
-    now = now or utcnow()
-    closed = closure_of(session, period)
-    last = session.execute(
-        select(PayoutRun.ran_by, PayoutRun.ran_at)
-        .where(PayoutRun.period_start == period.start, PayoutRun.period_end == period.end)
-        .order_by(PayoutRun.ran_at.desc())
-        .limit(1)
-    ).first()
-    later = session.scalars(
-        select(PayoutStatement.period_label)
-        .where(PayoutStatement.period_start >= period.end)
-        .distinct()
-        .order_by(PayoutStatement.period_label)
-    )
-    return PeriodState(
-        end=period.end,
-        closed_by=closed.closed_by if closed else None,
-        closed_at=closed.closed_at if closed else None,
-        ran_by=last.ran_by if last else None,
-        ran_at=last.ran_at if last else None,
-        ended=period.end <= now,
-        later=tuple(later),
-    )

@@ -13,7 +13,8 @@ statements would be "later" than every period not yet run) or one that is closed
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,9 +22,12 @@ from sqlalchemy.orm import Session
 from shelfaudit.commission import Period
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.errors import Conflict
-from shelfaudit.payouts.closing import refuse_if_closed
+from shelfaudit.payouts.closing import closure_of, refuse_if_closed
 from shelfaudit.scoring.wording import counted
-from shelfaudit.store.tables import PayoutRun, PayoutStatement, Photo
+from shelfaudit.store.tables import PayoutRun, PayoutStatement, Photo, utcnow
+
+# A period still running may be run (provisional) when it ends within this: a month.
+AHEAD = timedelta(days=31)
 
 
 def refuse_out_of_order(session: Session, period: Period, *, now: datetime) -> None:
@@ -32,6 +36,14 @@ def refuse_out_of_order(session: Session, period: Period, *, now: datetime) -> N
         raise Conflict(
             f"period {period.label} starts on {period.start:%Y-%m-%d}: it cannot be run "
             "before it starts"
+        )
+    if period.end > now + AHEAD:
+        # A mistyped end year (2026-12-07..2027-12-07) was run, overlapped every period
+        # after it, and could be neither closed nor replaced until it ended.
+        raise Conflict(
+            f"period {period.label} runs until {period.end:%Y-%m-%d}, more than "
+            f"{AHEAD.days} days from now: run it once it has ended (a run before the end is "
+            "provisional), or check the dates"
         )
     refuse_if_closed(session, period)
     overlapping, later = _periods_in_the_way(session, period)
@@ -98,3 +110,48 @@ def _unpaid_gap(session: Session, period: Period) -> tuple[datetime, int] | None
         )
     )
     return (stored_end, waiting) if waiting else None
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    """What the statements page says of a period, whatever rep it is filtered to."""
+
+    end: datetime
+    closed_by: str | None
+    closed_at: datetime | None
+    ran_by: str | None
+    ran_at: datetime | None  # the latest run, stored statements or not
+    ended: bool
+    later: tuple[str, ...]  # later periods with stored statements: this one cannot be run
+    too_early: bool  # not started, or ends too far ahead to be run now
+
+    @property
+    def provisional(self) -> bool:
+        return self.ran_at is not None and self.ran_at < self.end
+
+
+def period_state(session: Session, period: Period, *, now: datetime | None = None) -> PeriodState:
+    now = now or utcnow()
+    closed = closure_of(session, period)
+    last = session.execute(
+        select(PayoutRun.ran_by, PayoutRun.ran_at)
+        .where(PayoutRun.period_start == period.start, PayoutRun.period_end == period.end)
+        .order_by(PayoutRun.ran_at.desc())
+        .limit(1)
+    ).first()
+    later = session.scalars(
+        select(PayoutStatement.period_label)
+        .where(PayoutStatement.period_start >= period.end)
+        .distinct()
+        .order_by(PayoutStatement.period_label)
+    )
+    return PeriodState(
+        end=period.end,
+        closed_by=closed.closed_by if closed else None,
+        closed_at=closed.closed_at if closed else None,
+        ran_by=last.ran_by if last else None,
+        ran_at=last.ran_at if last else None,
+        ended=period.end <= now,
+        later=tuple(later),
+        too_early=now < period.start or period.end > now + AHEAD,
+    )

@@ -15,9 +15,10 @@ from shelfaudit.api.security import AdminOnly, Approver, LabelExporter
 from shelfaudit.commission import Cadence, Period
 from shelfaudit.domain.strict_yaml import brief
 from shelfaudit.errors import InvalidInput
-from shelfaudit.payouts.closing import close_period, period_state
+from shelfaudit.payouts.closing import close_period
 from shelfaudit.payouts.period_text import parse_period
 from shelfaudit.payouts.rule_store import list_versions
+from shelfaudit.payouts.run_order import period_state
 from shelfaudit.payouts.simulation import simulate_draft
 from shelfaudit.payouts.statements import read_statements, run_statements
 from shelfaudit.web.render import render
