@@ -110,3 +110,33 @@ def test_of_two_corrections_of_one_box_at_once_one_wins_and_one_hears_409(
             ),
         )
         assert heard == ["409", "ok"]
+
+
+def test_a_run_and_a_closing_of_one_period_at_once_never_replace_closed_statements(
+    runtime: Runtime,
+) -> None:
+    from sqlalchemy import func, select
+
+    from shelfaudit.payouts.closing import close_period
+    from shelfaudit.payouts.statements import run_statements
+    from shelfaudit.store.tables import PayoutClosure, PayoutStatement
+    from tests.seeds import ADMIN, LAST_MONTH, add_scheme
+
+    add_scheme(runtime)
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=85)
+    with runtime.sessions.begin() as session:
+        run_statements(session, period=LAST_MONTH, actor=ADMIN)
+
+    heard = race(
+        runtime,
+        lambda session: run_statements(session, period=LAST_MONTH, actor=ADMIN),
+        lambda session: close_period(session, period=LAST_MONTH, actor=ADMIN),
+    )
+
+    assert heard in (["ok", "ok"], ["409", "ok"])  # run then close, or close then a refused run
+    with runtime.sessions() as session:
+        closed_at = session.scalar(select(PayoutClosure.closed_at))
+        stored_at = session.scalar(select(func.max(PayoutStatement.created_at)))
+    assert closed_at is not None
+    assert stored_at is not None
+    assert stored_at <= closed_at  # what was closed is what is stored

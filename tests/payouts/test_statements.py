@@ -380,3 +380,25 @@ def test_a_period_ending_more_than_a_month_ahead_cannot_be_run(scheme: Runtime) 
     with pytest.raises(Conflict, match="more than 31 days from now"):
         run(scheme, typo)
     run(scheme, THIS_MONTH)  # the month itself (provisional) is still fine
+
+
+def test_a_photo_stamped_just_before_a_run_it_was_unseen_by_is_priced_late(
+    scheme: Runtime,
+) -> None:
+    from shelfaudit.store.tables import Photo, utcnow
+
+    waiting = add_photo(scheme, verdict="clean", fraud_score=0.0, score=85)
+    with scheme.sessions.begin() as session:
+        photo = session.get(Photo, waiting)
+        assert photo is not None
+        photo.status = "processing"  # still being analysed while last month is run
+    run(scheme, LAST_MONTH)
+    with scheme.sessions.begin() as session:
+        photo = session.get(Photo, waiting)
+        assert photo is not None
+        # The worker's clock is a few minutes behind the API's (or it stamped before commit).
+        photo.status, photo.updated_at = "analysed", utcnow() - timedelta(minutes=5)
+
+    run(scheme, THIS_MONTH)
+
+    assert kinds(scheme, waiting) == [(THIS_MONTH.label, "earn", Decimal(40000), Decimal(0))]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
@@ -29,6 +29,19 @@ class Closure:
     closed_by: str
     closed_at: datetime
     statements: int
+
+
+# Any number, the same in every process: the PostgreSQL advisory lock payout writes share.
+_PAYOUTS_LOCK = 0x5A_0A_D1_75
+
+
+def lock_payouts(session: Session) -> None:
+    """Serialise statement runs and closings until the transaction ends: a run and a
+    closing of one period sent together both succeeded, so closed statements could be
+    replaced. PostgreSQL takes a transaction-level advisory lock; SQLite serialises writers
+    already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PAYOUTS_LOCK})
 
 
 def closure_of(session: Session, period: Period) -> PayoutClosure | None:
@@ -55,6 +68,7 @@ def close_period(
     """Mark the period's stored statements final; ``Conflict`` while the period is still
     running, when its statements were run before it ended or never, or when it is closed."""
     now = now or utcnow()
+    lock_payouts(session)
     if now < period.end:
         raise Conflict(
             f"period {period.label} runs until {period.end:%Y-%m-%d %H:%M} UTC: close it "

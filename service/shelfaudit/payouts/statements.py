@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
 from shelfaudit.commission import LineKind, PayoutLine, Period, Statement, evaluate
 from shelfaudit.commission.lines import sort_key
 from shelfaudit.domain.enums import PhotoStatus
+from shelfaudit.payouts.closing import lock_payouts
 from shelfaudit.payouts.inputs import load_inputs
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.payouts.run_order import refuse_out_of_order
@@ -72,30 +73,42 @@ def prior_lines(session: Session, period: Period) -> list[PayoutLine]:
     return [line_from_row(row) for row in rows]
 
 
+# Photo times come from the worker's clock, run times from the API's, and an analysis
+# stamps its time before it commits: a photo stamped a little before a run may still have
+# been unseen by it. Looking this far back is safe, because a photo a run did see has lines
+# and is left out as priced (or, in no rule set's activities, prices to nothing again).
+SEEN_MARGIN = timedelta(hours=1)
+
+
 def late_arrivals(session: Session, period: Period, priced: set[int]) -> set[int]:
     """Analysed photos captured in a period run before ``period`` that changed (arrived, or
     finished their analysis) after that period's last run, and that no stored line names:
     its run never saw them, and no later run would price them."""
-    runs = (
+    runs = session.execute(
         select(
             PayoutRun.period_start,
             PayoutRun.period_end,
-            func.max(PayoutRun.ran_at).label("ran_at"),
+            func.max(PayoutRun.ran_at),
         )
         .where(PayoutRun.period_end <= period.start)
         .group_by(PayoutRun.period_start, PayoutRun.period_end)
-        .subquery()
-    )
-    found = session.scalars(
-        select(Photo.id)
-        .join(
-            runs,
-            and_(Photo.captured_at >= runs.c.period_start, Photo.captured_at < runs.c.period_end),
+    ).all()
+    if not runs:
+        return set()
+    # Each run's own threshold, computed here: date arithmetic in SQL differs per database.
+    unseen = [
+        and_(
+            Photo.captured_at >= start,
+            Photo.captured_at < end,
+            Photo.updated_at > ran_at - SEEN_MARGIN,
         )
-        .where(
+        for start, end, ran_at in runs
+    ]
+    found = session.scalars(
+        select(Photo.id).where(
             Photo.status == PhotoStatus.analysed,
             Photo.activity_id.is_not(None),
-            Photo.updated_at > runs.c.ran_at,
+            or_(*unseen),
         )
     )
     return set(found) - priced
@@ -123,6 +136,7 @@ def run_statements(
     (``Conflict``) when the period has not started or is closed, or stored statements
     overlap it or come after it."""
     now = now or utcnow()
+    lock_payouts(session)
     refuse_out_of_order(session, period, now=now)
     run = compute(session, period)
     session.execute(
