@@ -71,3 +71,35 @@ def test_periods_with_stored_statements_get_a_run_each_on_upgrade(engine: Engine
             text("SELECT period_label, ran_by, statements FROM payout_runs")
         ).all()
     assert [tuple(r) for r in runs] == [("2026-10", "lead", 2)]
+
+
+def test_runs_that_stored_nothing_are_read_back_from_the_audit_trail(engine: Engine) -> None:
+    from sqlalchemy import text
+
+    migrate.upgrade(engine, "0112")
+    with engine.begin() as connection:
+        for label, at in (
+            ("2026-10", "2026-11-01 08:00:00+00:00"),
+            ("2026-W45", "2026-11-10 08:00:00+00:00"),
+            ("2026-12-01T00:00Z..2026-12-03T00:00Z", "2026-12-03 09:00:00+00:00"),
+            ("2026-12-01T00:00Z..2026-12-03T00:00Z", "2026-12-03 10:00:00+00:00"),
+            ("not a period", "2026-12-04 10:00:00+00:00"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (at, actor, actor_role, action, subject, after) "
+                    "VALUES (:at, 'lead', 'admin', 'payout_run', :subject, :after)"
+                ),
+                {"at": at, "subject": f"period {label}", "after": '{"statements": 0}'},
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        runs = connection.execute(
+            text("SELECT period_label, ran_at FROM payout_runs ORDER BY period_start")
+        ).all()
+    assert [r[0] for r in runs] == [
+        "2026-10",
+        "2026-W45",
+        "2026-12-01T00:00Z..2026-12-03T00:00Z",
+    ]
+    assert str(runs[2][1]).startswith("2026-12-03 10:00:00")  # the latest run of the period
