@@ -85,3 +85,17 @@ def test_simulating_the_active_version_after_a_run_changes_nothing(runtime: Runt
         assert (
             simulate_draft(session, rule_set_id="test_scheme", version=1, period=LAST_MONTH) == []
         )
+
+
+def test_a_simulation_prices_the_late_photos_a_run_would(runtime: Runtime) -> None:
+    from tests.seeds import THIS_MONTH
+
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    with runtime.sessions.begin() as session:
+        run_statements(session, period=LAST_MONTH, actor=ADMIN)  # nothing yet
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=85, rep_id="R1")  # sent late
+    with runtime.sessions.begin() as session:
+        add_rule_set(session, text=VERSION_2, syntax="yaml", actor=ADMIN)
+        diffs = simulate_draft(session, rule_set_id="test_scheme", version=2, period=THIS_MONTH)
+    assert [(d.rep_id, d.old_total, d.new_total) for d in diffs] == [("R1", 40000, 45000)]

@@ -7,7 +7,7 @@ on last month); earlier payouts settle under the versions that priced them on bo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -52,15 +52,16 @@ def simulate(
     draft: RuleSet,
     period: Period,
     prior_payouts: Iterable[PayoutLine] = (),
+    late: Collection[int] = (),
 ) -> list[RepDiff]:
     """Per rep and currency: totals under ``active`` and under ``draft``, and changed lines.
 
-    Reps whose lines are identical on both sides are left out.
+    Reps whose lines are identical on both sides are left out. ``late``: as ``evaluate``'s.
     """
     photos, prior = list(photos), list(prior_payouts)
     active = list(active)
-    before = evaluate_book(photos, RuleBook(active), period, prior)
-    after = evaluate_book(photos, RuleBook(active, draft=draft), period, prior)
+    before = evaluate_book(photos, RuleBook(active), period, prior, late)
+    after = evaluate_book(photos, RuleBook(active, draft=draft), period, prior, late)
     return diff_statements(before, after)
 
 

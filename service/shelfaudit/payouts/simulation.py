@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from shelfaudit.commission import Period, RepDiff, simulate
 from shelfaudit.payouts.inputs import load_inputs
 from shelfaudit.payouts.rule_store import active_rule_sets, get_version, parsed
-from shelfaudit.payouts.statements import prior_lines
+from shelfaudit.payouts.statements import late_arrivals, prior_lines
 
 
 def simulate_draft(
@@ -19,13 +19,17 @@ def simulate_draft(
 ) -> list[RepDiff]:
     draft = parsed(get_version(session, rule_set_id, version))
     prior = prior_lines(session, period)
+    priced = {pid for line in prior for pid in (line.photo_id, *line.photo_ids)}
+    late = late_arrivals(session, period, priced)  # as a real run of the period would price
     inputs = load_inputs(
         session,
         captured_from=period.start,
         captured_before=period.end,
-        photo_ids={pid for line in prior for pid in line.photo_ids},
+        photo_ids=priced | late,
     )
     # The draft may be an active version itself (then nothing changes): its earlier lines
     # still need it on the active side.
     active = active_rule_sets(session)
-    return simulate(inputs.photos, active=active, draft=draft, period=period, prior_payouts=prior)
+    return simulate(
+        inputs.photos, active=active, draft=draft, period=period, prior_payouts=prior, late=late
+    )
