@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -41,9 +40,9 @@ def standard_source(data: bytes) -> str:
 def unknown_skus(session: Session, standard: DisplayStandard) -> list[str]:
     """The standard's SKU ids that look like mistakes: the id of a deactivated SKU (never
     recognised), a product's name instead of its id, or an id the catalogue does not have
-    while it has one differing only in case or by a typo. SKU ids match exactly, so each of
-    these scored every photo 0 without a word. An id unlike any in the catalogue passes: the
-    product may be added after its standard."""
+    while it has one differing only in case or by two swapped letters. SKU ids match
+    exactly, so each of these scored every photo 0 without a word. Any other id passes: the
+    product may be added after its standard (Milk-2L beside a catalogue's Milk-1L)."""
     wanted = sorted({sku for c in standard.criteria for sku in getattr(c, "skus", ())})
     if not wanted:
         return []
@@ -61,11 +60,26 @@ def unknown_skus(session: Session, standard: DisplayStandard) -> list[str]:
             problems.append(f"{sku!r} is the name of SKU {by_name[sku.casefold()]!r}: give its id")
             continue
         close = folded.get(sku.casefold()) or next(
-            iter(difflib.get_close_matches(sku, list(active), n=1, cutoff=0.85)), None
+            (known for known in active if _swapped(sku.casefold(), known.casefold())), None
         )
         if close is not None:
             problems.append(f"SKU {sku!r} is not in the catalogue: did you mean {close!r}?")
     return problems
+
+
+def _swapped(typed: str, known: str) -> bool:
+    """``typed`` is ``known`` with two neighbouring characters swapped ("Mlik" for "Milk").
+    Only that counts as a typo: ids one letter or digit apart are usually sister products
+    (Milk-1L and Milk-2L, Can-S and Can-M)."""
+    if len(typed) != len(known) or typed == known:
+        return False
+    apart = [i for i, (a, b) in enumerate(zip(typed, known, strict=True)) if a != b]
+    return (
+        len(apart) == 2
+        and apart[1] == apart[0] + 1
+        and typed[apart[0]] == known[apart[1]]
+        and typed[apart[1]] == known[apart[0]]
+    )
 
 
 def put_standard(

@@ -55,6 +55,14 @@ def test_a_sku_id_that_could_never_be_counted_is_refused(
         publish(dairy, sku)
 
 
-def test_a_catalogue_id_or_a_product_still_to_come_is_taken(dairy: Runtime) -> None:
-    publish(dairy, "Arla-Standard-Milk")
-    publish(dairy, "Skyr-Vanilla-2027", version=2)  # unlike any id: added to the catalogue later
+@pytest.mark.parametrize(
+    "sku",
+    [
+        "Arla-Standard-Milk",
+        "Skyr-Vanilla-2027",  # unlike any id: added to the catalogue later
+        "Oatly-Oat-Milx",  # one letter apart: a sister product as likely as a typo
+        "Arla-Standard-Milks",
+    ],
+)
+def test_a_catalogue_id_or_a_product_still_to_come_is_taken(dairy: Runtime, sku: str) -> None:
+    publish(dairy, sku)
