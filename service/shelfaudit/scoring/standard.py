@@ -86,7 +86,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-MAX_CRITERIA = 100
+MAX_CRITERIA = 500  # a planogram of a few hundred SKUs; the overlay drew 800 fine
 
 
 class CriterionBase(_Strict):

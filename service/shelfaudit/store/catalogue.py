@@ -90,19 +90,30 @@ def create_sku(session: Session, *, data: SkuCreate) -> Sku:
     return row
 
 
+def _spellings(session: Session, brand: str, *, besides: str | None = None) -> list[str]:
+    """Every spelling of ``brand`` in the catalogue (on SKUs other than ``besides``),
+    case-folded in Python: SQLite's lower() folds ASCII only, so "MÜLLER" and "Müller"
+    would not meet there."""
+    folded = brand.casefold()
+    query = select(Sku.brand).where(Sku.brand.is_not(None))
+    if besides is not None:
+        query = query.where(Sku.sku_id != besides)
+    brands = session.scalars(query.distinct())
+    return sorted(b for b in brands if b is not None and b.casefold() == folded)
+
+
 def _check_brand_spelling(session: Session, brand: str | None, *, sku_id: str) -> None:
-    """One spelling per brand: "Arla" and "ARLA" listed apart, filtered apart and coloured
-    apart on overlays, while people read them as one brand."""
+    """One spelling per brand: "Arla" and "ARLA" were listed apart, filtered apart and
+    coloured apart on overlays, while people read them as one brand. A spelling already in
+    the catalogue is always taken (a catalogue that has two, from before this check, can
+    be unified towards either); only a new variant of an existing brand is refused."""
     if brand is None:
         return
-    other = session.scalar(
-        select(Sku.brand)
-        .where(func.lower(Sku.brand) == brand.lower(), Sku.brand != brand, Sku.sku_id != sku_id)
-        .limit(1)
-    )
-    if other is not None:
+    spellings = _spellings(session, brand, besides=sku_id)
+    others = [b for b in spellings if b != brand]
+    if others and brand not in spellings:
         raise InvalidInput(
-            f"brand {brand!r} is written {other!r} in the catalogue: use that spelling",
+            f"brand {brand!r} is written {others[0]!r} in the catalogue: use that spelling",
             field="brand",
         )
 
@@ -157,7 +168,7 @@ def list_skus(
     ``active`` None lists both; page on with ``after`` (the last id seen)."""
     query = select(Sku)
     if brand is not None:
-        query = query.where(func.lower(Sku.brand) == brand.lower())
+        query = query.where(Sku.brand.in_(_spellings(session, brand) or [brand]))
     if text:
         needle = text.strip().lower()
         query = query.where(

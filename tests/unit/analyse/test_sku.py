@@ -211,6 +211,7 @@ def test_whole_photo_fallback_can_be_turned_off(embedder: Embedder) -> None:
         (2, 300, False),  # two rows over half the photo: a shelf
         (5, 90, False),  # five rows, 38 % of the photo
         (2, 90, True),  # two thin rows (15 %) the shelf model found on a held carton
+        (4, 20, False),  # four rows, however thin: a shelf, or a bar with its cooler
     ],
 )
 def test_a_shelf_scene_is_not_named_after_one_sku(

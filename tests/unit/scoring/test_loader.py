@@ -259,9 +259,9 @@ def test_a_json_standard_indented_with_tabs_loads() -> None:
 
 def test_more_criteria_than_a_rep_can_read_are_refused() -> None:
     many = "".join(
-        f"  - {{id: c{i}, kind: min_share, brands: [heineken], min: 0.1}}\n" for i in range(101)
+        f"  - {{id: c{i}, kind: min_share, brands: [heineken], min: 0.1}}\n" for i in range(501)
     )
-    with pytest.raises(InvalidStandard, match="at most 100"):
+    with pytest.raises(InvalidStandard, match="at most 500"):
         load_standard(HEAD + many)
 
 

@@ -330,3 +330,22 @@ def test_a_brand_has_one_spelling_and_filters_whatever_the_case(catalogue: Catal
     with catalogue.sessions.begin() as session:
         create_sku(session, data=SkuCreate(sku_id="M3", name="Milk 3", brand="Arla"))
         assert [s.sku_id for s in list_skus(session, brand="arla")] == ["M1", "M3"]
+
+
+def test_a_catalogue_with_two_spellings_can_be_unified_towards_either(
+    catalogue: Catalogue,
+) -> None:
+    from shelfaudit.store.tables import Sku
+
+    with catalogue.sessions.begin() as session:  # written before the one-spelling rule
+        session.add(Sku(sku_id="A1", name="a", brand="Arla"))
+        session.add(Sku(sku_id="A2", name="b", brand="ARLA"))
+        session.add(Sku(sku_id="M1", name="m", brand="MÜLLER"))
+    with catalogue.sessions.begin() as session:
+        create_sku(session, data=SkuCreate(sku_id="A3", name="c", brand="ARLA"))
+        update_sku(session, sku_id="A1", data=SkuUpdate(brand="ARLA"))
+        update_sku(session, sku_id="M1", data=SkuUpdate(brand="Müller"))  # its own spelling
+        assert [s.sku_id for s in list_skus(session, brand="arla")] == ["A1", "A2", "A3"]
+        assert [s.sku_id for s in list_skus(session, brand="müller")] == ["M1"]
+    with pytest.raises(InvalidInput, match="written 'Müller'"), catalogue.sessions.begin() as s:
+        create_sku(s, data=SkuCreate(sku_id="M2", name="n", brand="MÜLLER"))
