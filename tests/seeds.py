@@ -174,3 +174,11 @@ def add_scheme(runtime: Runtime, text: str = SCHEME, *, active: bool = True) -> 
         row = add_rule_set(session, text=text, syntax="yaml", actor=ADMIN)
         if active:
             activate(session, rule_set_id=row.rule_set_id, version=row.version, actor=ADMIN)
+
+
+def run_period(runtime: Runtime, period: Period) -> None:
+    """Run and store ``period``'s statements as an admin."""
+    from shelfaudit.payouts.statements import run_statements
+
+    with runtime.sessions.begin() as session:
+        run_statements(session, period=period, actor=ADMIN)

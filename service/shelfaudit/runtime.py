@@ -89,25 +89,31 @@ def _model_cache(settings: Settings) -> ModelCache:
     )
 
 
+def _loading_at_start(settings: Settings, registry: Registry) -> bool:
+    """Whether models are loaded at start (``SHELFAUDIT_PRELOAD_MODELS``); then the folder
+    must exist, and an empty registry is said out loud."""
+    if not settings.preload_models:
+        return False
+    check_models_folder(settings)
+    if not registry.entries:
+        log.warning(
+            "no models listed in %s: detections, SKUs and the recapture check are off",
+            settings.models_dir / REGISTRY_FILE,
+        )
+    return True
+
+
 def preload_models(runtime: Runtime) -> None:
     """Load and verify every model the pipeline runs, now (``SHELFAUDIT_PRELOAD_MODELS``):
     a corrupt or missing artifact stops the process at start with ``ModelError`` instead of
     failing each photo it is handed."""
-    if not runtime.settings.preload_models:
-        return
-    check_models_folder(runtime.settings)
-    if not runtime.models.registry.entries:
-        log.warning(
-            "no models listed in %s: detections, SKUs and the recapture check are off",
-            runtime.settings.models_dir / REGISTRY_FILE,
-        )
-    runtime.processor.pipeline_models()
+    if _loading_at_start(runtime.settings, runtime.models.registry):
+        runtime.processor.pipeline_models()
 
 
 def verify_models(settings: Settings) -> None:
     """``preload_models`` without a database or object store, for a worker's start: the
     models are loaded into a cache of their own and dropped."""
-    if not settings.preload_models:
-        return
-    check_models_folder(settings)
-    load_models(_model_cache(settings), detect_options(settings), lambda: None)
+    cache = _model_cache(settings)
+    if _loading_at_start(settings, cache.registry):
+        load_models(cache, detect_options(settings), lambda: None)

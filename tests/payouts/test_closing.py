@@ -10,7 +10,7 @@ import pytest
 from shelfaudit.commission import statements_csv
 from shelfaudit.errors import Conflict
 from shelfaudit.payouts.closing import close_period
-from shelfaudit.payouts.statements import lines_for_photo, read_statements, run_statements
+from shelfaudit.payouts.statements import lines_for_photo, read_statements
 from shelfaudit.runtime import Runtime
 from shelfaudit.store.tables import PayoutStatement
 from tests.seeds import (
@@ -18,21 +18,8 @@ from tests.seeds import (
     LAST_MONTH,
     THIS_MONTH,
     add_photo,
-    add_scheme,
-    seed_master_data,
 )
-
-
-@pytest.fixture
-def scheme(runtime: Runtime) -> Runtime:
-    seed_master_data(runtime)
-    add_scheme(runtime)
-    return runtime
-
-
-def run(runtime: Runtime, period: object) -> None:
-    with runtime.sessions.begin() as session:
-        run_statements(session, period=period, actor=ADMIN)  # type: ignore[arg-type]
+from tests.seeds import run_period as run
 
 
 def close(runtime: Runtime, period: object) -> None:

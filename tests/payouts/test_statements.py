@@ -22,13 +22,7 @@ from tests.seeds import (
     add_scheme,
     seed_master_data,
 )
-
-
-@pytest.fixture
-def scheme(runtime: Runtime) -> Runtime:
-    seed_master_data(runtime)
-    add_scheme(runtime)
-    return runtime
+from tests.seeds import run_period as run
 
 
 def kinds(runtime: Runtime, photo_id: int) -> list[tuple[str, str, Decimal, Decimal]]:
@@ -37,11 +31,6 @@ def kinds(runtime: Runtime, photo_id: int) -> list[tuple[str, str, Decimal, Deci
             (line.period_start.strftime("%Y-%m"), line.kind.value, line.amount, line.held)
             for line in lines_for_photo(session, photo_id)
         ]
-
-
-def run(runtime: Runtime, period: object) -> None:
-    with runtime.sessions.begin() as session:
-        run_statements(session, period=period, actor=ADMIN)  # type: ignore[arg-type]
 
 
 def decide_now(runtime: Runtime, photo_id: int, decision: Decision, reason: ReasonCode) -> None:
@@ -345,14 +334,7 @@ def test_a_photo_paid_late_after_an_overturned_rejection_counts_against_the_cap(
     )
     add_photo(runtime, verdict="clean", fraud_score=0.0, score=85)  # 40,000
     disputed = add_photo(runtime, verdict="clean", fraud_score=0.0, score=85)
-    with runtime.sessions.begin() as session:
-        decide(
-            session,
-            photo_id=disputed,
-            decision=Decision.rejected,
-            reason_code=ReasonCode.duplicate,
-            actor=APPROVER,
-        )
+    decide_now(runtime, disputed, Decision.rejected, ReasonCode.duplicate)
     with runtime.sessions.begin() as session:
         from shelfaudit.store.tables import PhotoReview
 

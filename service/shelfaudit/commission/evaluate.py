@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 
 from shelfaudit.commission.history import History
 from shelfaudit.commission.limits import apply_limits
-from shelfaudit.commission.lines import LineKind, PayoutLine
+from shelfaudit.commission.lines import LineKind, PayoutLine, photos_named
 from shelfaudit.commission.periods import Period
 from shelfaudit.commission.pricing import price_photo
 from shelfaudit.commission.records import AuditedPhoto
@@ -70,7 +70,7 @@ def evaluate_book(
     ordered = _unique(photos)
     history = History(prior_payouts, period)
     current = [p for p in ordered if period.contains(p.captured_at)]
-    priced = {pid for line in history.lines for pid in (line.photo_id, *line.photo_ids)}
+    priced = photos_named(history.lines)
     arrived = [
         p
         for p in ordered

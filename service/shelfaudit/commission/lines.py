@@ -14,6 +14,7 @@ gives the same ids, so the caller can upsert by it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -126,3 +127,8 @@ def sort_key(line: PayoutLine) -> tuple[datetime, str, int, str, str, str]:
         f"{order.index(line.kind):02d}",
         line.rule_id,
     )
+
+
+def photos_named(lines: Iterable[PayoutLine]) -> set[int]:
+    """Every photo the lines name (a visit's line names all its photos)."""
+    return {photo_id for line in lines for photo_id in line.photo_ids}

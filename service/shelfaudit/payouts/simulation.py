@@ -9,27 +9,23 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from shelfaudit.commission import Period, RepDiff, simulate
-from shelfaudit.payouts.inputs import load_inputs
 from shelfaudit.payouts.rule_store import active_rule_sets, get_version, parsed
-from shelfaudit.payouts.statements import late_arrivals, prior_lines
+from shelfaudit.payouts.statements import run_inputs
 
 
 def simulate_draft(
     session: Session, *, rule_set_id: str, version: int, period: Period
 ) -> list[RepDiff]:
     draft = parsed(get_version(session, rule_set_id, version))
-    prior = prior_lines(session, period)
-    priced = {pid for line in prior for pid in (line.photo_id, *line.photo_ids)}
-    late = late_arrivals(session, period, priced)  # as a real run of the period would price
-    inputs = load_inputs(
-        session,
-        captured_from=period.start,
-        captured_before=period.end,
-        photo_ids=priced | late,
-    )
+    found = run_inputs(session, period)  # late photos included, as a real run prices them
     # The draft may be an active version itself (then nothing changes): its earlier lines
     # still need it on the active side.
     active = active_rule_sets(session)
     return simulate(
-        inputs.photos, active=active, draft=draft, period=period, prior_payouts=prior, late=late
+        found.inputs.photos,
+        active=active,
+        draft=draft,
+        period=period,
+        prior_payouts=found.prior,
+        late=found.late,
     )

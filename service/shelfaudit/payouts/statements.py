@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
 from shelfaudit.commission import LineKind, PayoutLine, Period, Statement, evaluate
-from shelfaudit.commission.lines import sort_key
+from shelfaudit.commission.lines import photos_named, sort_key
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.payouts.closing import lock_payouts
-from shelfaudit.payouts.inputs import load_inputs
+from shelfaudit.payouts.inputs import Inputs, load_inputs
 from shelfaudit.payouts.rule_store import active_rule_sets
 from shelfaudit.payouts.run_order import refuse_out_of_order
 from shelfaudit.review import audit
@@ -114,10 +114,19 @@ def late_arrivals(session: Session, period: Period, priced: set[int]) -> set[int
     return set(found) - priced
 
 
-def compute(session: Session, period: Period) -> Run:
-    """The statements of ``period`` without storing anything."""
+@dataclass(frozen=True)
+class RunInputs:
+    """What a run of a period evaluates: earlier statements' lines, the photos (the period's,
+    those earlier lines name, and those arrived late) and which of them arrived late."""
+
+    prior: list[PayoutLine]
+    inputs: Inputs
+    late: set[int]
+
+
+def run_inputs(session: Session, period: Period) -> RunInputs:
     prior = prior_lines(session, period)
-    priced = {pid for line in prior for pid in (line.photo_id, *line.photo_ids)}
+    priced = photos_named(prior)
     late = late_arrivals(session, period, priced)
     inputs = load_inputs(
         session,
@@ -125,8 +134,16 @@ def compute(session: Session, period: Period) -> Run:
         captured_before=period.end,
         photo_ids=priced | late,
     )
-    statements = evaluate(inputs.photos, active_rule_sets(session), period, prior, late)
-    return Run(statements=statements, skipped=inputs.skipped)
+    return RunInputs(prior=prior, inputs=inputs, late=late)
+
+
+def compute(session: Session, period: Period) -> Run:
+    """The statements of ``period`` without storing anything."""
+    found = run_inputs(session, period)
+    statements = evaluate(
+        found.inputs.photos, active_rule_sets(session), period, found.prior, found.late
+    )
+    return Run(statements=statements, skipped=found.inputs.skipped)
 
 
 def run_statements(
