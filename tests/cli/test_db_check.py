@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from shelfaudit.runtime import build_runtime
 from shelfaudit.settings import get_settings
+from shelfaudit.store.standards import latest_standard
 from shelfaudit.store.tables import ActivityStandard, RuleSetVersion
 from tests.cli.helpers import shelfaudit, use_data_dir
 from tests.seeds import add_scheme, seed_master_data
@@ -95,3 +96,23 @@ def test_a_refused_standard_superseded_by_a_corrected_version_is_no_longer_liste
     done = shelfaudit("db", "check")
     assert done.exit_code == 0, done.output
     assert '{"refused": 0}' in done.stdout
+
+
+def test_a_stored_standard_whose_only_fault_is_its_text_is_scored_and_not_listed(
+    stored: None,
+) -> None:
+    # Published before labels refused controls: refusing it now would leave every new
+    # photo of A1 unscored, so it is read with the text cleaned.
+    labelled = STANDARD.replace("min: 2}", 'min: 2, label: "Heineken\\u202e cartons"}')
+    runtime = build_runtime(get_settings())
+    try:
+        with runtime.sessions.begin() as session:
+            session.execute(update(ActivityStandard).values(source=labelled))
+        with runtime.sessions() as session:
+            standard = latest_standard(session, "A1")
+    finally:
+        runtime.close()
+    assert standard is not None
+    assert standard.criteria[0].label == "Heineken cartons"
+    done = shelfaudit("db", "check")
+    assert done.exit_code == 0, done.output

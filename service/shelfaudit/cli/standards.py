@@ -79,7 +79,7 @@ def show_command(
     ] = False,
 ) -> None:
     """The activity's newest standard: its source as published, or JSON with --json."""
-    from shelfaudit.scoring import load_standard
+    from shelfaudit.scoring import load_stored_standard
     from shelfaudit.store.standards import StandardVersionPublic, latest_row
     from shelfaudit.store.tables import Activity
 
@@ -95,7 +95,7 @@ def show_command(
         stored = StandardVersionPublic.model_validate(row)
         source = row.source
     if as_json:
-        parsed = load_standard(source).model_dump(mode="json")
+        parsed = load_stored_standard(source).model_dump(mode="json")
         typer.echo(json.dumps({**stored.model_dump(mode="json"), "standard": parsed}))
         return
     typer.echo(

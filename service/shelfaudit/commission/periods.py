@@ -74,12 +74,15 @@ class Period(BaseModel):
 
     @property
     def label(self) -> str:
-        """``2026-05``, ``2026-W19`` or ``2026-05-01T00:00Z..2026-05-15T12:00Z``."""
+        """``2026-05``, ``2026-W19``, ``2026-05-01..2026-05-16`` (days, the end exclusive) or
+        ``2026-05-01T00:00Z..2026-05-15T12:00Z``: each as people may type it back."""
         if self == Period.containing(self.start, Cadence.month):
             return f"{self.start:%Y-%m}"
         if self == Period.containing(self.start, Cadence.week):
             year, week, _ = self.start.date().isocalendar()
             return f"{year}-W{week:02d}"
+        if self.start.time() == self.end.time() == time(0):
+            return f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
         return f"{self.start:%Y-%m-%dT%H:%MZ}..{self.end:%Y-%m-%dT%H:%MZ}"
 
     @property

@@ -43,3 +43,23 @@ def check_note(value: str) -> str:
     for line in text.split("\n"):
         check_plain_text(line.replace("\t", " ") or " ")
     return text
+
+
+def _unseen(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") or char in _BIDI_CONTROLS
+
+
+def clean_plain_text(value: str) -> str:
+    """``value`` as ``check_plain_text`` would take it: each control, separator or
+    text-direction code becomes a space, runs of spaces one. For text stored before the
+    check refused it."""
+    return " ".join("".join(" " if _unseen(c) else c for c in value).split())
+
+
+def clean_note(value: str) -> str:
+    """``value`` as ``check_note`` would take it: lines and tabs kept, other controls and
+    text-direction codes removed."""
+    lines = value.replace("\r\n", "\n").split("\n")
+    return "\n".join(
+        "".join(c for c in line if c == "\t" or not _unseen(c)) for line in lines
+    ).strip()

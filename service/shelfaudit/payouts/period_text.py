@@ -1,5 +1,7 @@
 """Periods as people type them: ``2026-05`` (a month), ``2026-W19`` (an ISO week) or
-``2026-05-01..2026-05-15`` (dates, the end exclusive), all in UTC."""
+``2026-05-01..2026-05-15`` (dates, the end exclusive), all in UTC; a range with times,
+``2026-05-01T06:00Z..2026-05-15T12:00Z``, is read too (``Period.label`` writes it where a
+period does not start and end at midnight)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,16 @@ from shelfaudit.errors import InvalidInput
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 _WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
 _RANGE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})$")
+_MINUTE = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}Z"
+_TIMED_RANGE = re.compile(rf"^({_MINUTE})\.\.({_MINUTE})$")
 
 
 def _midnight(text: str) -> datetime:
     return datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
+
+
+def _minute(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
 
 
 def parse_period(text: str) -> Period:
@@ -34,6 +42,13 @@ def parse_period(text: str) -> Period:
                     f"invalid period {text!r}: the end date is exclusive and must come after "
                     f"the start (one day is {match[1]}..{(start + timedelta(1)):%Y-%m-%d})",
                     field="period",
+                )
+            return Period.between(start, end)
+        if match := _TIMED_RANGE.match(text):
+            start, end = _minute(match[1]), _minute(match[2])
+            if end <= start:
+                raise InvalidInput(
+                    f"invalid period {text!r}: the end must come after the start", field="period"
                 )
             return Period.between(start, end)
     except ValidationError as exc:

@@ -13,7 +13,12 @@ checks (quality, detections, later SKU counts), and ``score_photo`` gives a ``Di
 """
 
 from shelfaudit.scoring.inputs import ScoringInput, SkuCounts
-from shelfaudit.scoring.loader import dump_standard, load_standard, read_standard
+from shelfaudit.scoring.loader import (
+    dump_standard,
+    load_standard,
+    load_stored_standard,
+    read_standard,
+)
 from shelfaudit.scoring.result import CriterionResult, DisplayScore, Unit
 from shelfaudit.scoring.score import score_criterion, score_photo
 from shelfaudit.scoring.standard import Band, Basis, DisplayElement, DisplayStandard
@@ -30,6 +35,7 @@ __all__ = [
     "Unit",
     "dump_standard",
     "load_standard",
+    "load_stored_standard",
     "read_standard",
     "score_criterion",
     "score_photo",

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from shelfaudit.domain.strict_yaml import brief, load_text, locate, strict_loader
+from shelfaudit.domain.text import clean_note, clean_plain_text
 from shelfaudit.errors import InvalidStandard
 from shelfaudit.scoring.standard import DisplayStandard
 
@@ -46,6 +47,48 @@ def load_standard(text: str | bytes) -> DisplayStandard:
             + "; ".join(locate(e, data, items="criteria", document="standard") for e in errors),
             field=".".join(str(p) for p in first) or None,
         ) from exc
+
+
+def load_stored_standard(text: str | bytes) -> DisplayStandard:
+    """A version published earlier, read with today's checks, except that text today's
+    checks refuse (a control or text-direction code in its name, a label or a description)
+    is cleaned instead: it was taken when published, and refusing it now would leave every
+    new photo of the activity unscored. ``InvalidStandard`` for anything else."""
+    try:
+        return load_standard(text)
+    except InvalidStandard as refused:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", errors="replace")
+        data = load_text(
+            text.removeprefix("\ufeff"), syntax="yaml", loader=_Loader, error=InvalidStandard
+        )
+        if not isinstance(data, Mapping):
+            raise
+        try:
+            return DisplayStandard.model_validate(_cleaned(data))
+        except ValidationError:
+            raise refused from None
+
+
+def _cleaned(data: Mapping[str, Any]) -> dict[str, Any]:
+    found = dict(data)
+    if isinstance(found.get("name"), str):
+        found["name"] = clean_plain_text(found["name"])
+    criteria = found.get("criteria")
+    if isinstance(criteria, list):
+        found["criteria"] = [_cleaned_criterion(c) for c in criteria]
+    return found
+
+
+def _cleaned_criterion(criterion: Any) -> Any:
+    if not isinstance(criterion, Mapping):
+        return criterion
+    found = dict(criterion)
+    if isinstance(found.get("label"), str):
+        found["label"] = clean_plain_text(found["label"])
+    if isinstance(found.get("description"), str):
+        found["description"] = clean_note(found["description"])
+    return found
 
 
 def read_standard(path: Path) -> DisplayStandard:

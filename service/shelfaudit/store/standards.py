@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.errors import Conflict, InvalidInput, InvalidStandard, NotFound
-from shelfaudit.scoring import DisplayStandard, load_standard
+from shelfaudit.scoring import DisplayStandard, load_standard, load_stored_standard
 from shelfaudit.scoring.vocabulary import DetectorVocabulary, unknown_names
 from shelfaudit.store.tables import Activity, ActivityStandard, Sku
 
@@ -139,7 +139,7 @@ def latest_row(session: Session, activity_id: str) -> ActivityStandard | None:
 
 def latest_standard(session: Session, activity_id: str) -> DisplayStandard | None:
     row = latest_row(session, activity_id)
-    return load_standard(row.source) if row is not None else None
+    return load_stored_standard(row.source) if row is not None else None
 
 
 def unreadable_standards(session: Session) -> list[tuple[str, str]]:
@@ -162,7 +162,7 @@ def unreadable_standards(session: Session) -> list[tuple[str, str]]:
         .order_by(ActivityStandard.activity_id)
     ):
         try:
-            load_standard(row.source)
+            load_stored_standard(row.source)
         except InvalidInput as exc:
             problems.append((f"{row.activity_id}@{row.version}", exc.message))
     return problems

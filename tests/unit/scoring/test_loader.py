@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shelfaudit.errors import InvalidInput, InvalidStandard
-from shelfaudit.scoring import dump_standard, load_standard
+from shelfaudit.scoring import dump_standard, load_standard, load_stored_standard
 from shelfaudit.scoring.standard import MinShare, Position
 
 HEAD = """
@@ -273,3 +273,34 @@ def test_a_json_standard_with_a_byte_order_mark_and_tabs_loads() -> None:
         '\t"criteria": [{"id": "a", "kind": "min_share", "brands": ["heineken"], "min": 0.5}]\n}'
     )
     assert load_standard(text).id == "s"
+
+
+STORED_BEFORE_TEXT_CHECKS = """
+id: cartons
+version: 1
+name: "Cartons\\u202e stack"
+activity_brand: heineken
+criteria:
+  - id: a
+    kind: min_facings
+    classes: [beer_carton]
+    min: 2
+    label: "Heineken\\tcartons\\n"
+    description: "Line one\\nline\\x1b two\\u2028"
+"""
+
+
+def test_a_stored_standard_with_text_today_s_checks_refuse_is_read_cleaned() -> None:
+    with pytest.raises(InvalidStandard):
+        load_standard(STORED_BEFORE_TEXT_CHECKS)
+    standard = load_stored_standard(STORED_BEFORE_TEXT_CHECKS)
+    assert standard.name == "Cartons stack"
+    (criterion,) = standard.criteria
+    assert criterion.label == "Heineken cartons"
+    assert criterion.description == "Line one\nline two"
+
+
+def test_a_stored_standard_is_still_refused_for_anything_but_its_text() -> None:
+    broken = STORED_BEFORE_TEXT_CHECKS.replace("min: 2", "min: 99999")
+    with pytest.raises(InvalidStandard, match="min"):
+        load_stored_standard(broken)
