@@ -99,12 +99,44 @@ def test_simulation_returns_the_difference_per_rep(client: TestClient) -> None:
         params={"period": LAST_MONTH.label},
         headers=admin,
     ).json()
-    assert [(d["rep_id"], d["delta"]) for d in diffs] == [("R1", "10000")]
+    assert [(d["rep_id"], d["delta"], d["stored_total"]) for d in diffs] == [("R1", "10000", None)]
     # nothing was paid or stored
     assert (
         web.get("/v1/payouts/statements", params={"period": LAST_MONTH.label}, headers=admin).json()
         == []
     )
+
+
+def test_a_simulation_shows_the_stored_statement_beside_what_the_active_rules_pay_today(
+    client: TestClient,
+) -> None:
+    web, admin, _ = people(client)
+    web.post("/v1/rule-sets", content=SCHEME, headers=admin)
+    web.post("/v1/rule-sets/test_scheme/1/activate", headers=admin)
+    seed_master_data(runtime_of(client))
+    add_photo(runtime_of(client), verdict="clean", fraud_score=0.0, score=90)
+    web.post("/v1/payouts/runs", json={"period": LAST_MONTH.label}, headers=admin)
+    add_photo(runtime_of(client), verdict="clean", fraud_score=0.0, score=90)  # sent late
+    draft = SCHEME.replace("version: 1", "version: 2").replace("amount: 40000", "amount: 50000")
+    web.post("/v1/rule-sets", content=draft, headers=admin)
+    (diff,) = web.post(
+        "/v1/rule-sets/test_scheme/2/simulate",
+        params={"period": LAST_MONTH.label},
+        headers=admin,
+    ).json()
+    # Stored before the second photo arrived; today both pay.
+    assert (diff["stored_total"], diff["old_total"], diff["new_total"]) == (
+        "40000",
+        "80000",
+        "100000",
+    )
+    page = web.get(
+        "/rule-sets",
+        params={"simulate": "test_scheme@2", "period": LAST_MONTH.label},
+        headers=admin,
+    ).text
+    assert "Stored statement" in page
+    assert "₫40,000" in page
 
 
 def test_bad_decisions_and_periods_are_client_errors(client: TestClient) -> None:

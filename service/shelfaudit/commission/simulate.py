@@ -43,6 +43,10 @@ class RepDiff(BaseModel):
     old_held: Decimal
     new_held: Decimal
     changes: tuple[LineChange, ...]
+    # The rep's statement as the period's last run stored it (None: not run, or nothing for
+    # this rep). ``old_total`` is what the active rules pay today: decisions taken and photos
+    # sent since that run make the two differ.
+    stored_total: Decimal | None = None
 
 
 def simulate(
