@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from tests.api.helpers import create_rep, create_store, upload, wait_analysed
 from tests.factories import real_photos, reencoded_resized
@@ -93,6 +95,35 @@ def test_exact_resubmission_is_an_exact_duplicate(client: TestClient) -> None:
     assert second != first
     assert photo["results"][0]["checks"]["duplicates"]["matches"][0]["kind"] == "exact"
     assert photo["results"][0]["flags"][0]["code"] == "exact_duplicate"
+
+
+def heic_copy(data: bytes, *, long_side: int = 1600) -> bytes:
+    """The photo as an iPhone would send it (HEIC), smaller so that it encodes quickly."""
+    image = Image.open(io.BytesIO(data))
+    exif = image.getexif()
+    image.thumbnail((long_side, long_side))
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "HEIF", quality=75, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def test_a_heic_photo_is_accepted_analysed_and_shown(client: TestClient) -> None:
+    setup_master_data(client)
+    jpeg = real_photos()[4].read_bytes()
+    heic = heic_copy(jpeg)
+    response = upload(client, heic, filename="IMG_0001.HEIC", content_type="image/heic")
+    assert response.status_code == 202, response.text
+    photo = wait_analysed(client, response.json()["photo_id"])
+    checks = photo["results"][0]["checks"]
+    assert checks["decode"]["format"] == "HEIF"
+    assert checks["exif"]["make"] == Image.open(io.BytesIO(jpeg)).getexif()[0x010F].strip("\x00")
+    assert checks["recapture"]["verdict"] == "genuine"
+    original = client.get(f"/v1/photos/{photo['id']}/original")
+    assert (original.content, original.headers["content-type"]) == (heic, "image/heic")
+    # The same picture sent again as the camera's JPEG is the same photo.
+    again = wait_analysed(client, upload(client, jpeg).json()["photo_id"])
+    matches = again["results"][0]["checks"]["duplicates"]["matches"]
+    assert [m["photo_id"] for m in matches] == [photo["id"]]
 
 
 def test_unknown_photo_is_404(client: TestClient) -> None:

@@ -25,6 +25,7 @@ SMALL_RUNS = [
         "v3 at",
     ),
     ("bench_decode_memory.py", ["--megapixels", "2"], "added MB"),
+    ("bench_heic.py", ["--photos", "1", "--long-side", "800"], "largest change"),
     ("bench_recapture.py", ["--photos", "1", "--rounds", "1"], "ms"),
     ("bench_review_queue.py", ["--items", "6000", "--repeat", "1"], "queue page 1"),
     ("bench_sku.py", ["--skus", "300", "--crops", "40", "--rounds", "1"], "total_batch32"),

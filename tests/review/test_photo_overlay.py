@@ -20,9 +20,10 @@ from tests.review.overlay_factories import detections, pixel, stored_photo
 WHITE_SQUARE = [100.0, 400.0, 300.0, 600.0]  # upright pixels of a 600 x 800 portrait photo
 
 
-def portrait_stored_turned() -> bytes:
+def portrait_stored_turned(fmt: str = "JPEG") -> bytes:
     """A 600 x 800 upright picture, black with a white square, stored as a landscape
-    800 x 600 JPEG with EXIF orientation 6 (turn 90° clockwise to view), as phones do."""
+    800 x 600 JPEG with EXIF orientation 6 (turn 90° clockwise to view), as phones do (an
+    iPhone's HEIC also carries the turn in its container)."""
     picture = np.zeros((800, 600, 3), np.uint8)
     x1, y1, x2, y2 = (int(v) for v in WHITE_SQUARE)
     picture[y1:y2, x1:x2] = 255
@@ -30,7 +31,7 @@ def portrait_stored_turned() -> bytes:
     exif = Image.Exif()
     exif[0x0112] = 6
     out = io.BytesIO()
-    stored.save(out, "JPEG", quality=95, exif=exif.tobytes())
+    stored.save(out, fmt, quality=95, exif=exif.tobytes())
     return out.getvalue()
 
 
@@ -68,6 +69,15 @@ def test_a_stored_photo_renders_from_its_newest_analysis(runtime: Runtime) -> No
     assert image.format == "JPEG"
     assert image.height == 400
     assert image.width > 300  # the upright photo is 300 wide, the panel beside it
+
+
+def test_a_heic_photo_is_shown_upright_and_turned_once() -> None:
+    original = upright(portrait_stored_turned("HEIF"), long_side=400)
+    assert (original.width, original.height) == (600, 800)
+    x1, y1, x2, y2 = (v / 2 for v in WHITE_SQUARE)
+    picture = original.image
+    assert min(picture.getpixel((int((x1 + x2) / 2), int((y1 + y2) / 2)))) > 180
+    assert max(picture.getpixel((int(x1 - 10), int((y1 + y2) / 2)))) < 30
 
 
 def test_an_older_format_part_is_left_out_with_a_note() -> None:

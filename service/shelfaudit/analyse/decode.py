@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
+from shelfaudit.analyse import heif
 from shelfaudit.analyse.jpeg_forensics import exif_thumbnail, quant_fingerprint
 from shelfaudit.analyse.orientation import TRANSPOSE
 from shelfaudit.domain.checks import DecodeResult
@@ -28,7 +29,9 @@ from shelfaudit.errors import (
 
 VERSION = "decode-1"
 
-SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", heif.FORMAT})
+# Enough of a file to name its format (an HEIF file's brands are in its first box).
+HEAD_BYTES = 64
 
 # No display fits in fewer pixels than this on a side, and local features, thumbnails and
 # reduced decodes all need a few pixels to work with.
@@ -56,13 +59,15 @@ def sniff_format(head: bytes) -> str | None:
             return name
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
+    if heif.is_heif(head):
+        return heif.FORMAT
     return None
 
 
 def describe_unsupported(head: bytes) -> str:
     """A human name for a rejected file, for the error message."""
-    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
-        return "HEIC/HEIF (set the SFA app to save JPEG)"
+    if head[4:8] == b"ftyp":
+        return "AVIF or another HEIF kind than HEIC (set the SFA app to save JPEG or HEIC)"
     if head[:4] in (b"GIF8",):
         return "GIF"
     if head[:2] == b"BM":
@@ -90,10 +95,11 @@ def read_header(
     packshots and cut-out facings (small by nature) pass their own."""
     if not data:
         raise EmptyFile("the file is empty (0 bytes)")
-    fmt = sniff_format(data[:16])
+    fmt = sniff_format(data[:HEAD_BYTES])
     if fmt is None:
         raise UnsupportedMediaType(
-            f"unsupported file type: {describe_unsupported(data[:16])}; send JPEG, PNG or WebP"
+            f"unsupported file type: {describe_unsupported(data[:HEAD_BYTES])}; "
+            "send JPEG, HEIC, PNG or WebP"
         )
     try:
         with warnings.catch_warnings():
@@ -228,7 +234,8 @@ def decode(
             exif = image.getexif()
             quant_fp = quant_fingerprint(image)
             thumbnail = exif_thumbnail(image)
-            orientation = orientation_of(exif)
+            # libheif has turned an HEIF image upright already (see ``heif``).
+            orientation = 1 if header.format == heif.FORMAT else orientation_of(exif)
             reduction = 1
             if header.format == "JPEG":
                 reduction = reduction_for(header.width, header.height, target_long_side)

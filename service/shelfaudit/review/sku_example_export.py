@@ -41,7 +41,7 @@ HEADER = [
     "Iconic Image Path (str)",
     "Product Description Path (str)",
 ]
-EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,8 @@ def test_decode_real_phone_photo() -> None:
         (b"", EmptyFile),
         (b"hello, this is text with a .jpg name", UnsupportedMediaType),
         (b"GIF89a" + b"\x00" * 100, UnsupportedMediaType),
-        (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 100, UnsupportedMediaType),
+        (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 100, CorruptImage),
+        (b"\x00\x00\x00\x18ftypavif" + b"\x00" * 100, UnsupportedMediaType),
         (b"\xff\xd8\xff\xe0" + b"\x00" * 200, CorruptImage),
         (b"\x89PNG\r\n\x1a\n" + b"garbage" * 10, CorruptImage),
     ],
@@ -117,9 +118,52 @@ def test_truncated_jpeg_is_corrupt() -> None:
         decode.decode(data[: len(data) // 2], target_long_side=256, max_pixels=MAX_PIXELS)
 
 
-def test_heic_is_named_in_the_error() -> None:
-    with pytest.raises(UnsupportedMediaType, match="HEIC"):
-        decode.read_header(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 100, max_pixels=MAX_PIXELS)
+def heic_bytes(rgb: np.ndarray, orientation: int = 1) -> bytes:
+    """As an iPhone saves a photo: HEVC in HEIF, its turn in the container and in EXIF."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "Apple"
+    return encode(rgb, "HEIF", quality=80, exif=exif.tobytes())
+
+
+@pytest.mark.parametrize("orientation", [1, 6, 3])
+def test_a_heic_photo_decodes_upright_and_is_turned_once(orientation: int) -> None:
+    rgb = textured_rgb(120, 80)
+    rgb[:10, :10] = (255, 0, 0)  # a red corner: top left of the upright picture
+    upright = decode.decode(
+        with_orientation(rgb, orientation), target_long_side=1024, max_pixels=MAX_PIXELS
+    )
+    decoded = decode.decode(
+        heic_bytes(rgb, orientation), target_long_side=1024, max_pixels=MAX_PIXELS
+    )
+    assert decoded.result.format == "HEIF"
+    assert decoded.rgb.shape == upright.rgb.shape
+    assert (decoded.result.width, decoded.result.height) == (
+        upright.result.width,
+        upright.result.height,
+    )
+    corner = np.argwhere(decoded.rgb[..., 0].astype(int) - decoded.rgb[..., 1] > 150).mean(0)
+    expected = np.argwhere(upright.rgb[..., 0].astype(int) - upright.rgb[..., 1] > 150).mean(0)
+    assert np.abs(corner - expected).max() < 4
+    assert decoded.exif.get(0x010F) == "Apple"
+
+
+def test_a_heic_photo_s_brands_name_it() -> None:
+    data = heic_bytes(textured_rgb(64, 48))
+    assert decode.sniff_format(data[: decode.HEAD_BYTES]) == "HEIF"
+    generic = data[:8] + b"mif1" + data[12:]  # major brand mif1, heic among the compatible
+    assert decode.sniff_format(generic[: decode.HEAD_BYTES]) == "HEIF"
+
+
+def test_a_truncated_heic_photo_is_corrupt() -> None:
+    data = heic_bytes(textured_rgb(200, 150))
+    with pytest.raises(CorruptImage, match="HEIF"):
+        decode.decode(data[: len(data) // 2], target_long_side=256, max_pixels=MAX_PIXELS)
+
+
+def test_avif_is_named_in_the_error() -> None:
+    with pytest.raises(UnsupportedMediaType, match="AVIF"):
+        decode.read_header(b"\x00\x00\x00\x18ftypavif" + b"\x00" * 100, max_pixels=MAX_PIXELS)
 
 
 def test_decompression_bomb_is_refused_before_decoding() -> None:

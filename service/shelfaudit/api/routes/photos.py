@@ -76,7 +76,7 @@ async def _only_known_fields(request: Request) -> None:
         200: {"description": "client_photo_id seen before: the original photo"},
         400: {"description": "empty file"},
         413: {"description": "file or image too large"},
-        415: {"description": "not a JPEG, PNG or WebP image"},
+        415: {"description": "not a JPEG, HEIC, PNG or WebP image"},
         422: {"description": "corrupt image or invalid metadata"},
     },
 )

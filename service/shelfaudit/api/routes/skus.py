@@ -118,7 +118,7 @@ def delete_sku(session: SessionDep, admin: AdminOnly, sku_id: SkuIdPath) -> Resp
         400: {"description": "empty file, or too many packshots"},
         404: {"description": "unknown SKU"},
         413: {"description": "file or image too large"},
-        415: {"description": "not a JPEG, PNG or WebP image"},
+        415: {"description": "not a JPEG, HEIC, PNG or WebP image"},
         422: {"description": "corrupt image"},
     },
 )
