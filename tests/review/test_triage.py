@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from shelfaudit.review.analysis_view import model_confidence
+from shelfaudit.review.analysis_view import scoring_confidence
 from shelfaudit.review.triage import TriageConfig, queue_reasons
 from shelfaudit.review.vocabulary import QueueReason
 from shelfaudit.runtime import Runtime
@@ -25,23 +25,34 @@ EDGES = [Decimal(60), Decimal(80)]
         ({"verdict": "clean", "score": 78.5}, [QueueReason.near_threshold]),
         ({"verdict": "clean", "score": 61}, [QueueReason.near_threshold]),
         ({"verdict": "clean", "score": None}, []),
-        ({"verdict": "clean", "recapture": 0.55}, [QueueReason.low_confidence]),
+        # The recapture model's doubt reaches the queue through the verdict only.
+        ({"verdict": "clean", "recapture": 0.55}, []),
         ({"verdict": "clean", "recapture": 0.98}, []),
         (
             {"verdict": "clean", "boxes": [{"xyxy": [0, 0, 5, 5], "confidence": 0.3}]},
             [QueueReason.low_confidence],
         ),
-        ({"verdict": "fraud"}, []),
+        # Unsure boxes that no display score counts decide nothing.
+        (
+            {
+                "verdict": "clean",
+                "score": None,
+                "boxes": [{"xyxy": [0, 0, 5, 5], "confidence": 0.3}],
+            },
+            [],
+        ),
+        ({"verdict": "fraud"}, [QueueReason.verdict_fraud]),
     ],
 )
 def test_queue_reasons(args: dict[str, object], expected: list[QueueReason]) -> None:
     assert queue_reasons(checks(**args), edges=EDGES, config=TriageConfig()) == expected  # type: ignore[arg-type]
 
 
-def test_model_confidence_is_the_least_sure_model() -> None:
-    found = checks(recapture=0.9, boxes=[{"xyxy": [0, 0, 1, 1], "confidence": 0.95}])
-    assert model_confidence(found) == pytest.approx(0.8)
-    assert model_confidence(checks()) is None
+def test_scoring_confidence_is_the_mean_confidence_of_the_boxes_a_score_counts() -> None:
+    boxes = [{"xyxy": [0, 0, 1, 1], "confidence": c} for c in (0.9, 0.5)]
+    assert scoring_confidence(checks(recapture=0.55, boxes=boxes)) == pytest.approx(0.7)
+    assert scoring_confidence(checks(recapture=0.55)) is None
+    assert scoring_confidence(checks(score=None, boxes=boxes)) is None
 
 
 def test_a_queued_photo_carries_its_risk_and_the_amount_at_stake(runtime: Runtime) -> None:

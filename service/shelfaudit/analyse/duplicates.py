@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from shelfaudit.domain.checks import HashResult
 
-VERSION = "duplicates-4"  # + the inside-bars index (screenshots of letterboxed photos)
+VERSION = "duplicates-5"  # 4: the inside-bars index; 5: mirrored keypoints, turned copies
 
 
 @dataclass(frozen=True)

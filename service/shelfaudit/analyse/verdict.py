@@ -16,11 +16,17 @@ from shelfaudit.domain.checks import DuplicateMatch, RecaptureResult
 from shelfaudit.domain.enums import MatchKind, RecaptureVerdict
 from shelfaudit.domain.fraud import FraudResult, Signal, SignalCode, Verdict
 
-VERSION = "verdict-1"
+VERSION = "verdict-2"  # 2: re-saved copies weigh as identical ones, visits by capture time
 
 # Two shots of one display in one visit are normal; the same picture again for another
 # store, another rep or another day is the most common fraud there is.
 SAME_VISIT = timedelta(hours=2)
+# A hash match this close (PDQ bits of 256, pHash bits of 64) is the same picture re-saved,
+# pixel for pixel up to its compression: distinct real photos are 38 PDQ bits apart at
+# the closest (settings.pdq_max_distance), and a second shot of one shelf further still.
+# Sent again for another visit it weighs as identical bytes do: only its EXIF was edited.
+RESAVED_PDQ = 12
+RESAVED_PHASH = 2
 
 
 @dataclass(frozen=True)
@@ -47,12 +53,17 @@ def duplicate_signals(matches: list[DuplicateMatch], photo: PhotoIdentity) -> li
         best = (reused or found)[0]
         exact = kind is MatchKind.exact
         if reused:
-            weight = 0.9 if exact else 0.7
+            resaved = not exact and _resaved(best)
+            weight = 0.9 if exact or resaved else 0.7
             where = _difference(best, photo)
-            message = (
-                f"{'Identical to' if exact else 'Same picture as'} photo {best.photo_id} "
-                f"({where}{_how(best)})."
+            what = (
+                "Identical to"
+                if exact
+                else "Same picture, re-saved, as"
+                if resaved
+                else ("Same picture as")
             )
+            message = f"{what} photo {best.photo_id} ({where}{_how(best)})."
         else:
             weight = 0.3 if exact else 0.05
             # Without a store or a rep there is no visit to speak of, only the time.
@@ -74,6 +85,7 @@ def duplicate_signals(matches: list[DuplicateMatch], photo: PhotoIdentity) -> li
                     "store_id": best.store_id,
                     "rep_id": best.rep_id,
                     "received_at": best.received_at.isoformat() if best.received_at else None,
+                    "captured_at": best.captured_at.isoformat() if best.captured_at else None,
                     "stage": best.stage,
                     "variant": best.variant,
                     "pdq_distance": best.pdq_distance,
@@ -139,20 +151,26 @@ def _how(match: DuplicateMatch) -> str:
     return f", {'; '.join(parts)}" if parts else ""
 
 
+def _resaved(match: DuplicateMatch) -> bool:
+    return (
+        match.stage == "hash"
+        and 0 <= match.pdq_distance <= RESAVED_PDQ
+        and 0 <= match.phash_distance <= RESAVED_PHASH
+    )
+
+
 def _same_visit(match: DuplicateMatch, photo: PhotoIdentity) -> bool:
-    """Same rep and store, sent or taken within ``SAME_VISIT`` of each other: an app that
-    re-sends a visit's photos from its offline queue hours later keeps their capture times."""
+    """Same rep and store, taken within ``SAME_VISIT`` of each other (an app that re-sends a
+    visit's photos from its offline queue hours later keeps their capture times); sent
+    within it when a capture time is missing. Two photos claimed for visits a day apart
+    are two visits however close together they were sent."""
     if match.store_id != photo.store_id or match.rep_id != photo.rep_id:
         return False
-    sent_together = (
+    if match.captured_at is not None and photo.captured_at is not None:
+        return abs(photo.captured_at - match.captured_at) <= SAME_VISIT
+    return (
         match.received_at is not None and abs(photo.received_at - match.received_at) <= SAME_VISIT
     )
-    taken_together = (
-        match.captured_at is not None
-        and photo.captured_at is not None
-        and abs(photo.captured_at - match.captured_at) <= SAME_VISIT
-    )
-    return sent_together or taken_together
 
 
 def _difference(match: DuplicateMatch, photo: PhotoIdentity) -> str:
@@ -161,6 +179,8 @@ def _difference(match: DuplicateMatch, photo: PhotoIdentity) -> str:
         parts.append(f"store {match.store_id or '?'}")
     if match.rep_id != photo.rep_id:
         parts.append(f"rep {match.rep_id or '?'}")
+    if match.captured_at is not None:
+        parts.append(f"taken {match.captured_at:%Y-%m-%d %H:%M} UTC")
     if match.received_at is not None:
         parts.append(f"received {match.received_at:%Y-%m-%d %H:%M} UTC")
     return ", ".join(parts)

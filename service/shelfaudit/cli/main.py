@@ -237,6 +237,32 @@ def db_backfill_inside(
     typer.echo(json.dumps(asdict(report)))
 
 
+@db_app.command("retriage")
+def db_retriage(
+    batch: Annotated[int, typer.Option(min=1, help="photos per transaction")] = 500,
+) -> None:
+    """Queue undecided photos again by today's triage rules (after an upgrade changed them:
+    photos judged fraud join the queue, items queued only by the recapture model's doubt
+    are cleared)."""
+    from shelfaudit.review.triage import TriageConfig, retriage_undecided
+    from shelfaudit.runtime import build_runtime
+
+    settings = _settings()
+    runtime = build_runtime(settings)
+    config = TriageConfig.from_settings(settings)
+    last = 0
+    try:
+        while True:
+            with runtime.sessions.begin() as session:
+                reached = retriage_undecided(session, config=config, after_id=last, batch=batch)
+            if reached is None:
+                break
+            last = reached
+    finally:
+        runtime.close()
+    typer.echo(json.dumps({"last_photo_id": last}))
+
+
 @app.command()
 def audit(
     paths: Annotated[list[Path], typer.Argument(help="photos or folders of photos")],

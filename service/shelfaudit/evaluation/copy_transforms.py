@@ -92,6 +92,11 @@ def _screenshot(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
     return Image.fromarray(bar), int(rng.integers(80, 96))
 
 
+def _flip_crop(image: Image.Image, rng: Rng) -> tuple[Image.Image, int]:
+    """Mirrored, then cropped as ``crop_10_20``: two taps in a phone's gallery editor."""
+    return _crop(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT), rng)
+
+
 # name -> (target recall, transform)
 TRANSFORMS: dict[str, tuple[float, Transform]] = {
     "recompress": (0.99, _jpeg),
@@ -102,4 +107,5 @@ TRANSFORMS: dict[str, tuple[float, Transform]] = {
     "crop_10_20": (0.95, _crop),
     "rotate_small": (0.95, _rotate_small),
     "screenshot": (0.95, _screenshot),
+    "flip_crop": (0.95, _flip_crop),  # not in the issue's list: the crop's target
 }

@@ -65,17 +65,19 @@ class Fingerprint:
     hashes: HashResult
     features: local.LocalFeatures
     inside_bars: local.LocalFeatures | None = None
+    mirrored: local.LocalFeatures | None = None
 
 
 def fingerprint(data: bytes) -> Fingerprint:
     """What the pipeline computes for a photo: hashes, then local features (and those of
-    the picture inside flat bars, when it has them)."""
+    the picture inside flat bars, when it has them, and of its mirror image)."""
     rgb = decode(data, target_long_side=ANALYSIS_LONG_SIDE, max_pixels=100_000_000).rgb
     inside = local.extract_inside_bars(rgb)
     return Fingerprint(
         hashes.compute(rgb),
         local.extract(rgb).features,
         inside.features if inside is not None else None,
+        local.extract_mirrored(rgb).features,
     )
 
 
@@ -193,9 +195,12 @@ def _search(
         before_id=None,
         config=cfg,
         inside_bars=probe.inside_bars,
+        mirrored=probe.mirrored,
     )
     pool = nearest + [p for p in recent if p not in hashed and p != exclude and p not in nearest]
-    outcome = local_matches(probe.features, pool, history.features.get, candidates, cfg)
+    outcome = local_matches(
+        probe.features, pool, history.features.get, candidates, cfg, probe.mirrored
+    )
     return _Outcome(
         hashed, set(nearest), {m.photo_id for m in outcome.matches}, outcome.verified, outcome.ms
     )
@@ -398,12 +403,15 @@ def read_same_scene(path: Path) -> set[frozenset[str]]:
 
 
 def _all_pairs(photos: list[_Indexed], cfg: SearchConfig) -> list[list[str]]:
-    """Distinct pairs that local features match (each pair verified once)."""
+    """Distinct pairs that local features match (each pair verified once, the later photo
+    also mirrored, as the search does)."""
     out = []
     for earlier, later in itertools.combinations(photos, 2):
-        result = verify(later.fingerprint.features, earlier.fingerprint.features, cfg.verify)
-        if result.verified(cfg.verify):
-            out.append([str(earlier.path), str(later.path)])
+        views = [later.fingerprint.features, later.fingerprint.mirrored]
+        for view in (v for v in views if v is not None):
+            if verify(view, earlier.fingerprint.features, cfg.verify).verified(cfg.verify):
+                out.append([str(earlier.path), str(later.path)])
+                break
     return out
 
 

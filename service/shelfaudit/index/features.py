@@ -141,6 +141,12 @@ def extract(rgb: NDArray[np.uint8], *, max_keypoints: int = MAX_KEYPOINTS) -> Ex
     return Extracted(features, (time.perf_counter() - started) * 1000)
 
 
+def extract_mirrored(rgb: NDArray[np.uint8]) -> Extracted:
+    """Features of ``rgb`` mirrored left to right: ORB descriptors are not mirror-invariant,
+    so a mirrored copy shares almost no keypoints with its source."""
+    return extract(np.ascontiguousarray(rgb[:, ::-1]))
+
+
 def extract_inside_bars(rgb: NDArray[np.uint8]) -> Extracted | None:
     """Features of the picture inside flat bars (a screenshot, a frame), brought back to the
     long side of ``rgb``, so its keypoints have the scale of the photo it shows; None when

@@ -160,10 +160,12 @@ class DuplicateSearch:
         features: LocalFeatures,
         thresholds: Thresholds | None = None,
         inside_bars: LocalFeatures | None = None,
+        mirrored: LocalFeatures | None = None,
     ) -> Found:
         """Earlier photos this one repeats: identical first, then by hashes, then by local
         features; each with its evidence. ``inside_bars``: features of the picture inside
-        the photo's flat bars (a screenshot), also looked up in the keypoint postings."""
+        the photo's flat bars (a screenshot), also looked up in the keypoint postings;
+        ``mirrored``: features of the photo mirrored, looked up and verified too."""
         config = self.config.search
         if thresholds is not None:
             config = replace(
@@ -195,6 +197,7 @@ class DuplicateSearch:
                 before_id=photo.id,
                 config=config,
                 inside_bars=inside_bars,
+                mirrored=mirrored,
             )
         pool += self._recent(session, photo, skip | set(pool))
         with self.hashes.lock:
@@ -208,7 +211,7 @@ class DuplicateSearch:
         def load(photo_id: int) -> LocalFeatures | None:
             return self._load(session, photo_id, shas.get(photo_id), backfills)
 
-        outcome = local_matches(features, pool, load, distances, config)
+        outcome = local_matches(features, pool, load, distances, config, mirrored)
         found = self._evidence(session, exact, by_hash, outcome.matches)
         return Found(found, searched, outcome.verified, outcome.ms)
 

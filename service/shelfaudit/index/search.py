@@ -12,7 +12,10 @@ candidates, the photos sharing most keypoint keys with it, plus whatever the cal
 the same store's and rep's recent photos) are verified with ORB matches and a RANSAC
 homography; enough inliers make a match. The keypoint candidates are what finds a crop or
 a straightened copy of a photo sent by anyone, anywhere (its hashes are far from the
-source's).
+source's). ORB descriptors do not survive a mirror, so the mirrored photo's own features
+are looked up and verified too: a copy mirrored and cropped (two taps in a gallery app)
+matches them. A stage-2 match is named by the fitted map's quarter turn and the view that
+matched, not by the hash variant that happened to be nearest.
 """
 
 from __future__ import annotations
@@ -123,23 +126,32 @@ def keypoint_unmatched(
     before_id: int | None,
     config: SearchConfig,
     inside_bars: LocalFeatures | None = None,
+    mirrored: LocalFeatures | None = None,
 ) -> list[int]:
     """Ids of the ``keypoint_nearest`` photos sharing most keypoint keys with the new one
-    (its features, and those of the picture inside its bars when it has them), leaving out
-    ``matched`` ones."""
-    views = [f for f in (features, inside_bars) if f is not None and len(f)]
-    if config.keypoint_nearest <= 0 or not views:
+    (its features, and those of the picture inside its bars when it has them), then as many
+    again for its mirror image (a vote of their own: mixed in, the mirror's chance keys
+    pushed true sources out of the first few), leaving out ``matched`` ones."""
+    if config.keypoint_nearest <= 0:
         return []
     skip = set(matched)
-    keys = np.unique(np.concatenate([query_keys(f) for f in views]))
-    found = index.keypoint_search(
-        probe_keys(keys) if len(index) < config.keypoint_probe_below else keys,
-        before_id=before_id,
-        min_votes=config.keypoint_min_votes,
-        limit=config.keypoint_nearest + len(skip),
-        max_posting=config.keypoint_max_posting,
-    )
-    return [int(i) for i in found.ids.tolist() if int(i) not in skip][: config.keypoint_nearest]
+    found: list[int] = []
+    for views in ((features, inside_bars), (mirrored,)):
+        present = [f for f in views if f is not None and len(f)]
+        if not present:
+            continue
+        keys = np.unique(np.concatenate([query_keys(f) for f in present]))
+        voted = index.keypoint_search(
+            probe_keys(keys) if len(index) < config.keypoint_probe_below else keys,
+            before_id=before_id,
+            min_votes=config.keypoint_min_votes,
+            limit=config.keypoint_nearest + len(skip),
+            max_posting=config.keypoint_max_posting,
+        )
+        fresh = [int(i) for i in voted.ids.tolist() if int(i) not in skip]
+        found += fresh[: config.keypoint_nearest]
+        skip.update(found)
+    return found
 
 
 def _match(
@@ -157,17 +169,34 @@ def _match(
     )
 
 
+# A stage-2 match's variant: (matched the mirrored view, quarter turn) -> name. The new
+# photo mirrored is the earlier one turned, so the new photo is a flip of a turn.
+_TURNED = {
+    (False, 0): "identity",
+    (False, 90): "rotate_90",
+    (False, 180): "rotate_180",
+    (False, 270): "rotate_270",
+    (True, 0): "flip_horizontal",
+    (True, 90): "transverse",
+    (True, 180): "flip_vertical",
+    (True, 270): "transpose",
+}
+
+
 def local_matches(
     query: LocalFeatures,
     candidate_ids: list[int],
     load: Callable[[int], LocalFeatures | None],
     distances: Candidates,
     config: SearchConfig,
+    mirrored: LocalFeatures | None = None,
 ) -> LocalOutcome:
     """Verify candidates in order (at most ``max_verify``); those with enough inliers match.
 
     ``load`` returns a candidate's features (None when they cannot be had); ``distances``
-    holds the candidates' hash distances, reported with each match as evidence.
+    holds the candidates' hash distances, reported with each match as evidence (those of
+    the variant the match names, -1 when it is not among the hashed ones). ``mirrored``:
+    the features of the new photo mirrored left to right, tried where ``query`` fails.
     """
     started = time.perf_counter()
     where = {int(photo_id): i for i, photo_id in enumerate(distances.ids.tolist())}
@@ -180,12 +209,25 @@ def local_matches(
             continue
         verified += 1
         result: Verification = verify(query, features, config.verify)
+        flipped = False
+        if not result.verified(config.verify) and mirrored is not None and len(mirrored):
+            result, flipped = verify(mirrored, features, config.verify), True
         if not result.verified(config.verify):
             continue
+        variant = VARIANT_NAMES.index(_TURNED[flipped, result.turn])
         i = where.get(photo_id)
-        if i is None:
+        if i is None or int(distances.variant[i]) != variant:
             out.append(
-                Match(photo_id, "local_features", 0, -1, -1, -1, result.inliers, result.similarity)
+                Match(
+                    photo_id,
+                    "local_features",
+                    variant,
+                    -1,
+                    -1,
+                    -1,
+                    result.inliers,
+                    result.similarity,
+                )
             )
         else:
             out.append(_match(distances, i, "local_features", result))

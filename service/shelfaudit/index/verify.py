@@ -45,6 +45,9 @@ class Verification:
     coverage: float  # the smaller share of either image covered by the inliers' hull
     similarity: float  # gradient correlation of the aligned pictures (-1..1, 0: not tried)
     ms: float
+    # How far the new photo is turned from the earlier one, counter-clockwise, to the nearest
+    # quarter turn (0, 90, 180, 270): the fitted map's rotation; 0 when nothing was fitted.
+    turn: int = 0
 
     def verified(self, config: VerifyConfig) -> bool:
         return (
@@ -150,6 +153,11 @@ def _footprint(
     return np.asarray(inside > 0)
 
 
+def _to_thumb(scale: float) -> NDArray[np.float64]:
+    shift = 0.5 * scale - 0.5
+    return np.array([[scale, 0.0, shift], [0.0, scale, shift], [0.0, 0.0, 1.0]], np.float64)
+
+
 def similarity(query: LocalFeatures, candidate: LocalFeatures, h: NDArray[np.float64]) -> float:
     """How alike the two pictures look once aligned by ``h`` (query -> candidate pixels).
 
@@ -163,7 +171,10 @@ def similarity(query: LocalFeatures, candidate: LocalFeatures, h: NDArray[np.flo
     if q.size == 0 or c.size == 0:
         return 0.0
     sq, sc = query.thumbnail_scale, candidate.thumbnail_scale
-    h_thumb = np.diag([sc, sc, 1.0]) @ h @ np.diag([1 / sq, 1 / sq, 1.0])  # q thumb -> c thumb
+    # q thumb -> c thumb. Keypoints and warps count from pixel centres, so a scale s maps
+    # x to (x + 0.5) s - 0.5, not x s: the half-pixel shift cancels when both photos share
+    # an orientation, and costs a turned copy 0.05-0.15 of correlation when it does not.
+    h_thumb = _to_thumb(sc) @ h @ np.linalg.inv(_to_thumb(sq))
     q_size, c_size = (q.shape[1], q.shape[0]), (c.shape[1], c.shape[0])
     to_q = np.asarray(np.linalg.inv(h_thumb), np.float64)
     in_q = _footprint(to_q, c_size, q_size)
@@ -201,7 +212,7 @@ def verify(
     config = config or VerifyConfig()
     started = time.perf_counter()
     pairs = match(query, candidate, config.ratio, at_least=config.min_inliers)
-    inliers, coverage, alike = 0, 0.0, 0.0
+    inliers, coverage, alike, turn = 0, 0.0, 0.0, 0
     if len(pairs) >= max(8, config.min_inliers):
         src = query.points[pairs[:, 0]]
         dst = candidate.points[pairs[:, 1]]
@@ -218,10 +229,23 @@ def verify(
             )
             if inliers >= config.min_inliers:
                 alike = similarity(query, candidate, h)
+                turn = quarter_turn(h)
     return Verification(
         matches=len(pairs),
         inliers=inliers,
         coverage=round(coverage, 4),
         similarity=round(alike, 4),
         ms=(time.perf_counter() - started) * 1000,
+        turn=turn,
     )
+
+
+def quarter_turn(h: NDArray[np.float64]) -> int:
+    """The counter-clockwise turn (0, 90, 180 or 270 degrees) that best describes a
+    new -> earlier homography, as a person viewing the new photo sees it: ``h`` maps
+    the new photo back, so the new photo is turned the opposite way. In image coordinates
+    (y down) a positive angle of the map's linear part is a clockwise turn on screen."""
+    h = h / h[2, 2]
+    linear = h[:2, :2] - np.outer(h[:2, 2], h[2, :2])
+    back = np.degrees(np.arctan2(linear[1, 0], linear[0, 0]))  # clockwise, on screen
+    return round(float(back) / 90.0) % 4 * 90

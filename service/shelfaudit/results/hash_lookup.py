@@ -16,7 +16,7 @@ from shelfaudit.analyse.duplicates import Thresholds, hex_to_u64
 from shelfaudit.analyse.hashes import inside_hashes
 from shelfaudit.domain.checks import DuplicateMatch, HashResult
 from shelfaudit.errors import NotFound
-from shelfaudit.index.features import LocalFeatures, extract_inside_bars
+from shelfaudit.index.features import LocalFeatures, extract_inside_bars, extract_mirrored
 from shelfaudit.index.features import extract as extract_features
 from shelfaudit.index.lookup import DuplicateSearch
 from shelfaudit.store.tables import Photo
@@ -54,12 +54,13 @@ def find_earlier(
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise NotFound(f"photo {photo_id} does not exist")
-    inside = None
+    inside = mirrored = None
     if rgb is not None:
         features = extract_features(rgb).features
         cache.store_features(sha256, features)
         extracted = extract_inside_bars(rgb)
         inside = extracted.features if extracted is not None else None
+        mirrored = extract_mirrored(rgb).features
     else:
         features = LocalFeatures.empty()
     found = cache.find(
@@ -69,6 +70,7 @@ def find_earlier(
         features=features,
         thresholds=thresholds,
         inside_bars=inside,
+        mirrored=mirrored,
     )
     if found.verified:
         log.debug(

@@ -136,24 +136,17 @@ def sku_rows(checks: dict[str, Any]) -> list[SkuRow]:
     return rows
 
 
-def model_confidence(checks: dict[str, Any]) -> float | None:
-    """How sure the models are, 0 (a coin toss) to 1; ``None`` when no model has spoken.
-
-    A probability p counts as confidence |2p - 1| (0.5 is the least sure); detections count
-    by their mean confidence. The least confident model wins.
-    """
-    values: list[float] = []
-    probability = recapture_probability(checks)
-    if probability is not None:
-        values.append(abs(2 * probability - 1))
+def scoring_confidence(checks: dict[str, Any]) -> float | None:
+    """The detector's mean box confidence (0-1) where a display score counts its boxes;
+    ``None`` when the photo has no display score or no boxes."""
+    if display_score(checks) is None:
+        return None
     confidences = [
         float(box["confidence"])
         for box in _part(checks, "detections").get("boxes") or []
         if isinstance(box, dict) and isinstance(box.get("confidence"), int | float)
     ]
-    if confidences:
-        values.append(sum(confidences) / len(confidences))
-    return round(min(values), 4) if values else None
+    return round(sum(confidences) / len(confidences), 4) if confidences else None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class Match:
     store_id: str | None
     rep_id: str | None
     received_at: str | None
+    captured_at: str | None
     numbers: dict[str, float]  # distances, matched keypoints, inliers, whatever was measured
     labels: dict[str, str]  # how it was found (stage) and how it differs (variant)
 
@@ -102,7 +103,10 @@ def _matches(checks: dict[str, Any]) -> list[Match]:
         numbers = {
             key: float(value)
             for key, value in match.items()
-            if isinstance(value, int | float) and not isinstance(value, bool) and key != "photo_id"
+            if isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and key != "photo_id"
+            and not (key.endswith("_distance") and value < 0)  # -1: not measured
         }
         ordered = {k: numbers.pop(k) for k in _MATCH_KEYS if k in numbers} | numbers
         found.append(
@@ -113,6 +117,7 @@ def _matches(checks: dict[str, Any]) -> list[Match]:
                 store_id=match.get("store_id"),
                 rep_id=match.get("rep_id"),
                 received_at=match.get("received_at"),
+                captured_at=match.get("captured_at"),
                 numbers=ordered,
                 labels={key: str(match[key]) for key in ("stage", "variant") if match.get(key)},
             )

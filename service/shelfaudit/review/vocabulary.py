@@ -25,7 +25,8 @@ class ItemState(StrEnum):
 
 class QueueReason(StrEnum):
     verdict_review = "verdict_review"  # the fraud verdict asks for a person
-    low_confidence = "low_confidence"  # a model was unsure (recapture, detections)
+    verdict_fraud = "verdict_fraud"  # judged fraud: a person confirms it (a penalty) or not
+    low_confidence = "low_confidence"  # the detector was unsure of the boxes a score counts
     near_threshold = "near_threshold"  # the display score sits near a pay band's edge
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -16,9 +17,9 @@ from pydantic import (
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from shelfaudit.domain.text import check_plain_text
+from shelfaudit.domain.text import check_plain_text, clean_plain_text
 from shelfaudit.domain.times import AwareDatetime
-from shelfaudit.errors import NotFound
+from shelfaudit.errors import Forbidden, NotFound
 from shelfaudit.store.tables import Activity, Base, Rep, ReviewItem, Store
 
 Name = Annotated[
@@ -55,10 +56,21 @@ class StoreIn(BaseModel):
         return self
 
 
-class StorePublic(StoreIn):
+# What is read back: a row stored before today's checks were tightened (a name holding a
+# line separator pasted from a spreadsheet) must still be readable. It is shown cleaned,
+# never refused: re-running the input checks on it answered every store list with a 500.
+Shown = Annotated[str, AfterValidator(clean_plain_text)]
+
+
+class StorePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    name: Shown
+    region: Shown | None = None
+    lat: float | None = None
+    lon: float | None = None
+    geofence_m: float
     created_at: datetime
 
 
@@ -69,10 +81,12 @@ class RepIn(BaseModel):
     region: Region = None
 
 
-class RepPublic(RepIn):
+class RepPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    name: Shown
+    region: Shown | None = None
     created_at: datetime
 
 
@@ -91,24 +105,55 @@ class ActivityIn(BaseModel):
         return self
 
 
-class ActivityPublic(ActivityIn):
+class ActivityPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    name: Shown
+    brand: Shown | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
     created_at: datetime
 
 
 Row = TypeVar("Row", bound=Base)
 
 
-def put_row(session: Session, model: type[Row], *, row_id: str, data: BaseModel) -> Row:
-    """Create or replace the master-data row ``row_id`` with ``data``."""
+@dataclass(frozen=True)
+class Written(Generic[Row]):
+    row: Row
+    before: dict[str, Any] | None  # the fields replaced; None when the row was created
+    changed: bool
+
+
+def put_row(
+    session: Session,
+    model: type[Row],
+    *,
+    row_id: str,
+    data: BaseModel,
+    may_replace: bool = True,
+) -> Written[Row]:
+    """Create or replace the master-data row ``row_id`` with ``data``. Without
+    ``may_replace`` an existing row may only be sent again unchanged (``Forbidden``)."""
     row = session.get(model, row_id)
+    fields = data.model_dump()
+    before = None
     if row is None:
-        row = model(id=row_id, **data.model_dump())
+        row = model(id=row_id, **fields)
         session.add(row)
     else:
-        for key, value in data.model_dump().items():
+        before = {key: getattr(row, key) for key in fields}
+        if before == fields:
+            return Written(row, before, changed=False)
+        if not may_replace:
+            kind = model.__name__.lower()
+            raise Forbidden(
+                f"{kind} {row_id!r} exists with other values: an SFA key creates master data "
+                f"but may not change it (a store's place and geofence are fraud checks); "
+                f"an admin changes {kind}s"
+            )
+        for key, value in fields.items():
             setattr(row, key, value)
     if isinstance(row, Store):
         # Queue items carry their store's region for the region filter: a store moved to
@@ -117,7 +162,7 @@ def put_row(session: Session, model: type[Row], *, row_id: str, data: BaseModel)
             update(ReviewItem).where(ReviewItem.store_id == row_id).values(region=row.region)
         )
     session.flush()
-    return row
+    return Written(row, before, changed=True)
 
 
 def get_row(session: Session, model: type[Row], row_id: str) -> Row:
@@ -146,9 +191,11 @@ __all__ = [
     "Rep",
     "RepIn",
     "RepPublic",
+    "Row",
     "Store",
     "StoreIn",
     "StorePublic",
+    "Written",
     "get_row",
     "list_rows",
     "put_row",

@@ -77,6 +77,40 @@ def test_a_photo_re_sent_hours_later_by_the_app_belongs_to_its_visit(
     assert combine(duplicate_signals([earlier], resent), THRESHOLDS).verdict is verdict
 
 
+def test_photos_claimed_for_visits_a_day_apart_are_two_visits_however_they_were_sent() -> None:
+    # Yesterday's visit and today's, uploaded one minute apart from the same gallery.
+    yesterday = match(MatchKind.near, ago=timedelta(minutes=1)).model_copy(
+        update={"captured_at": NOW - timedelta(days=1)}
+    )
+    today = PhotoIdentity(store_id="S1", rep_id="R1", received_at=NOW, captured_at=NOW)
+    (found,) = duplicate_signals([yesterday], today)
+    assert found.weight == 0.7
+    assert f"taken {NOW - timedelta(days=1):%Y-%m-%d %H:%M} UTC" in found.message
+    assert found.evidence["captured_at"] == (NOW - timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("pdq", "phash", "stage", "verdict"),
+    [
+        (0, 0, "hash", Verdict.fraud),  # pixel for pixel, only the EXIF edited
+        (10, 0, "hash", Verdict.fraud),  # re-saved through a messenger
+        (20, 2, "hash", Verdict.review),  # resized, recoloured: a person decides
+        (10, 6, "hash", Verdict.review),
+        (0, 0, "local_features", Verdict.review),  # keypoints: a crop, or the same scene
+    ],
+)
+def test_a_re_saved_copy_for_another_visit_weighs_as_identical_bytes(
+    pdq: int, phash: int, stage: str, verdict: Verdict
+) -> None:
+    copy = match(MatchKind.near, rep="R7", store="S2", ago=timedelta(days=10)).model_copy(
+        update={"pdq_distance": pdq, "phash_distance": phash, "stage": stage}
+    )
+    result = combine(duplicate_signals([copy], ME), THRESHOLDS)
+    assert result.verdict is verdict
+    if verdict is Verdict.fraud:
+        assert result.reasons[0].message.startswith("Same picture, re-saved, as photo 5531")
+
+
 def test_a_copy_inside_bars_in_both_photos_does_not_say_bars_were_added() -> None:
     copy = match(MatchKind.near, store="S2").model_copy(update={"variant": "inside_bars_both"})
     (found,) = duplicate_signals([copy], ME)

@@ -63,11 +63,38 @@ def test_an_unrelated_shelf_photo_does_not_verify() -> None:
         assert result.inliers < 30
 
 
-def test_a_mirrored_copy_is_left_to_the_hashes() -> None:
-    # ORB is not mirror-invariant: the hash stage's dihedral variants catch mirrors.
+def test_a_mirrored_copy_needs_the_mirrored_view() -> None:
+    # ORB is not mirror-invariant: the copy's own features miss its source, the features of
+    # the copy mirrored back find it.
     image, source = original()
-    mirrored = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    assert not verify(features_of(jpeg(mirrored)), source).verified(VerifyConfig())
+    copy = cropped_rotated(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    data = jpeg(copy, 70)
+    assert not verify(features_of(data), source).verified(VerifyConfig())
+    rgb = decode(data, target_long_side=1024, max_pixels=10**8).rgb
+    back = verify(features.extract_mirrored(rgb).features, source)
+    assert back.verified(VerifyConfig())
+    assert back.turn == 0
+
+
+@pytest.mark.parametrize(
+    ("transpose", "turn"),
+    [
+        (None, 0),
+        (Image.Transpose.ROTATE_90, 90),
+        (Image.Transpose.ROTATE_180, 180),
+        (Image.Transpose.ROTATE_270, 270),
+    ],
+)
+def test_the_turn_of_a_copy_is_measured_counter_clockwise(
+    transpose: Image.Transpose | None, turn: int
+) -> None:
+    image, source = original()
+    copy = cropped_rotated(image)
+    if transpose is not None:
+        copy = copy.transpose(transpose)
+    result = verify(features_of(jpeg(copy, 80)), source)
+    assert result.verified(VerifyConfig())
+    assert result.turn == turn
 
 
 def test_features_round_trip_through_bytes() -> None:

@@ -1,13 +1,22 @@
-"""Master data: stores, reps and activities, created or replaced by id (PUT)."""
+"""Master data: stores, reps and activities, created or replaced by id (PUT).
+
+An SFA key creates rows and may send one again unchanged (apps sync); only an admin
+changes a row that exists: the key sits on every rep's phone, and a store's place and
+geofence are fraud checks. Every creation and change is on the audit trail."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from shelfaudit.api.deps import SessionDep
-from shelfaudit.api.security import sfa_or_admin
+from shelfaudit.api.security import SfaOrAdmin, sfa_or_admin
+from shelfaudit.auth.principal import Principal
+from shelfaudit.auth.roles import Role
+from shelfaudit.review import audit
 from shelfaudit.store.master_data import (
     ROW_ID_MAX_LENGTH,
     ROW_ID_PATTERN,
@@ -17,6 +26,7 @@ from shelfaudit.store.master_data import (
     Rep,
     RepIn,
     RepPublic,
+    Row,
     Store,
     StoreIn,
     StorePublic,
@@ -33,11 +43,35 @@ After = Annotated[str | None, Query(max_length=ROW_ID_MAX_LENGTH, description="l
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-@router.put("/stores/{store_id}", response_model=StorePublic)
-def put_store(session: SessionDep, store_id: RowId, body: StoreIn) -> StorePublic:
-    row = put_row(session, Store, row_id=store_id, data=body)
+def _put(session: Session, actor: Principal, model: type[Row], row_id: str, body: BaseModel) -> Row:
+    kind = model.__name__.lower()
+    written = put_row(
+        session, model, row_id=row_id, data=body, may_replace=actor.role is Role.admin
+    )
+    if written.changed:
+        audit.record(
+            session,
+            actor=actor,
+            action=f"{kind}_{'changed' if written.before is not None else 'created'}",
+            subject=f"{kind} {row_id}",
+            before=_plain(written.before),
+            after=_plain(body.model_dump()),
+        )
     session.commit()
-    return StorePublic.model_validate(row)
+    return written.row
+
+
+def _plain(values: dict[str, object] | None) -> dict[str, object] | None:
+    if values is None:
+        return None
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}
+
+
+@router.put("/stores/{store_id}", response_model=StorePublic)
+def put_store(
+    session: SessionDep, actor: SfaOrAdmin, store_id: RowId, body: StoreIn
+) -> StorePublic:
+    return StorePublic.model_validate(_put(session, actor, Store, store_id, body))
 
 
 @router.get("/stores/{store_id}", response_model=StorePublic)
@@ -53,10 +87,8 @@ def get_stores(session: SessionDep, after: After = None, limit: Limit = 1000) ->
 
 
 @router.put("/reps/{rep_id}", response_model=RepPublic)
-def put_rep(session: SessionDep, rep_id: RowId, body: RepIn) -> RepPublic:
-    row = put_row(session, Rep, row_id=rep_id, data=body)
-    session.commit()
-    return RepPublic.model_validate(row)
+def put_rep(session: SessionDep, actor: SfaOrAdmin, rep_id: RowId, body: RepIn) -> RepPublic:
+    return RepPublic.model_validate(_put(session, actor, Rep, rep_id, body))
 
 
 @router.get("/reps/{rep_id}", response_model=RepPublic)
@@ -72,10 +104,10 @@ def get_reps(session: SessionDep, after: After = None, limit: Limit = 1000) -> l
 
 
 @router.put("/activities/{activity_id}", response_model=ActivityPublic)
-def put_activity(session: SessionDep, activity_id: RowId, body: ActivityIn) -> ActivityPublic:
-    row = put_row(session, Activity, row_id=activity_id, data=body)
-    session.commit()
-    return ActivityPublic.model_validate(row)
+def put_activity(
+    session: SessionDep, actor: SfaOrAdmin, activity_id: RowId, body: ActivityIn
+) -> ActivityPublic:
+    return ActivityPublic.model_validate(_put(session, actor, Activity, activity_id, body))
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityPublic)
