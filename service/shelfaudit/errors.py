@@ -66,6 +66,12 @@ class TransientError(ShelfAuditError):
     code = "transient"
 
 
+class SchemaOutOfDate(ShelfAuditError):
+    """The database schema is not the one this release needs (``shelfaudit db upgrade``)."""
+
+    code = "schema_out_of_date"
+
+
 class ModelError(ShelfAuditError):
     """A trained model cannot be used."""
 

@@ -44,6 +44,8 @@ def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
     engine = make_engine(settings.resolved_database_url)
     if upgrade_db:
         migrate.upgrade(engine)
+    else:
+        migrate.check_current(engine)
     sessions = make_sessionmaker(engine)
     objects = make_object_store(settings)
     models = _model_cache(settings)
@@ -109,6 +111,16 @@ def preload_models(runtime: Runtime) -> None:
     failing each photo it is handed."""
     if _loading_at_start(runtime.settings, runtime.models.registry):
         runtime.processor.pipeline_models()
+
+
+def check_schema(settings: Settings) -> None:
+    """``SchemaOutOfDate`` unless the database is at this release's schema (a worker's start:
+    it builds its runtime only when the first photo arrives)."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        migrate.check_current(engine)
+    finally:
+        engine.dispose()
 
 
 def verify_models(settings: Settings) -> None:

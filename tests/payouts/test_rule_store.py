@@ -99,3 +99,53 @@ def test_a_simulation_prices_the_late_photos_a_run_would(runtime: Runtime) -> No
         add_rule_set(session, text=VERSION_2, syntax="yaml", actor=ADMIN)
         diffs = simulate_draft(session, rule_set_id="test_scheme", version=2, period=THIS_MONTH)
     assert [(d.rep_id, d.old_total, d.new_total) for d in diffs] == [("R1", 40000, 45000)]
+
+
+# As an earlier release stored it: bands with a hole (70 pays nothing), refused today when
+# published, still read and paid as always when stored.
+WITH_A_HOLE = SCHEME.replace(
+    "- {min: 60, max: 79, amount: 20000}", "- {min: 60, max: 69, amount: 20000}"
+).replace("- {min: 80, max: 100, amount: 40000}", "- {min: 71, max: 100, amount: 40000}")
+
+
+def _stored_as_before(runtime: Runtime, source: str) -> None:
+    from sqlalchemy import update
+
+    from shelfaudit.store.tables import RuleSetVersion
+
+    with runtime.sessions.begin() as session:
+        session.execute(update(RuleSetVersion).values(source=source))
+
+
+def test_a_stored_version_a_publication_check_now_refuses_still_pays(runtime: Runtime) -> None:
+    with runtime.sessions() as session, pytest.raises(InvalidRuleSet, match="unpaid"):
+        add_rule_set(
+            session,
+            text=WITH_A_HOLE.replace("version: 1", "version: 9"),
+            syntax="yaml",
+            actor=ADMIN,
+        )
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    _stored_as_before(runtime, WITH_A_HOLE)
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=75)
+    with runtime.sessions.begin() as session:
+        (statement,) = run_statements(session, period=LAST_MONTH, actor=ADMIN).statements
+    assert statement.total == 40000
+
+
+def test_an_active_version_that_no_longer_loads_fails_no_analysis_and_names_itself(
+    runtime: Runtime,
+) -> None:
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    _stored_as_before(runtime, SCHEME.replace("kind: clawback", "kind: clawback\n    x: 1"))
+    photo = add_photo(runtime, verdict="review", score=85)  # triaged: no rule set to price it
+    from shelfaudit.store.tables import ReviewItem
+
+    with runtime.sessions() as session:
+        item = session.get(ReviewItem, photo)
+        assert item is not None
+        assert item.at_stake_milli == 0
+        with pytest.raises(Conflict, match="test_scheme@1 no longer loads"):
+            run_statements(session, period=LAST_MONTH, actor=ADMIN)

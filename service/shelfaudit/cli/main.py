@@ -22,7 +22,7 @@ from shelfaudit.cli.export import export_app
 from shelfaudit.cli.master_data import activities_app
 from shelfaudit.cli.skus import skus_app
 from shelfaudit.cli.standards import missing_activity_hint, standards_app
-from shelfaudit.errors import ModelError, UnknownReference
+from shelfaudit.errors import ModelError, SchemaOutOfDate, UnknownReference
 from shelfaudit.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -171,9 +171,14 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
-    migrate.upgrade(engine, revision)
-    engine.dispose()
-    err.print(f"database at {revision}: {engine.url.render_as_string(hide_password=True)}")
+    try:
+        reached = migrate.upgrade(engine, revision)
+    except SchemaOutOfDate as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    err.print(f"database at {reached}: {engine.url.render_as_string(hide_password=True)}")
 
 
 @db_app.command("check")

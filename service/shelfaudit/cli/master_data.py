@@ -56,7 +56,7 @@ def add_command(
     except ValidationError as exc:
         raise _fail("; ".join(_where(e) + e["msg"] for e in exc.errors())) from exc
     with database() as session:
-        row = put_row(session, Activity, row_id=activity_id, data=data)
+        row = put_row(session, Activity, row_id=activity_id, data=data).row
         public = ActivityPublic.model_validate(row)
         session.commit()
     typer.echo(public.model_dump_json())

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
-from shelfaudit.commission.rules import RuleSet
+from shelfaudit.commission.rules import STORED, RuleSet
 from shelfaudit.domain.strict_yaml import brief, load_text, locate, strict_loader
 from shelfaudit.errors import InvalidRuleSet
 
@@ -58,13 +58,17 @@ def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
 _Dumper.add_representer(Decimal, _represent_decimal)
 
 
-def load_rule_set(text: str | bytes, *, syntax: Syntax = "yaml") -> RuleSet:
-    """Parse and validate one rule set; ``InvalidRuleSet`` says what is wrong and where."""
+def load_rule_set(text: str | bytes, *, syntax: Syntax = "yaml", stored: bool = False) -> RuleSet:
+    """Parse and validate one rule set; ``InvalidRuleSet`` says what is wrong and where.
+
+    ``stored``: a version published before, read back. Checks added since to catch typos at
+    publication (a hole between score bands) do not apply to it: it pays as it always did
+    (nothing in the hole), where refusing it stopped every payout run after an upgrade."""
     data = load_text(text, syntax=syntax, loader=_Loader, error=InvalidRuleSet, parse_float=Decimal)
     if not isinstance(data, Mapping):
         raise InvalidRuleSet("a rule set is a mapping with id, version, currency, rules, …")
     try:
-        return RuleSet.model_validate(data)
+        return RuleSet.model_validate(data, context={STORED: True} if stored else None)
     except (ArithmeticError, RecursionError) as exc:  # raised past pydantic by Decimal maths
         raise InvalidRuleSet(f"a number in the rule set cannot be used: {brief(exc)}") from exc
     except ValidationError as exc:

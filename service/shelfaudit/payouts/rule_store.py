@@ -8,6 +8,7 @@ by their text, since versions never change.
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 from functools import lru_cache
 
@@ -21,6 +22,8 @@ from shelfaudit.errors import Conflict, InvalidRuleSet, NotFound
 from shelfaudit.review import audit
 from shelfaudit.store.tables import RuleSetVersion, utcnow
 
+log = logging.getLogger(__name__)
+
 
 class RuleSetStatus(StrEnum):
     draft = "draft"  # stored and checked, can be simulated; pays nothing
@@ -28,12 +31,41 @@ class RuleSetStatus(StrEnum):
 
 
 @lru_cache(maxsize=256)
-def _parse(source: str, syntax: Syntax) -> RuleSet:
-    return load_rule_set(source, syntax=syntax)
+def _parse(source: str, syntax: Syntax, stored: bool = False) -> RuleSet:
+    return load_rule_set(source, syntax=syntax, stored=stored)
 
 
 def parsed(row: RuleSetVersion) -> RuleSet:
-    return _parse(row.source, "json" if row.syntax == "json" else "yaml")
+    """A stored version, read as published (``load_rule_set``'s ``stored``)."""
+    return _parse(row.source, "json" if row.syntax == "json" else "yaml", stored=True)
+
+
+def readable_active_rule_sets(session: Session) -> list[RuleSet]:
+    """The active versions that load; one that does not is logged and left out. For what
+    only informs (the amount at stake in the review queue): an analysis must never fail
+    because a stored rule set does (``shelfaudit db check`` lists it)."""
+    found = []
+    for row, loaded in _load_active(session):
+        if isinstance(loaded, InvalidRuleSet):
+            log.warning(
+                "active rule set %s@%s does not load: %s", row.rule_set_id, row.version, loaded
+            )
+        else:
+            found.append(loaded)
+    return found
+
+
+def _load_active(session: Session) -> list[tuple[RuleSetVersion, RuleSet | InvalidRuleSet]]:
+    rows = session.scalars(
+        select(RuleSetVersion).where(RuleSetVersion.status == RuleSetStatus.active.value)
+    )
+    out: list[tuple[RuleSetVersion, RuleSet | InvalidRuleSet]] = []
+    for row in rows:
+        try:
+            out.append((row, parsed(row)))
+        except InvalidRuleSet as exc:
+            out.append((row, exc))
+    return out
 
 
 def add_rule_set(
@@ -102,11 +134,17 @@ def list_versions(session: Session) -> list[RuleSetVersion]:
 
 
 def active_rule_sets(session: Session) -> list[RuleSet]:
-    """Every active version of every rule set (old versions settle old payouts)."""
-    rows = session.scalars(
-        select(RuleSetVersion).where(RuleSetVersion.status == RuleSetStatus.active.value)
-    )
-    return [parsed(row) for row in rows]
+    """Every active version of every rule set (old versions settle old payouts); ``Conflict``
+    naming a stored version that no longer loads (nothing is paid on a partial rule book)."""
+    found = []
+    for row, loaded in _load_active(session):
+        if isinstance(loaded, InvalidRuleSet):
+            raise Conflict(
+                f"the active rule set {row.rule_set_id}@{row.version} no longer loads: "
+                f"{loaded.message} (shelfaudit db check lists such versions)"
+            ) from loaded
+        found.append(loaded)
+    return found
 
 
 def activate(

@@ -16,9 +16,15 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from shelfaudit.domain.enums import PhotoStatus
-from shelfaudit.errors import ModelError, NotFound, TransientError
+from shelfaudit.errors import ModelError, NotFound, SchemaOutOfDate, TransientError
 from shelfaudit.queue.celery_app import TASK_ANALYSE
-from shelfaudit.runtime import Runtime, build_runtime, preload_models, verify_models
+from shelfaudit.runtime import (
+    Runtime,
+    build_runtime,
+    check_schema,
+    preload_models,
+    verify_models,
+)
 from shelfaudit.settings import get_settings
 from shelfaudit.store.database import make_engine
 from shelfaudit.store.tables import Photo
@@ -45,12 +51,14 @@ def worker_runtime() -> Runtime:
 
 @worker_init.connect
 def _refuse_to_start_without_models(**_: Any) -> None:
-    """A worker whose models cannot load would take every photo off the queue only to defer
-    it: it does not start (``SHELFAUDIT_PRELOAD_MODELS``), so healthy workers get them.
+    """A worker whose models cannot load, or whose database schema is not this release's,
+    would take every photo off the queue only to defer or fail it: it does not start
+    (``SHELFAUDIT_PRELOAD_MODELS``; ``shelfaudit db upgrade``), so healthy workers get them.
     SystemExit, because Celery logs and ignores a signal handler's other exceptions."""
     try:
+        check_schema(get_settings())
         verify_models(get_settings())
-    except ModelError as exc:
+    except (ModelError, SchemaOutOfDate) as exc:
         log.critical("worker not started: %s", exc)
         raise SystemExit(f"shelfaudit worker not started: {exc}") from exc
 

@@ -15,7 +15,7 @@ from shelfaudit.domain.fraud import Verdict
 from shelfaudit.errors import NotFound
 from shelfaudit.payouts.inputs import audited_photo, repeat_of
 from shelfaudit.payouts.preview import Preview, photo_preview
-from shelfaudit.payouts.rule_store import active_rule_sets
+from shelfaudit.payouts.rule_store import readable_active_rule_sets
 from shelfaudit.payouts.statements import lines_for_photo
 from shelfaudit.results.newest import latest_analyses
 from shelfaudit.review.analysis_view import (
@@ -162,7 +162,7 @@ def photo_view(session: Session, photo_id: int) -> PhotoView:
     if analysis and photo.rep_id and photo.store_id and photo.activity_id and photo.captured_at:
         audited = audited_photo(photo, checks, store=store, activity=activity, review=review)
         audited = audited.model_copy(update={"repeat_of": repeat_of(session, photo)})
-        preview = photo_preview(audited, active_rule_sets(session))
+        preview = photo_preview(audited, readable_active_rule_sets(session))
     shown = display(checks)
     return PhotoView(
         photo=photo,

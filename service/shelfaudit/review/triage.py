@@ -27,7 +27,7 @@ from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.fraud import Verdict
 from shelfaudit.payouts.inputs import audited_photo, repeat_of
 from shelfaudit.payouts.preview import amount_at_stake, band_edges
-from shelfaudit.payouts.rule_store import active_rule_sets
+from shelfaudit.payouts.rule_store import readable_active_rule_sets
 from shelfaudit.review.analysis_view import (
     display_score,
     fraud_score,
@@ -90,7 +90,7 @@ def triage_photo(
     checks = analysis.checks
     store = session.get(Store, photo.store_id) if photo.store_id else None
     payable = bool(photo.rep_id and photo.store_id and photo.activity_id and photo.captured_at)
-    rule_sets = active_rule_sets(session) if rule_sets is None else rule_sets
+    rule_sets = readable_active_rule_sets(session) if rule_sets is None else rule_sets
     edges: list[Decimal] = []
     stake_milli, currency = 0, None
     if payable:
@@ -130,7 +130,7 @@ def triage_photo(
 
 def retriage_open(session: Session, *, config: TriageConfig) -> int:
     """Refresh every open item (after a rule set changes what is at stake); returns how many."""
-    rule_sets = active_rule_sets(session)
+    rule_sets = readable_active_rule_sets(session)
     ids = list(
         session.scalars(select(ReviewItem.photo_id).where(ReviewItem.state == ItemState.open))
     )
@@ -145,7 +145,7 @@ def retriage_undecided(
     """Triage again up to ``batch`` analysed, undecided photos with ids above ``after_id``
     (after an upgrade changed who is queued); returns the last id done, None when none is
     left."""
-    rule_sets = active_rule_sets(session)
+    rule_sets = readable_active_rule_sets(session)
     ids = list(
         session.scalars(
             select(Photo.id)

@@ -103,3 +103,24 @@ def test_runs_that_stored_nothing_are_read_back_from_the_audit_trail(engine: Eng
         "2026-12-01T00:00Z..2026-12-03T00:00Z",
     ]
     assert str(runs[2][1]).startswith("2026-12-03 10:00:00")  # the latest run of the period
+
+
+def test_a_release_refuses_a_database_that_is_not_at_its_schema(engine: Engine) -> None:
+    from shelfaudit.errors import SchemaOutOfDate
+
+    with pytest.raises(SchemaOutOfDate, match="no ShelfAudit schema"):
+        migrate.check_current(engine)
+    migrate.upgrade(engine, "0108")
+    with pytest.raises(SchemaOutOfDate, match="at revision 0108; this release needs"):
+        migrate.check_current(engine)
+    assert migrate.upgrade(engine) == migrate.head_revision()
+    migrate.check_current(engine)
+
+
+def test_upgrading_to_an_older_revision_is_refused_and_changes_nothing(engine: Engine) -> None:
+    from shelfaudit.errors import SchemaOutOfDate
+
+    head = migrate.upgrade(engine)
+    with pytest.raises(SchemaOutOfDate, match="forward only"):
+        migrate.upgrade(engine, "0108")
+    assert migrate.current_revision(engine) == head
