@@ -12,6 +12,7 @@ class ShelfAuditError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.public = message  # what an API caller or a page reads
 
 
 class InvalidInput(ShelfAuditError):
@@ -61,9 +62,24 @@ class NotFound(ShelfAuditError):
 
 
 class TransientError(ShelfAuditError):
-    """A dependency (database, object store, broker) failed in a way a retry may fix."""
+    """A dependency (database, object store, broker) failed in a way a retry may fix.
+
+    ``message`` is for logs and operators (it may name hosts, buckets and keys);
+    ``public`` is what an API caller hears.
+    """
 
     code = "transient"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        public: str = "a service ShelfAudit depends on is unavailable; retry shortly",
+        retry_after_s: int = 5,
+    ) -> None:
+        super().__init__(message)
+        self.public = public
+        self.retry_after_s = retry_after_s
 
 
 class SchemaOutOfDate(ShelfAuditError):

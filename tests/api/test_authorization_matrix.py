@@ -36,7 +36,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # public
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/docs-assets"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static"): PUBLIC,
@@ -122,6 +122,7 @@ QUERIES = {
     "/v1/rule-sets/{rule_set_id}/{version}/simulate": "?period=2026-05",
     "/v1/labels/export": "?since=2026-01-01",
     "/static": "/app.css",
+    "/docs-assets": "/swagger-ui.css",
 }
 
 

@@ -13,6 +13,7 @@ from shelfaudit.api.errors import headers_for, status_for
     [
         (errors.TooManyAttempts("wait", retry_after_s=600), 429, {"Retry-After": "600"}),
         (errors.Unauthenticated("who?"), 401, {}),
+        (errors.TransientError("bucket b: NoSuchBucket"), 503, {"Retry-After": "5"}),
         (errors.CsrfRejected("no token"), 403, {}),
         (errors.MissingField("no x", field="x", rule="r", photo_id=1), 422, {}),
         (errors.ShelfAuditError("unmapped"), 500, {}),

@@ -136,7 +136,33 @@ def test_uploads_past_the_concurrent_limit_hear_503_at_once(client: TestClient) 
         response = upload(client, jpeg_bytes(seed=5))
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "transient"
+        assert "too many uploads" in response.json()["error"]["message"]
+        assert response.headers["retry-after"] == "2"
     finally:
         for _ in range(taken):
             slots.release()
     assert upload(client, jpeg_bytes(seed=5)).status_code == 202
+
+
+def test_a_storage_outage_tells_the_caller_to_retry_without_naming_hosts_or_keys(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.api.helpers import create_rep, create_store, upload
+    from tests.factories import jpeg_bytes
+
+    create_store(client)
+    create_rep(client)
+
+    def unreachable(key: str, *_: object) -> None:
+        raise TransientError(f"cannot store {key}: minio.internal:9000 refused")
+
+    monkeypatch.setattr(runtime_of(client).objects, "put", unreachable)
+    response = upload(client, jpeg_bytes(seed=6))
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    message = response.json()["error"]["message"]
+    assert "retry" in message
+    assert "minio" not in message
+    assert "originals" not in message
+    assert "minio.internal:9000" in caplog.text  # the operator still sees it

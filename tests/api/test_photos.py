@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.api.helpers import create_rep, create_store, upload, wait_analysed
+from tests.api.helpers import create_rep, create_store, upload, visit, wait_analysed
 from tests.factories import real_photos, reencoded_resized
 
 
@@ -60,12 +62,33 @@ def test_upload_is_accepted_stored_and_analysed(client: TestClient, tmp_path: Pa
 def test_resending_the_client_photo_id_returns_the_original(client: TestClient) -> None:
     setup_master_data(client)
     data = real_photos()[1].read_bytes()
-    first = upload(client, data, client_photo_id="visit-42-photo-1")
-    again = upload(client, data, client_photo_id="visit-42-photo-1")
+    sent = visit(client_photo_id="visit-42-photo-1")
+    first = upload(client, data, **sent)
+    again = upload(client, data, **sent)
     assert first.status_code == 202
     assert again.status_code == 200
     assert again.json()["photo_id"] == first.json()["photo_id"]
     assert again.json()["replayed"] is True
+    assert len(client.get("/v1/photos").json()) == 1
+
+
+def test_a_new_photo_under_a_used_client_photo_id_is_refused(client: TestClient) -> None:
+    setup_master_data(client)
+    create_store(client, store_id="S2")
+    first_photo, second_photo = (p.read_bytes() for p in real_photos()[:2])
+    sent = visit(client_photo_id="visit-7-photo-1")
+    first = upload(client, first_photo, **sent)
+    assert first.status_code == 202
+
+    other_file = upload(client, second_photo, **sent)
+    other_store = upload(client, first_photo, **{**sent, "store_id": "S2"})
+
+    assert other_file.status_code == 409, other_file.text
+    error = other_file.json()["error"]
+    assert error["field"] == "client_photo_id"
+    assert "different file;" in error["message"]
+    assert other_store.status_code == 409
+    assert "different store_id;" in other_store.json()["error"]["message"]
     assert len(client.get("/v1/photos").json()) == 1
 
 
@@ -143,8 +166,23 @@ def test_list_photos_filters_by_store(client: TestClient) -> None:
 
 def test_openapi_documents_the_upload(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    assert "/v1/photos" in spec["paths"]
-    assert client.get("/docs").status_code == 200
+    upload = spec["paths"]["/v1/photos"]["post"]
+    assert {"200", "202", "409", "413", "415", "503"} <= upload["responses"].keys()
+    assert spec["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    assert {"apiKey": []} in spec["security"]
+    assert spec["paths"]["/healthz"]["get"]["security"] == []
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_api_reference_pages_load_everything_from_this_server(
+    client: TestClient, page: str
+) -> None:
+    html = client.get(page).text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets, html
+    for asset in assets:
+        assert asset.startswith("/"), f"{page} loads {asset} from elsewhere"
+        assert client.get(asset).status_code == 200, asset
 
 
 def test_openapi_gives_every_error_answer_the_error_body(client: TestClient) -> None:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from shelfaudit import __version__
-from shelfaudit.api import errors, upload_slots
+from shelfaudit.api import docs, errors, upload_slots
 from shelfaudit.api.anonymous_guard import AnonymousBodyGuard
 from shelfaudit.api.body_limit import BodyLimitMiddleware
 from shelfaudit.api.nul_guard import NulGuardMiddleware
@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Store photos in; quality, EXIF facts, duplicates, scores and verdicts out.",
         lifespan=lifespan,
         responses=errors.ERROR_RESPONSES,
+        docs_url=None,  # served from local assets by api.docs
+        redoc_url=None,
     )
     upload_slots.install(app, settings.max_concurrent_uploads)
     app.add_middleware(
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AnonymousBodyGuard)
     app.add_middleware(PageHeadersMiddleware)
     errors.install(app)
+    docs.install(app)
     app.include_router(health.router)
     app.include_router(photos.router)
     app.include_router(overlay.router)

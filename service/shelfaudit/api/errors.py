@@ -66,6 +66,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "the caller's role may not do this, or a browser request lacks its CSRF token"),
         (404, "no such resource or path"),
         (422, "invalid input: the error names the field"),
+        (503, "the database or storage is unavailable: retry after Retry-After seconds"),
     )
 }
 
@@ -78,8 +79,8 @@ def status_for(exc: errors.ShelfAuditError) -> int:
 
 
 def headers_for(exc: errors.ShelfAuditError) -> dict[str, str]:
-    """Headers that go with the status: when to come back after a 429."""
-    if isinstance(exc, errors.TooManyAttempts):
+    """Headers that go with the status: when to come back after a 429 or a 503."""
+    if isinstance(exc, errors.TooManyAttempts | errors.TransientError):
         return {"Retry-After": str(exc.retry_after_s)}
     return {}
 
@@ -109,12 +110,14 @@ def is_page(request: Request) -> bool:
 
 async def _shelfaudit_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.ShelfAuditError)
+    if isinstance(exc, errors.TransientError):
+        log.warning("%s %s answered 503: %s", request.method, request.url.path, exc.message)
     if is_page(request):
         response = page_error(request, exc, status_for(exc))
         response.headers.update(headers_for(exc))
         return response
     return JSONResponse(
-        error_body(exc.code, exc.message, exc.field),
+        error_body(exc.code, exc.public, exc.field),
         status_code=status_for(exc),
         headers=headers_for(exc),
     )
@@ -241,11 +244,11 @@ DATABASE_OUTAGES = (
 
 
 async def _database_error(request: Request, exc: Exception) -> Response:
-    log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
-    outage = errors.TransientError("the database is unavailable; retry shortly")
-    response = await _shelfaudit_error(request, outage)
-    response.headers["Retry-After"] = "5"
-    return response
+    outage = errors.TransientError(
+        f"the database is unavailable: {exc}",
+        public="the database is unavailable; retry shortly",
+    )
+    return await _shelfaudit_error(request, outage)
 
 
 def install(app: FastAPI) -> None:

@@ -23,7 +23,8 @@ def install(app: FastAPI, slots: int) -> None:
 def upload_slot(request: Request) -> Iterator[None]:
     slots: threading.BoundedSemaphore = request.app.state.upload_slots
     if not slots.acquire(timeout=WAIT_S):
-        raise TransientError("too many uploads are being stored at once; retry shortly")
+        busy = "too many uploads are being stored at once; retry shortly"
+        raise TransientError(busy, public=busy, retry_after_s=2)
     try:
         yield
     finally:

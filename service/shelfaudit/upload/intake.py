@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shelfaudit.analyse import decode
 from shelfaudit.analyse.pipeline import sha256_hex
 from shelfaudit.domain.enums import PhotoStatus
-from shelfaudit.errors import PayloadTooLarge, UnknownReference
+from shelfaudit.errors import Conflict, PayloadTooLarge, UnknownReference
 from shelfaudit.settings import Settings
 from shelfaudit.store.objects import ObjectStore, original_key
 from shelfaudit.store.tables import Activity, Photo, Rep, Store, utcnow
@@ -81,6 +81,35 @@ def find_by_client_id(session: Session, client_photo_id: str) -> Photo | None:
     return session.scalar(select(Photo).where(Photo.client_photo_id == client_photo_id))
 
 
+def replayed(existing: Photo, *, data: bytes, meta: VisitMetadata) -> Accepted:
+    """The photo stored under this client_photo_id, when the request is a resend of it.
+
+    A retry after a lost response sends the same file and visit; anything else under a
+    seen id is an app bug (an id counter reset after reinstall) or a new photo that would
+    silently be dropped, so it is refused naming what differs.
+    """
+    differs = [
+        field
+        for field, stored, sent in (
+            ("rep_id", existing.rep_id, meta.rep_id),
+            ("store_id", existing.store_id, meta.store_id),
+            ("activity_id", existing.activity_id, meta.activity_id),
+            ("captured_at", existing.captured_at, meta.captured_at),
+        )
+        if stored != sent
+    ]
+    if existing.sha256 != sha256_hex(data):
+        differs.insert(0, "file")
+    if differs:
+        raise Conflict(
+            f"client_photo_id {existing.client_photo_id!r} was used for photo {existing.id} "
+            f"with a different {', '.join(differs)}; a resend must repeat the same photo "
+            "and visit, and a new photo needs a new client_photo_id",
+            field="client_photo_id",
+        )
+    return Accepted(existing, created=False)
+
+
 def accept_photo(
     *,
     sessions: sessionmaker[Session],
@@ -95,7 +124,7 @@ def accept_photo(
         with sessions() as session:
             existing = find_by_client_id(session, meta.client_photo_id)
             if existing is not None:
-                return Accepted(existing, created=False)
+                return replayed(existing, data=data, meta=meta)
 
     now = utcnow()
     check_capture_time(
@@ -148,5 +177,5 @@ def accept_photo(
             existing = find_by_client_id(session, meta.client_photo_id)
         if existing is None:
             raise
-        return Accepted(existing, created=False)
+        return replayed(existing, data=data, meta=meta)
     return Accepted(photo, created=True)

@@ -103,7 +103,7 @@ def page_error(request: Request, exc: ShelfAuditError, status_code: int) -> Resp
         {
             "status": status_code,
             "code": exc.code,
-            "message": exc.message,
+            "message": exc.public,
             "back": _referer(request),
         },
         status_code=status_code,

@@ -75,9 +75,11 @@ async def _only_known_fields(request: Request) -> None:
     responses={
         200: {"description": "client_photo_id seen before: the original photo"},
         400: {"description": "empty file"},
+        409: {"description": "client_photo_id used before for another file or visit"},
         413: {"description": "file or image too large"},
         415: {"description": "not a JPEG, HEIC, PNG or WebP image"},
         422: {"description": "corrupt image or invalid metadata"},
+        503: {"description": "storage unavailable or too many uploads at once: retry"},
     },
 )
 def upload_photo(

@@ -61,7 +61,8 @@ def log_in(
     token = open_session(session, user=user, ttl=ttl)
     principal = principal_for_session(session, token)
     if principal is None or principal.csrf_token is None:  # written just above
-        raise TransientError("the new session could not be read back; log in again")
+        lost = "the new session could not be read back; log in again"
+        raise TransientError(lost, public=lost)
     session.commit()
     response.set_cookie(
         SESSION_COOKIE,
