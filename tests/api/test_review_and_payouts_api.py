@@ -277,3 +277,32 @@ def test_a_comment_with_escape_or_direction_codes_is_refused_naming_the_comment(
         headers=approver,
     )
     assert fine.status_code == 200, fine.text
+
+
+def test_the_sfa_app_reads_whether_a_person_is_looking_and_what_they_decided(
+    client: TestClient,
+) -> None:
+    web, _, approver = people(client)
+    seed_master_data(runtime_of(client))
+    queued = add_photo(runtime_of(client), verdict="review", score=85)
+    clean = add_photo(runtime_of(client), verdict="clean", score=85)
+
+    waiting = client.get(f"/v1/photos/{queued}").json()["review"]
+    assert waiting["state"] == "waiting"
+    assert waiting["reasons"] == ["verdict_review"]
+    assert waiting["decision"] is None
+    assert client.get(f"/v1/photos/{clean}").json()["review"]["state"] == "not_needed"
+
+    web.post(
+        f"/v1/review/photos/{queued}/decision",
+        json={"decision": "rejected", "reason_code": "recapture", "comment": "a photo of a screen"},
+        headers=approver,
+    )
+
+    decided = client.get(f"/v1/photos/{queued}").json()["review"]
+    assert decided["state"] == "decided"
+    assert (decided["decision"], decided["reason_code"]) == ("rejected", "recapture")
+    assert decided["comment"] == "a photo of a screen"
+    assert decided["decided_at"]
+    listed = {p["id"]: p["review"]["state"] for p in client.get("/v1/photos").json()}
+    assert listed == {queued: "decided", clean: "not_needed"}

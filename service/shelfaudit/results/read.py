@@ -8,8 +8,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shelfaudit.errors import NotFound
-from shelfaudit.results.schemas import AnalysisPublic, PhotoPublic
-from shelfaudit.store.tables import Analysis, Photo
+from shelfaudit.results.schemas import AnalysisPublic, PhotoPublic, ReviewPublic, ReviewState
+from shelfaudit.store.tables import Analysis, Photo, PhotoReview, ReviewItem
+
+_WAITING = "open"  # review.vocabulary.ItemState.open: the queue's own vocabulary
+
+
+def reviews_of(session: Session, photo_ids: list[int]) -> dict[int, ReviewPublic]:
+    """Each photo's review standing: the decision in force, else its open queue item."""
+    found: dict[int, ReviewPublic] = {}
+    items = session.scalars(
+        select(ReviewItem).where(ReviewItem.photo_id.in_(photo_ids), ReviewItem.state == _WAITING)
+    )
+    for item in items:
+        found[item.photo_id] = ReviewPublic(state=ReviewState.waiting, reasons=item.reasons)
+    for row in session.scalars(select(PhotoReview).where(PhotoReview.photo_id.in_(photo_ids))):
+        found[row.photo_id] = ReviewPublic(
+            state=ReviewState.decided,
+            decision=row.decision,
+            reason_code=row.reason_code,
+            comment=row.comment,
+            decided_at=row.decided_at,
+        )
+    return found
 
 
 def read_photo(session: Session, photo_id: int) -> PhotoPublic:
@@ -20,9 +41,10 @@ def read_photo(session: Session, photo_id: int) -> PhotoPublic:
         select(Analysis).where(Analysis.photo_id == photo_id).order_by(Analysis.updated_at.desc())
     )
     public = PhotoPublic.model_validate(photo)
-    return public.model_copy(
-        update={"results": [AnalysisPublic.model_validate(a) for a in analyses]}
-    )
+    update: dict[str, Any] = {"results": [AnalysisPublic.model_validate(a) for a in analyses]}
+    if review := reviews_of(session, [photo_id]).get(photo_id):
+        update["review"] = review
+    return public.model_copy(update=update)
 
 
 def list_photos(
@@ -44,8 +66,14 @@ def list_photos(
     ):
         if value is not None:
             query = query.where(column == value)
-    photos = session.scalars(query.order_by(Photo.id).limit(limit))
-    return [PhotoPublic.model_validate(p) for p in photos]
+    photos = [
+        PhotoPublic.model_validate(p)
+        for p in session.scalars(query.order_by(Photo.id).limit(limit))
+    ]
+    reviews = reviews_of(session, [p.id for p in photos])
+    return [
+        p.model_copy(update={"review": reviews[p.id]}) if p.id in reviews else p for p in photos
+    ]
 
 
 def audit_record(photo: PhotoPublic, *, file: str | None) -> dict[str, Any]:

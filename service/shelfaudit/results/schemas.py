@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shelfaudit.domain.enums import PhotoStatus
 
@@ -19,6 +20,25 @@ class AnalysisPublic(BaseModel):
     ms: float
     created_at: datetime
     updated_at: datetime
+
+
+class ReviewState(StrEnum):
+    not_needed = "not_needed"  # no person was asked: the analysis stands
+    waiting = "waiting"  # in the review queue
+    decided = "decided"  # a person approved or rejected it
+
+
+class ReviewPublic(BaseModel):
+    """Where a photo stands with the people who review it, as the rep's app shows it."""
+
+    state: ReviewState
+    reasons: list[str] = Field(
+        default=[], description="why it was queued: verdict_review, verdict_fraud, ..."
+    )
+    decision: str | None = Field(default=None, description="approved | rejected")
+    reason_code: str | None = Field(default=None, description="genuine, duplicate, ...")
+    comment: str | None = Field(default=None, description="the reviewer's note")
+    decided_at: datetime | None = None
 
 
 class PhotoPublic(BaseModel):
@@ -45,4 +65,5 @@ class PhotoPublic(BaseModel):
     app_version: str | None
     attempts: int
     last_error: str | None
+    review: ReviewPublic = ReviewPublic(state=ReviewState.not_needed)
     results: list[AnalysisPublic] = []
