@@ -44,7 +44,8 @@ class StoreFacts:
 
 @dataclass(frozen=True)
 class NeighbourPhoto:
-    """Another photo of the same rep: when and where (GPS, else its store's location)."""
+    """Another photo of the same rep: when the app says it was taken, and where (GPS, else
+    its store's location)."""
 
     photo_id: int
     store_id: str | None
@@ -309,9 +310,16 @@ def thumbnail_signals(
 
 
 def pace_signals(facts: VisitFacts, limits: MetadataThresholds) -> list[Signal]:
-    """Impossible travel between consecutive photos, and bursts across many stores."""
+    """Impossible travel between consecutive photos, and bursts across many stores.
+
+    Only capture times the app reported count: an app that sends a day's photos when it
+    finds a network delivers them within seconds, and received times would call that a
+    burst across every store visited (and impossible travel between them).
+    """
     signals: list[Signal] = []
-    when = facts.captured_at or facts.received_at
+    if facts.captured_at is None:
+        return signals
+    when = facts.captured_at
     here = facts.place or (facts.store.place if facts.store else None)
     worst: tuple[float, NeighbourPhoto, float] | None = None
     if here is not None:

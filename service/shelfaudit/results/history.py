@@ -107,18 +107,17 @@ def load_visit(session: Session, photo: Photo) -> Visit:
 
 
 def _neighbours(session: Session, photo: Photo) -> list[NeighbourPhoto]:
-    if not photo.rep_id:
-        return []
-    when = photo.captured_at or photo.received_at
-    at = func.coalesce(Photo.captured_at, Photo.received_at)
+    if not photo.rep_id or photo.captured_at is None:
+        return []  # pace is judged on capture times only (analyse.metadata.pace_signals)
+    when = photo.captured_at
     rows = session.execute(
         select(Photo, Store.lat, Store.lon)
         .outerjoin(Store, Store.id == Photo.store_id)
         .where(
             Photo.rep_id == photo.rep_id,
             Photo.id != photo.id,
-            at >= when - NEIGHBOUR_WINDOW,
-            at <= when + NEIGHBOUR_WINDOW,
+            Photo.captured_at >= when - NEIGHBOUR_WINDOW,
+            Photo.captured_at <= when + NEIGHBOUR_WINDOW,
         )
         .order_by(Photo.id)
         .limit(500)
@@ -127,8 +126,9 @@ def _neighbours(session: Session, photo: Photo) -> list[NeighbourPhoto]:
         NeighbourPhoto(
             photo_id=other.id,
             store_id=other.store_id,
-            at=other.captured_at or other.received_at,
+            at=other.captured_at,
             place=_place(other.lat, other.lon) or _place(store_lat, store_lon),
         )
         for other, store_lat, store_lon in rows
+        if other.captured_at is not None  # the window above already leaves those out
     ]

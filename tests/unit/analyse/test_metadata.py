@@ -219,3 +219,17 @@ def test_missing_exif_is_weak() -> None:
     bare = exif(make=None, model=None, datetime_original=None, has_camera_exif=False)
     signals = check_metadata(visit(), bare, thumbnail=None, editor=None, limits=LIMITS).signals
     assert [(s.code, s.weight) for s in signals] == [(SignalCode.no_camera_exif, 0.1)]
+
+
+def test_without_an_app_capture_time_there_is_no_pace_to_judge() -> None:
+    # An app that sends a day's photos when it finds a network: received seconds apart.
+    hanoi = NeighbourPhoto(
+        photo_id=9, store_id="S9", at=NOW - timedelta(seconds=5), place=Place(21.0278, 105.8342)
+    )
+    others = [
+        NeighbourPhoto(photo_id=i, store_id=f"S{i + 1}", at=NOW - timedelta(seconds=i), place=None)
+        for i in (1, 2, 3, 4, 5)
+    ]
+    found = codes(visit(captured_at=None, neighbours=[hanoi, *others]))
+    assert SignalCode.burst not in found
+    assert SignalCode.impossible_travel not in found
