@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.index import keypoint_keys, snapshot
@@ -115,6 +115,7 @@ class IndexedHashes:
         # trimmed hashes drop the photo's own bars as well) finds it; few photos have bars.
         self._inside: HashIndex | None = None
         self._watermark = 0
+        self._at_watermark: tuple[int, str] = (0, "")  # the feed row there: photo id, PDQ
         self._gaps: dict[int, float] = {}
         self._unsaved = 0
         self._saving: threading.Thread | None = None
@@ -131,7 +132,7 @@ class IndexedHashes:
         """The index, caught up with every committed save (call under ``lock``)."""
         with self.lock:
             if self._index is None:
-                self._open()
+                self._open(session)
             added = self.catch_up(session)
             assert self._index is not None
             if (
@@ -149,16 +150,26 @@ class IndexedHashes:
             raise RuntimeError("the hash index is not open: call index(session) first")
         return self._inside
 
-    def _open(self) -> None:
+    def _open(self, session: Session) -> None:
         started = time.perf_counter()
         loaded = None
         if self.config.root is not None:
             loaded = snapshot.load(
                 self.config.root, radius=self.config.radius, tail_max=self.config.tail_max
             )
-        if loaded is not None and loaded.meta.hashes_version == self.config.hashes_version:
+        if loaded is not None and loaded.meta.hashes_version != self.config.hashes_version:
+            loaded = None
+        if loaded is not None and (mismatch := _differs_from_database(session, loaded.meta)):
+            log.warning(
+                "hash index snapshot does not match the database (%s: restored from a backup, "
+                "or another database?); rebuilding the index from the database",
+                mismatch,
+            )
+            loaded = None
+        if loaded is not None:
             self._index, meta, self._inside = loaded
             self._watermark, self._gaps = meta.watermark, dict(meta.gaps)
+            self._at_watermark = (meta.watermark_photo_id, meta.watermark_pdq)
             log.info(
                 "hash index: %d rows (%d inside bars) from snapshot (seq %d) in %.1f s",
                 len(self._index),
@@ -170,6 +181,7 @@ class IndexedHashes:
             self._index = HashIndex(radius=self.config.radius, tail_max=self.config.tail_max)
             self._inside = HashIndex(radius=self.config.radius, tail_max=self.config.tail_max)
             self._watermark, self._gaps = 0, {}
+            self._at_watermark = (0, "")
             self._unsaved = self.config.save_every  # save once built
 
     def catch_up(self, session: Session) -> int:
@@ -183,6 +195,9 @@ class IndexedHashes:
                 if not batch:
                     break
                 seqs = np.fromiter((r[0] for r in batch), np.int64, len(batch))
+                top = batch[int(seqs.argmax())]
+                if top[0] > self._watermark:
+                    self._at_watermark = (top[1], top[4])
                 self._advance(seqs)
                 added += self._index.add(rows_from_db([r[1:6] for r in batch]))
                 barred, plain = inside_rows_from_db([(r[1], *r[6:]) for r in batch])
@@ -256,6 +271,8 @@ class IndexedHashes:
                 hashes_version=self.config.hashes_version,
                 watermark=self._watermark,
                 gaps=dict(self._gaps),
+                watermark_photo_id=self._at_watermark[0],
+                watermark_pdq=self._at_watermark[1],
             )
             self._unsaved = 0
         return snapshot.save(frozen, self.config.root, meta, inside)
@@ -272,3 +289,31 @@ class IndexedHashes:
         """Block until a background save (if any) has finished."""
         if self._saving is not None:
             self._saving.join(timeout)
+
+
+def _differs_from_database(session: Session, meta: snapshot.SnapshotMeta) -> str | None:
+    """Why a snapshot cannot stand for this database, or None when it can.
+
+    Its feed row at the watermark must still be there and be the same photo with the same
+    PDQ: after a restore from an older backup the feed ends before it (and new photos would
+    reuse its sequence numbers, so the catch-up would skip them), or holds other photos.
+    """
+    if meta.watermark == 0:
+        return None
+    row = session.execute(
+        select(PhotoHashFeed.photo_id, PhotoHash.pdq)
+        .join(PhotoHash, PhotoHash.photo_id == PhotoHashFeed.photo_id)
+        .where(PhotoHashFeed.seq == meta.watermark)
+    ).first()
+    if row is None:
+        top = session.scalar(select(func.max(PhotoHashFeed.seq))) or 0
+        return f"the snapshot reaches feed row {meta.watermark}; the database has none (last {top})"
+    if meta.watermark_photo_id and (row[0], row[1]) != (
+        meta.watermark_photo_id,
+        meta.watermark_pdq,
+    ):
+        return (
+            f"feed row {meta.watermark} is photo {row[0]} in the database and photo "
+            f"{meta.watermark_photo_id} in the snapshot"
+        )
+    return None

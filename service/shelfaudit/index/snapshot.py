@@ -57,6 +57,10 @@ class SnapshotMeta:
     hashes_version: str
     watermark: int
     gaps: dict[int, float] = field(default_factory=dict)
+    # The feed row at ``watermark``: which photo, and its PDQ. A database restored from a
+    # backup (or another database) answers differently there, and the snapshot is refused.
+    watermark_photo_id: int = 0
+    watermark_pdq: str = ""
     layout: str = ""
     n_rows: int = 0
     n_base: int = 0
@@ -108,6 +112,8 @@ def save(
             hashes_version=meta.hashes_version,
             watermark=meta.watermark,
             gaps=meta.gaps,
+            watermark_photo_id=meta.watermark_photo_id,
+            watermark_pdq=meta.watermark_pdq,
             layout=index.tables.layout.name,
             n_rows=len(index.rows),
             n_base=index.tables.n,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, select
 
 from shelfaudit.index.catalog import CatalogConfig, IndexedHashes, inside_rows_from_db
 from shelfaudit.results.hash_lookup import to_signed64
@@ -142,6 +143,58 @@ def test_a_snapshot_of_another_hash_version_is_rebuilt(runtime: Runtime, tmp_pat
     with runtime.sessions() as session:
         assert len(new.index(session)) == 4
     assert new.watermark == 4
+
+
+def restore_older_backup(runtime: Runtime, lost: list[int]) -> None:
+    """The database as a backup taken before ``lost`` were sent: their rows are gone."""
+    with runtime.sessions.begin() as session:
+        for table in (PhotoHashFeed, PhotoHash):
+            session.execute(delete(table).where(table.photo_id.in_(lost)))
+        session.execute(delete(Photo).where(Photo.id.in_(lost)))
+
+
+def snapshot_then_restore(runtime: Runtime, root: Path, *, seed: int) -> list[int]:
+    """Ten photos indexed and snapshotted, then a backup from before the last six restored."""
+    ids = add_photos(runtime, 10, seed=seed)
+    feed(runtime, ids)
+    hashes = catalog(root)
+    with runtime.sessions() as session:
+        hashes.index(session)
+    assert hashes.save() is not None
+    restore_older_backup(runtime, ids[4:])
+    return ids
+
+
+def test_a_snapshot_ahead_of_a_restored_database_is_rebuilt(
+    runtime: Runtime, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = snapshot_then_restore(runtime, tmp_path, seed=30)
+
+    restarted = catalog(tmp_path)
+    with runtime.sessions() as session:
+        index = restarted.index(session)
+
+    assert sorted(index.rows().ids.tolist()) == ids[:4]  # no photo the database lost
+    assert "does not match the database" in caplog.text
+
+
+def test_photos_sent_after_a_restore_are_found_though_they_reuse_feed_numbers(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    ids = snapshot_then_restore(runtime, tmp_path, seed=31)
+    # PostgreSQL restores the sequence too: the next saves are numbered 5, 6, ... again.
+    sent_since = add_photos(runtime, 8, seed=32)
+    feed(runtime, sent_since, seqs=list(range(5, 13)))
+
+    restarted = catalog(tmp_path)
+    with runtime.sessions() as session:
+        index = restarted.index(session)
+
+    assert sorted(index.rows().ids.tolist()) == ids[:4] + sent_since
+    assert restarted.watermark == 12
+    # SQLite reuses the lost photos' ids too: each is found by its own hashes, not theirs.
+    for photo_id, pdq in zip(sent_since, random_rows(8, seed=32).pdq, strict=True):
+        assert index.search(query_for(pdq)).ids.tolist() == [photo_id]
 
 
 def test_a_photo_analysed_twice_is_indexed_once(runtime: Runtime) -> None:
