@@ -11,12 +11,15 @@ from shelfaudit.auth.accounts import (
     check_password,
     create_api_key,
     create_user,
+    list_users,
     principal_for_key,
     revoke_api_key,
+    set_password,
+    set_user_active,
 )
 from shelfaudit.auth.roles import Role
 from shelfaudit.auth.sessions import close_session, open_session, principal_for_session
-from shelfaudit.errors import Conflict, InvalidInput, Unauthenticated
+from shelfaudit.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shelfaudit.runtime import Runtime
 from shelfaudit.store.tables import ApiKey, LoginSession, User
 
@@ -85,3 +88,45 @@ def test_sessions_expire_and_close(runtime: Runtime) -> None:
         close_session(session, live)
     with runtime.sessions() as session:
         assert principal_for_session(session, live) is None
+
+
+def logged_in_approver(runtime: Runtime) -> str:
+    """The session token of mai, an approver, logged in."""
+    with runtime.sessions.begin() as session:
+        user = create_user(session, username="mai", password=PASSWORD, role=Role.approver)
+        return open_session(session, user=user, ttl=timedelta(hours=1))
+
+
+def test_a_disabled_person_is_logged_out_and_cannot_log_in_until_enabled(
+    runtime: Runtime,
+) -> None:
+    token = logged_in_approver(runtime)
+    with runtime.sessions.begin() as session:
+        assert set_user_active(session, username="mai", active=False)[1] is True
+        assert set_user_active(session, username="mai", active=False)[1] is False
+    with runtime.sessions.begin() as session:
+        assert principal_for_session(session, token) is None
+        assert session.scalar(select(LoginSession.id)) is None  # ended, not only refused
+        with pytest.raises(Unauthenticated):
+            check_password(session, username="mai", password=PASSWORD)
+        set_user_active(session, username="mai", active=True)
+    with runtime.sessions() as session:
+        assert check_password(session, username="mai", password=PASSWORD).username == "mai"
+        assert [(u.username, u.active) for u in list_users(session)] == [("mai", True)]
+
+
+def test_a_new_password_ends_every_session_and_the_old_one_stops_working(
+    runtime: Runtime,
+) -> None:
+    token = logged_in_approver(runtime)
+    with runtime.sessions.begin() as session:
+        with pytest.raises(InvalidInput, match="at least"):
+            set_password(session, username="mai", password="short")
+        set_password(session, username="mai", password="another long secret")
+    with runtime.sessions() as session:
+        assert principal_for_session(session, token) is None
+        with pytest.raises(Unauthenticated):
+            check_password(session, username="mai", password=PASSWORD)
+        check_password(session, username="mai", password="another long secret")
+        with pytest.raises(NotFound, match="no user 'nobody'"):
+            set_password(session, username="nobody", password="another long secret")

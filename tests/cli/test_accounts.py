@@ -1,4 +1,4 @@
-"""``shelfaudit users create``, ``apikeys create`` and ``export labels``, run as a user does."""
+"""``shelfaudit users``, ``apikeys`` and ``export labels``, run as a user does."""
 
 from __future__ import annotations
 
@@ -46,6 +46,20 @@ def test_a_user_made_on_the_command_line_can_log_in(tmp_path: Path) -> None:
     with TestClient(create_app(embedded_settings(data)), follow_redirects=False) as web:
         assert log_in(web, "mai", "a long enough secret").headers["location"] == "/review"
 
+        assert shelfaudit(data, "users", "disable", "mai").returncode == 0
+        assert web.get("/review").status_code == 303  # the session ended with the account
+        assert "disabled" in shelfaudit(data, "users", "list").stdout
+        shelfaudit(data, "users", "enable", "mai")
+        reset = shelfaudit(
+            data, "users", "reset-password", "mai", "--password-stdin", stdin="new secret here\n"
+        )
+        assert reset.returncode == 0, reset.stderr
+        assert log_in(web, "mai", "new secret here").headers["location"] == "/review"
+    assert shelfaudit(data, "users", "list").stdout.split("\t")[:3] == ["mai", "approver", "active"]
+    unknown = shelfaudit(data, "users", "disable", "nobody")
+    assert unknown.returncode == 2
+    assert "no user 'nobody'" in unknown.stderr
+
 
 def test_an_api_key_is_printed_once_and_works(tmp_path: Path) -> None:
     data = tmp_path / "data"
@@ -61,6 +75,10 @@ def test_an_api_key_is_printed_once_and_works(tmp_path: Path) -> None:
     again = shelfaudit(data, "apikeys", "revoke", "sfa-vietnam")
     assert again.returncode == 0
     assert "already revoked on" in again.stderr
+    (listed,) = shelfaudit(data, "apikeys", "list").stdout.splitlines()
+    name, role, prefix, _, state = listed.split("\t")
+    assert (name, role, prefix) == ("sfa-vietnam", "sfa", f"{key[:10]}...")
+    assert state.startswith("revoked ")
 
 
 def test_export_labels_writes_yolo_files(tmp_path: Path) -> None:

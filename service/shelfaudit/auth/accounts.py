@@ -1,4 +1,5 @@
-"""Users and API keys: create them, and find who a password or a key belongs to."""
+"""Users and API keys: create, list, disable and reset them, and find who a password or a
+key belongs to."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import hashlib
 import secrets
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.passwords import DUMMY_HASH, MIN_LENGTH, hash_password, verify_password
 from shelfaudit.auth.principal import Principal
 from shelfaudit.auth.roles import PERSON_ROLES, Role
-from shelfaudit.errors import Conflict, InvalidInput, Unauthenticated
-from shelfaudit.store.tables import ApiKey, User, utcnow
+from shelfaudit.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from shelfaudit.store.tables import ApiKey, LoginSession, User, utcnow
 
 KEY_PREFIX = "sa_"
 
@@ -45,6 +46,16 @@ def create_user(session: Session, *, username: str, password: str, role: Role) -
         raise InvalidInput(
             f"people are {', '.join(PERSON_ROLES)}; SFA apps get an API key", field="role"
         )
+    _check_password(password)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} exists", field="username")
+    user = User(username=username, password_hash=hash_password(password), role=role.value)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _check_password(password: str) -> None:
     if len(password) < MIN_LENGTH:
         raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", field="password")
     if not password.strip() or not _is_plain_text(password, allow_space=True):
@@ -52,12 +63,47 @@ def create_user(session: Session, *, username: str, password: str, role: Role) -
             "a password is printable text, not only spaces (check the terminal's encoding)",
             field="password",
         )
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} exists", field="username")
-    user = User(username=username, password_hash=hash_password(password), role=role.value)
-    session.add(user)
-    session.flush()
+
+
+def find_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise NotFound(f"no user {username.strip()!r}")
     return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def set_user_active(session: Session, *, username: str, active: bool) -> tuple[User, bool]:
+    """Let a person log in again, or not; disabling ends their sessions at once. The flag is
+    False when nothing changed."""
+    user = find_user(session, username)
+    if user.active == active:
+        return user, False
+    user.active = active
+    if not active:
+        end_sessions(session, user)
+    return user, True
+
+
+def set_password(session: Session, *, username: str, password: str) -> User:
+    """A new password (a forgotten one, or one that leaked): every session of the person
+    ends, so whoever knew the old one is logged out too."""
+    _check_password(password)
+    user = find_user(session, username)
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+    return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def list_api_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.name)))
 
 
 def check_password(session: Session, *, username: str, password: str) -> User:

@@ -1,7 +1,8 @@
-"""``shelfaudit users create`` and ``shelfaudit apikeys create | revoke``.
+"""``shelfaudit users create | list | disable | enable | reset-password``.
 
 They write straight to the database the settings name (migrating the embedded SQLite
-first), so the first admin exists before anyone can log in.
+first), so the first admin exists before anyone can log in. Every change is on the audit
+trail, by ``cli``.
 """
 
 from __future__ import annotations
@@ -9,18 +10,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
 from shelfaudit.auth.roles import PERSON_ROLES, Role
-from shelfaudit.errors import InvalidInput
+from shelfaudit.errors import InvalidInput, NotFound
 from shelfaudit.settings import get_settings
 
 users_app = typer.Typer(no_args_is_help=True, help="People who log in to the review UI.")
-apikeys_app = typer.Typer(no_args_is_help=True, help="API keys for SFA apps.")
 
 CLI_ACTOR = Principal(name="cli", role=Role.admin)
 
@@ -43,94 +43,120 @@ def database() -> Iterator[Session]:
         engine.dispose()
 
 
-def _fail(exc: InvalidInput) -> typer.Exit:
+def refuse(exc: InvalidInput | NotFound) -> typer.Exit:
     typer.echo(f"error: {exc.message}", err=True)
     return typer.Exit(2)
+
+
+def committed(
+    session: Session,
+    *,
+    action: str,
+    subject: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Put the change on the audit trail, by ``cli``, and commit the two together."""
+    from shelfaudit.review import audit
+
+    audit.record(
+        session, actor=CLI_ACTOR, action=action, subject=subject, before=before, after=after
+    )
+    session.commit()
 
 
 @users_app.command("create")
 def create_user_command(
     username: Annotated[str, typer.Argument(help="login name")],
     role: Annotated[Role, typer.Option(help=f"one of {', '.join(PERSON_ROLES)}")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="read the password from standard input")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a person; the password is asked for (twice) unless --password-stdin."""
     from shelfaudit.auth.accounts import create_user
-    from shelfaudit.review import audit
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     try:
         with database() as session:
             user = create_user(session, username=username, password=password, role=role)
-            audit.record(
+            committed(
                 session,
-                actor=CLI_ACTOR,
                 action="user_create",
                 subject=f"user {user.username}",
                 after={"role": user.role},
             )
-            session.commit()
     except InvalidInput as exc:
-        raise _fail(exc) from exc
+        raise refuse(exc) from exc
     typer.echo(f"created {role.value} {username}", err=True)
 
 
-@apikeys_app.command("create")
-def create_api_key_command(
-    name: Annotated[str, typer.Argument(help="which app or installation holds it")],
-) -> None:
-    """Create an SFA API key and print it once; only its hash is stored."""
-    from shelfaudit.auth.accounts import create_api_key
-    from shelfaudit.review import audit
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="read the password from standard input")
+]
+
+
+@users_app.command("list")
+def list_users_command() -> None:
+    """Every person: name, role, whether they may log in, since when."""
+    from shelfaudit.auth.accounts import list_users
+
+    with database() as session:
+        for user in list_users(session):
+            state = "active" if user.active else "disabled"
+            typer.echo(f"{user.username}\t{user.role}\t{state}\t{user.created_at:%Y-%m-%d}")
+
+
+def _set_active(username: str, *, active: bool) -> None:
+    from shelfaudit.auth.accounts import set_user_active
+
+    word = "enabled" if active else "disabled"
     try:
         with database() as session:
-            row, key = create_api_key(session, name=name)
-            stored = row.name
-            audit.record(
-                session,
-                actor=CLI_ACTOR,
-                action="api_key_create",
-                subject=f"api key {row.name}",
-                after={"role": row.role, "prefix": row.prefix},
-            )
-            session.commit()
-    except InvalidInput as exc:
-        raise _fail(exc) from exc
-    typer.echo(key)
-    typer.echo(
-        f"API key {stored!r} (role sfa): shown once, store it now. "
-        "Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
-        err=True,
-    )
-
-
-@apikeys_app.command("revoke")
-def revoke_api_key_command(name: Annotated[str, typer.Argument()]) -> None:
-    """Revoke a key at once; requests with it get 401 from then on."""
-    from shelfaudit.auth.accounts import revoke_api_key
-    from shelfaudit.review import audit
-
-    try:
-        with database() as session:
-            row, revoked = revoke_api_key(session, name=name)
-            if revoked:
-                audit.record(
+            user, changed = set_user_active(session, username=username, active=active)
+            if changed:
+                committed(
                     session,
-                    actor=CLI_ACTOR,
-                    action="api_key_revoke",
-                    subject=f"api key {row.name}",
+                    action="user_enable" if active else "user_disable",
+                    subject=f"user {user.username}",
+                    before={"active": not active},
+                    after={"active": active},
                 )
-                session.commit()
-                typer.echo(f"revoked {name}", err=True)
-                return
-    except InvalidInput as exc:
-        raise _fail(exc) from exc
-    # Revoking twice is harmless (the first time stands), but say so.
-    assert row.revoked_at is not None
-    typer.echo(f"{name} was already revoked on {row.revoked_at:%Y-%m-%d %H:%M} UTC", err=True)
+    except (InvalidInput, NotFound) as exc:
+        raise refuse(exc) from exc
+    typer.echo(f"{username} {word}" if changed else f"{username} was already {word}", err=True)
+
+
+@users_app.command("disable")
+def disable_user_command(username: Annotated[str, typer.Argument()]) -> None:
+    """Stop a person logging in (someone who left): their sessions end at once; decisions
+    they took stay, under their name."""
+    _set_active(username, active=False)
+
+
+@users_app.command("enable")
+def enable_user_command(username: Annotated[str, typer.Argument()]) -> None:
+    """Let a disabled person log in again."""
+    _set_active(username, active=True)
+
+
+@users_app.command("reset-password")
+def reset_password_command(
+    username: Annotated[str, typer.Argument()], password_stdin: PasswordStdin = False
+) -> None:
+    """Set a new password (asked for twice unless --password-stdin); every session of the
+    person ends."""
+    from shelfaudit.auth.accounts import set_password
+
+    password = _read_password(password_stdin)
+    try:
+        with database() as session:
+            user = set_password(session, username=username, password=password)
+            committed(session, action="user_password_reset", subject=f"user {user.username}")
+    except (InvalidInput, NotFound) as exc:
+        raise refuse(exc) from exc
+    typer.echo(f"new password set for {username}; their sessions ended", err=True)

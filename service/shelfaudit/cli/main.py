@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
-from shelfaudit.cli.accounts import apikeys_app, users_app
+from shelfaudit.cli.accounts import users_app
+from shelfaudit.cli.apikeys import apikeys_app
 from shelfaudit.cli.detect import detect
 from shelfaudit.cli.evaluate import eval_app
 from shelfaudit.cli.export import export_app
