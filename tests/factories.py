@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import ExifTags, Image
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SHELFAUDIT_SHARED_DIR", REPO.parent / "shared"))
@@ -52,4 +52,27 @@ def reencoded_resized(data: bytes, *, scale: float = 0.9, quality: int = 70) -> 
     size = (round(image.width * scale), round(image.height * scale))
     buffer = io.BytesIO()
     image.resize(size, Image.Resampling.LANCZOS).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def jpeg_with_exif(**tags: object) -> bytes:
+    """A small JPEG with the given EXIF tags (by name; GPS* and the original time go to
+    their own IFDs)."""
+    image = Image.fromarray(textured_rgb(320, 240))
+    data = Image.Exif()
+    gps: dict[int, object] = {}
+    ifd: dict[int, object] = {}
+    for name, value in tags.items():
+        if name.startswith("GPS"):
+            gps[ExifTags.GPS[name]] = value
+        elif name in ("DateTimeOriginal", "OffsetTimeOriginal"):
+            ifd[ExifTags.Base[name]] = value
+        else:
+            data[ExifTags.Base[name]] = value
+    if gps:
+        data[ExifTags.IFD.GPSInfo] = gps
+    if ifd:
+        data[ExifTags.IFD.Exif] = ifd
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=data.tobytes())
     return buffer.getvalue()

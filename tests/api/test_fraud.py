@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from tests.api.helpers import create_rep, create_store, upload, wait_analysed
-from tests.factories import jpeg_bytes, real_photos, reencoded_resized
+from tests.factories import jpeg_bytes, jpeg_with_exif, real_photos, reencoded_resized
 
 
 def fraud_of(photo: dict[str, Any]) -> dict[str, Any]:
@@ -66,3 +67,27 @@ def test_a_second_shot_in_the_same_visit_is_not_fraud(client: TestClient) -> Non
     assert fraud["verdict"] == "clean"
     weights = {r["code"]: r["weight"] for r in fraud["reasons"]}
     assert weights["near_duplicate"] < 0.1
+
+
+def test_a_photo_taken_hours_before_the_time_the_app_sent_is_flagged(client: TestClient) -> None:
+    create_store(client)
+    create_rep(client)
+    hanoi = timezone(timedelta(hours=7))
+    sent_as = (datetime.now(UTC) - timedelta(minutes=5)).astimezone(hanoi).replace(microsecond=0)
+
+    def taken_at(local: datetime) -> bytes:
+        stamp = local.strftime("%Y:%m:%d %H:%M:%S")
+        return jpeg_with_exif(Make="samsung", Model="SM-A515F", DateTimeOriginal=stamp)
+
+    honest = upload(client, taken_at(sent_as), captured_at=sent_as.isoformat()).json()
+    # This morning's photo: read in UTC+0 its local time is the time sent, to the second.
+    reused = upload(
+        client, taken_at(sent_as - timedelta(hours=7)), captured_at=sent_as.isoformat()
+    ).json()
+
+    assert "capture_time_mismatch" not in codes(wait_analysed(client, honest["photo_id"]))
+    assert "capture_time_mismatch" in codes(wait_analysed(client, reused["photo_id"]))
+
+
+def codes(photo: dict[str, Any]) -> set[str]:
+    return {r["code"] for r in fraud_of(photo)["reasons"]}

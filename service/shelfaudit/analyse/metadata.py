@@ -11,14 +11,15 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from shelfaudit.analyse.jpeg_forensics import ThumbnailComparison
 from shelfaudit.domain.checks import ExifResult
 from shelfaudit.domain.fraud import MetadataResult, Signal, SignalCode
 from shelfaudit.domain.times import spoken_duration
 
-VERSION = "metadata-1"
+VERSION = "metadata-2"
 
 EARTH_RADIUS_M = 6_371_000.0
 
@@ -65,6 +66,7 @@ class VisitFacts:
     neighbours: list[NeighbourPhoto] = field(default_factory=list)
     quant_fp: str | None = None
     quant_history: dict[str, int] = field(default_factory=dict)  # same camera, earlier photos
+    captured_offset_s: int | None = None  # the UTC offset the app sent captured_at with
 
 
 @dataclass(frozen=True)
@@ -91,22 +93,52 @@ def distance_m(a: Place, b: Place) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _exif_time_gap_s(exif: ExifResult, app_time: datetime) -> float | None:
-    """Seconds between the camera's and the app's capture time, allowing any time zone.
+class TimeBasis(StrEnum):
+    """How the camera's time was put on the app's clock."""
 
-    With OffsetTimeOriginal the camera time is exact UTC. Without it only local time is
-    known, so the gap is measured up to the nearest real UTC offset.
+    camera_offset = "camera_offset"  # EXIF OffsetTimeOriginal: exact
+    app_offset = "app_offset"  # the camera's local time read in the offset the app sent
+    any_offset = "any_offset"  # no offset known: the smallest gap over every UTC offset
+
+
+def _exif_time_gap_s(
+    exif: ExifResult, app_time: datetime, app_offset_s: int | None
+) -> tuple[float, TimeBasis] | None:
+    """Seconds between the camera's and the app's capture time, and how they were compared.
+
+    With OffsetTimeOriginal the camera time is exact UTC. Without it the camera's local time
+    is read in the UTC offset the app sent with its time (the phone's zone). An offset of
+    zero says nothing (many apps write UTC), and then the gap is measured up to the nearest
+    real UTC offset: a photo taken a whole number of hours earlier may pass.
     """
     if exif.captured_at is not None:
-        return abs((exif.captured_at - app_time).total_seconds())
+        return abs((exif.captured_at - app_time).total_seconds()), TimeBasis.camera_offset
     if not exif.datetime_original:
         return None
     try:
         local = datetime.strptime(exif.datetime_original.strip()[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
-    raw = (local - app_time.replace(tzinfo=None)).total_seconds()
-    return min(abs(raw - offset) for offset in UTC_OFFSETS_S)
+    raw = (local - app_time.astimezone(UTC).replace(tzinfo=None)).total_seconds()
+    if app_offset_s:
+        return abs(raw - app_offset_s), TimeBasis.app_offset
+    return min(abs(raw - offset) for offset in UTC_OFFSETS_S), TimeBasis.any_offset
+
+
+_BASIS_NOTE = {
+    TimeBasis.camera_offset: ".",
+    TimeBasis.app_offset: " (the camera's clock read in the app's time zone, UTC{offset}).",
+    # Without any UTC offset the gap is the smallest over every time zone: the true gap
+    # may be larger.
+    TimeBasis.any_offset: " (at least: the camera gives no time zone).",
+}
+
+
+def _offset_text(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    sign, minutes = ("+" if seconds >= 0 else "-"), abs(seconds) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def time_signals(
@@ -115,28 +147,25 @@ def time_signals(
     signals: list[Signal] = []
     measured: dict[str, object] = {}
     if facts.captured_at is not None:
-        gap = _exif_time_gap_s(exif, facts.captured_at)
-        measured["exif_vs_app_time_s"] = None if gap is None else round(gap, 1)
-        if gap is not None and gap > limits.capture_tolerance_s:
+        compared = _exif_time_gap_s(exif, facts.captured_at, facts.captured_offset_s)
+        measured["exif_vs_app_time_s"] = None if compared is None else round(compared[0], 1)
+        if compared is not None and compared[0] > limits.capture_tolerance_s:
+            gap, basis = compared
+            offset = _offset_text(facts.captured_offset_s)
             signals.append(
                 Signal(
                     code=SignalCode.capture_time_mismatch,
                     weight=0.35,
                     message=(
                         f"The camera says the photo was taken {spoken_duration(gap)} away from "
-                        "the time the app reported"
-                        # Without the camera's UTC offset the gap is the smallest over every
-                        # time zone, so the true gap may be larger.
-                        + (
-                            "."
-                            if exif.captured_at is not None
-                            else " (at least: the camera gives no time zone)."
-                        )
+                        "the time the app reported" + _BASIS_NOTE[basis].format(offset=offset)
                     ),
                     evidence={
                         "app_captured_at": facts.captured_at.isoformat(),
+                        "app_utc_offset": offset or None,
                         "exif_datetime_original": exif.datetime_original,
                         "gap_s": round(gap),
+                        "compared": basis.value,
                     },
                 )
             )

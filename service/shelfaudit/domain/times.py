@@ -1,4 +1,5 @@
-"""Time fields: every timestamp is ISO 8601 with an offset, timezone-aware, normalised to UTC."""
+"""Time fields: every timestamp is ISO 8601 with an offset, timezone-aware, normalised to UTC
+(``LocalDatetime`` keeps the offset it was sent with)."""
 
 from __future__ import annotations
 
@@ -25,19 +26,26 @@ def _iso_text(value: object) -> object:
     return value
 
 
-def _aware(value: datetime) -> datetime:
+def _with_offset(value: datetime) -> datetime:
     offset = value.utcoffset() if value.tzinfo is not None else None
     if offset is None:
         raise ValueError("must include a timezone offset, e.g. 2026-05-12T09:30:00+08:00")
     if abs(offset) > MAX_UTC_OFFSET:
         raise ValueError(f"has the offset {value:%z}, beyond the -12:00 to +14:00 in use")
     try:
-        return value.astimezone(UTC)
+        value.astimezone(UTC)
     except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 has no UTC equivalent
         raise ValueError("is out of the range of representable times") from exc
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    return _with_offset(value).astimezone(UTC)
 
 
 AwareDatetime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_aware)]
+# The same, keeping the offset it was sent with (a phone's local time zone says something).
+LocalDatetime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_with_offset)]
 
 
 def _iso_day(value: object) -> object:

@@ -91,6 +91,9 @@ def load_visit(session: Session, photo: Photo) -> Visit:
         ),
         facts=VisitFacts(
             captured_at=photo.captured_at,
+            captured_offset_s=None
+            if photo.captured_offset_min is None
+            else photo.captured_offset_min * 60,
             received_at=photo.received_at,
             place=_place(photo.lat, photo.lon),
             accuracy_m=photo.accuracy_m,

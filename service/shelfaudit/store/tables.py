@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -134,6 +135,8 @@ class Photo(Base):
     store_id: Mapped[str | None] = mapped_column(ForeignKey("stores.id"))
     activity_id: Mapped[str | None] = mapped_column(ForeignKey("activities.id"))
     captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The UTC offset captured_at was sent with (minutes): the phone's local time zone.
+    captured_offset_min: Mapped[int | None] = mapped_column(SmallInteger)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)

@@ -156,6 +156,7 @@ def accept_photo(
         store_id=meta.store_id,
         activity_id=meta.activity_id,
         captured_at=meta.captured_at,
+        captured_offset_min=meta.captured_offset_min,
         received_at=now,
         lat=meta.lat,
         lon=meta.lon,

@@ -7,7 +7,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shelfaudit.domain.times import AwareDatetime
+from shelfaudit.domain.times import LocalDatetime
 from shelfaudit.errors import InvalidMetadata
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -33,12 +33,19 @@ class VisitMetadata(BaseModel):
     rep_id: Identifier | None = None
     store_id: Identifier | None = None
     activity_id: Identifier | None = None
-    captured_at: AwareDatetime | None = None
+    captured_at: LocalDatetime | None = None  # kept in the phone's offset
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
     device_model: Annotated[str, StringConstraints(max_length=200, pattern=PRINTABLE)] | None = None
     app_version: Annotated[str, StringConstraints(max_length=64, pattern=PRINTABLE)] | None = None
+
+    @property
+    def captured_offset_min(self) -> int | None:
+        """The UTC offset ``captured_at`` was sent with, in minutes."""
+        if self.captured_at is None or (offset := self.captured_at.utcoffset()) is None:
+            return None
+        return round(offset.total_seconds() / 60)
 
     @model_validator(mode="after")
     def _gps_pairs(self) -> Self:

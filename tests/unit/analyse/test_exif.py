@@ -1,42 +1,19 @@
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 
 import pytest
-from PIL import ExifTags, Image
 
 from shelfaudit.analyse import exif
 from shelfaudit.analyse.decode import decode
 from shelfaudit.analyse.flags import editor_of
 from shelfaudit.analyse.metadata import exif_signals
 from shelfaudit.domain.fraud import SignalCode
-from tests.factories import real_photos, textured_rgb
+from tests.factories import jpeg_with_exif, real_photos
 
 
 def facts_of(data: bytes) -> exif.ExifResult:
     return exif.extract(decode(data, target_long_side=512, max_pixels=10**8).exif)
-
-
-def jpeg_with_exif(**tags: object) -> bytes:
-    image = Image.fromarray(textured_rgb(320, 240))
-    data = Image.Exif()
-    gps: dict[int, object] = {}
-    ifd: dict[int, object] = {}
-    for name, value in tags.items():
-        if name.startswith("GPS"):
-            gps[ExifTags.GPS[name]] = value
-        elif name in ("DateTimeOriginal", "OffsetTimeOriginal"):
-            ifd[ExifTags.Base[name]] = value
-        else:
-            data[ExifTags.Base[name]] = value
-    if gps:
-        data[ExifTags.IFD.GPSInfo] = gps
-    if ifd:
-        data[ExifTags.IFD.Exif] = ifd
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=data.tobytes())
-    return buffer.getvalue()
 
 
 def test_real_phone_photo_has_camera_facts() -> None:

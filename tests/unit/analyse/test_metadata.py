@@ -140,6 +140,36 @@ def test_time_zone_difference_alone_is_not_a_mismatch() -> None:
     assert SignalCode.capture_time_mismatch not in codes(visit(), exif())
 
 
+HANOI_TIME = 7 * 3600  # UTC+07:00, as an app in Vietnam sends captured_at
+
+
+@pytest.mark.parametrize(
+    ("camera_local_time", "app_offset_s", "flagged"),
+    [
+        ("2026:05:12 16:25:00", HANOI_TIME, False),  # taken when the app said
+        ("2026:05:12 16:25:00", None, False),
+        ("2026:05:12 16:25:00", 0, False),  # "Z": many apps write UTC, whatever the zone
+        # Taken 7 hours earlier: read in any time zone it is 09:25 UTC exactly.
+        ("2026:05:12 09:25:00", HANOI_TIME, True),
+        ("2026:05:12 09:25:00", None, False),  # unknowable without an offset
+        ("2026:05:12 13:25:00", HANOI_TIME, True),  # taken 3 hours earlier
+    ],
+)
+def test_the_camera_clock_is_read_in_the_time_zone_the_app_sent(
+    camera_local_time: str, app_offset_s: int | None, flagged: bool
+) -> None:
+    facts = visit(captured_offset_s=app_offset_s)
+    found = [
+        s
+        for s in signals(facts, exif(datetime_original=camera_local_time))
+        if s.code is SignalCode.capture_time_mismatch
+    ]
+    assert bool(found) == flagged
+    if found:
+        assert "app's time zone, UTC+07:00" in found[0].message
+        assert found[0].evidence["compared"] == "app_offset"
+
+
 def test_geofence_allows_for_gps_accuracy() -> None:
     near = Place(10.7769 + 0.0025, 106.7009)  # about 280 m north
     assert SignalCode.outside_geofence in codes(visit(place=near, accuracy_m=10))
