@@ -29,6 +29,7 @@ from shelfaudit.analyse import (
     recapture_features,
     sku,
     verdict,
+    visit_facts,
 )
 from shelfaudit.analyse.flags import editor_of, quality_flags, signal_flags
 from shelfaudit.analyse.jpeg_forensics import compare_thumbnail
@@ -79,7 +80,7 @@ class PipelineConfig:
     max_pixels: int
     quality: quality.QualityThresholds
     duplicates: duplicates.Thresholds
-    metadata: metadata.MetadataThresholds
+    metadata: visit_facts.MetadataThresholds
     verdict: verdict.VerdictThresholds
     recapture: recapture.RecaptureThresholds
     skus: sku.SkuConfig = dataclasses.field(default_factory=sku.SkuConfig)
@@ -102,7 +103,7 @@ class PipelineConfig:
                 phash=settings.phash_max_distance,
                 dhash=settings.dhash_max_distance,
             ),
-            metadata=metadata.MetadataThresholds(
+            metadata=visit_facts.MetadataThresholds(
                 capture_tolerance_s=settings.capture_time_tolerance_s,
                 late_upload_h=settings.late_upload_h,
                 gps_poor_accuracy_m=settings.gps_poor_accuracy_m,
@@ -130,7 +131,7 @@ class Visit:
     """Who, where and when, as far as the pipeline needs it."""
 
     identity: verdict.PhotoIdentity
-    facts: metadata.VisitFacts
+    facts: visit_facts.VisitFacts
     standard: DisplayStandard | None = None  # the activity's display standard, if any
 
 

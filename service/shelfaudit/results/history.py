@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.analyse.duplicates import Thresholds
-from shelfaudit.analyse.metadata import NeighbourPhoto, Place, StoreFacts, VisitFacts
 from shelfaudit.analyse.pipeline import Visit
 from shelfaudit.analyse.verdict import PhotoIdentity
+from shelfaudit.analyse.visit_facts import NeighbourPhoto, Place, StoreFacts, VisitFacts
 from shelfaudit.domain.checks import DuplicateMatch, HashResult
 from shelfaudit.errors import InvalidInput
 from shelfaudit.results.hash_lookup import HashCache, find_earlier

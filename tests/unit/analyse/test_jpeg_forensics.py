@@ -7,7 +7,8 @@ from PIL import Image, ImageDraw
 
 from shelfaudit.analyse.decode import decode
 from shelfaudit.analyse.jpeg_forensics import compare_thumbnail
-from shelfaudit.analyse.metadata import MetadataThresholds, thumbnail_signals
+from shelfaudit.analyse.metadata import thumbnail_signals
+from shelfaudit.analyse.visit_facts import MetadataThresholds
 from shelfaudit.domain.fraud import SignalCode
 from tests.factories import DATASETS, real_photos
 

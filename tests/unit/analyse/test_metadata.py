@@ -7,16 +7,16 @@ from typing import Any
 import pytest
 
 from shelfaudit.analyse.jpeg_forensics import ThumbnailComparison
-from shelfaudit.analyse.metadata import (
+from shelfaudit.analyse.metadata import check_metadata
+from shelfaudit.analyse.verdict import VerdictThresholds
+from shelfaudit.analyse.visit_facts import (
     MetadataThresholds,
     NeighbourPhoto,
     Place,
     StoreFacts,
     VisitFacts,
-    check_metadata,
     distance_m,
 )
-from shelfaudit.analyse.verdict import VerdictThresholds
 from shelfaudit.domain.checks import ExifResult
 from shelfaudit.domain.fraud import Signal, SignalCode
 

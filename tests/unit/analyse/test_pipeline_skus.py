@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from shelfaudit.analyse import metadata, sku, verdict
+from shelfaudit.analyse import sku, verdict, visit_facts
 from shelfaudit.analyse.pipeline import (
     Models,
     PipelineConfig,
@@ -50,7 +50,7 @@ def visit() -> Visit:
     now = datetime(2025, 6, 1, 9, tzinfo=UTC)
     return Visit(
         identity=verdict.PhotoIdentity(store_id=None, rep_id=None, received_at=now),
-        facts=metadata.VisitFacts(
+        facts=visit_facts.VisitFacts(
             captured_at=None, received_at=now, place=None, accuracy_m=None, device_model=None
         ),
         standard=load_standard(STANDARD),

@@ -1,0 +1,128 @@
+"""When the photo was taken: the camera's clock against the app's, the upload delay, and the
+activity's running period."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from shelfaudit.analyse.visit_facts import MetadataThresholds, VisitFacts
+from shelfaudit.domain.checks import ExifResult
+from shelfaudit.domain.fraud import Signal, SignalCode
+from shelfaudit.domain.times import spoken_duration
+
+# Every UTC offset in use: whole hours from -12 to +14 and the half and three-quarter ones.
+UTC_OFFSETS_S = sorted(
+    {h * 3600 for h in range(-12, 15)}
+    | {round(m * 60) for m in (-570, -210, -150, 210, 270, 330, 345, 390, 525, 570, 630, 765, 825)}
+)
+
+
+class TimeBasis(StrEnum):
+    """How the camera's time was put on the app's clock."""
+
+    camera_offset = "camera_offset"  # EXIF OffsetTimeOriginal: exact
+    app_offset = "app_offset"  # the camera's local time read in the offset the app sent
+    any_offset = "any_offset"  # no offset known: the smallest gap over every UTC offset
+
+
+def _exif_time_gap_s(
+    exif: ExifResult, app_time: datetime, app_offset_s: int | None
+) -> tuple[float, TimeBasis] | None:
+    """Seconds between the camera's and the app's capture time, and how they were compared.
+
+    With OffsetTimeOriginal the camera time is exact UTC. Without it the camera's local time
+    is read in the UTC offset the app sent with its time (the phone's zone). An offset of
+    zero says nothing (many apps write UTC), and then the gap is measured up to the nearest
+    real UTC offset: a photo taken a whole number of hours earlier may pass.
+    """
+    if exif.captured_at is not None:
+        return abs((exif.captured_at - app_time).total_seconds()), TimeBasis.camera_offset
+    if not exif.datetime_original:
+        return None
+    try:
+        local = datetime.strptime(exif.datetime_original.strip()[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    raw = (local - app_time.astimezone(UTC).replace(tzinfo=None)).total_seconds()
+    if app_offset_s:
+        return abs(raw - app_offset_s), TimeBasis.app_offset
+    return min(abs(raw - offset) for offset in UTC_OFFSETS_S), TimeBasis.any_offset
+
+
+_BASIS_NOTE = {
+    TimeBasis.camera_offset: ".",
+    TimeBasis.app_offset: " (the camera's clock read in the app's time zone, UTC{offset}).",
+    # Without any UTC offset the gap is the smallest over every time zone: the true gap
+    # may be larger.
+    TimeBasis.any_offset: " (at least: the camera gives no time zone).",
+}
+
+
+def _offset_text(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    sign, minutes = ("+" if seconds >= 0 else "-"), abs(seconds) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def time_signals(
+    facts: VisitFacts, exif: ExifResult, limits: MetadataThresholds
+) -> tuple[list[Signal], dict[str, object]]:
+    signals: list[Signal] = []
+    measured: dict[str, object] = {}
+    if facts.captured_at is not None:
+        compared = _exif_time_gap_s(exif, facts.captured_at, facts.captured_offset_s)
+        measured["exif_vs_app_time_s"] = None if compared is None else round(compared[0], 1)
+        if compared is not None and compared[0] > limits.capture_tolerance_s:
+            gap, basis = compared
+            offset = _offset_text(facts.captured_offset_s)
+            signals.append(
+                Signal(
+                    code=SignalCode.capture_time_mismatch,
+                    weight=0.35,
+                    message=(
+                        f"The camera says the photo was taken {spoken_duration(gap)} away from "
+                        "the time the app reported" + _BASIS_NOTE[basis].format(offset=offset)
+                    ),
+                    evidence={
+                        "app_captured_at": facts.captured_at.isoformat(),
+                        "app_utc_offset": offset or None,
+                        "exif_datetime_original": exif.datetime_original,
+                        "gap_s": round(gap),
+                        "compared": basis.value,
+                    },
+                )
+            )
+    taken = [t for t in (facts.captured_at, exif.captured_at) if t is not None]
+    if taken:
+        age_h = (facts.received_at - min(taken)).total_seconds() / 3600
+        measured["upload_delay_h"] = round(age_h, 2)
+        if age_h > limits.late_upload_h:
+            # An old gallery photo sent as today's display is the commonest reuse there is:
+            # a person looks (0.35, the review line; at 0.25 a 4-day-old photo passed clean).
+            signals.append(
+                Signal(
+                    code=SignalCode.late_upload,
+                    weight=0.35,
+                    message=f"Uploaded {age_h / 24:.1f} days after it was taken.",
+                    evidence={"upload_delay_h": round(age_h, 1)},
+                )
+            )
+    if facts.activity_window is not None:
+        start, end = facts.activity_window
+        when = facts.captured_at or facts.received_at
+        if (start and when < start) or (end and when > end):
+            signals.append(
+                Signal(
+                    code=SignalCode.outside_activity_period,
+                    weight=0.3,
+                    message="Taken outside the activity's running period.",
+                    evidence={
+                        "at": when.isoformat(),
+                        "valid_from": start.isoformat() if start else None,
+                        "valid_to": end.isoformat() if end else None,
+                    },
+                )
+            )
+    return signals, measured
