@@ -292,15 +292,11 @@ rules:
 def test_a_whole_visit_sent_late_is_paid_its_band_once(runtime: Runtime) -> None:
     seed_master_data(runtime)
     add_scheme(runtime, VISITS)
-    on_time = add_photo(runtime, verdict="clean", fraud_score=0.0, score=85)
+    # Mid-morning: the visit's second photo an hour later is the same day (a default time
+    # from the seed counter could be 23:00, and an hour later another day's visit).
+    visited = LAST_MONTH.start + timedelta(days=2, hours=10)
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=85, captured_at=visited)
     run(runtime, LAST_MONTH)
-    with runtime.sessions() as session:
-        from shelfaudit.store.tables import Photo
-
-        first = session.get(Photo, on_time)
-        assert first is not None
-        assert first.captured_at is not None
-        visited = first.captured_at
     # Another store visited last month, both its photos sent after the run, and a second
     # photo of the visit already paid.
     late = [
