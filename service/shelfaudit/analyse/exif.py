@@ -9,7 +9,7 @@ from PIL import ExifTags, Image
 
 from shelfaudit.domain.checks import ExifResult
 
-VERSION = "exif-1"
+VERSION = "exif-2"
 
 _TAG = ExifTags.Base
 _GPS = ExifTags.GPS
@@ -57,6 +57,16 @@ def parse_offset(text: str | None) -> timezone | None:
     return timezone(offset if text[0] == "+" else -offset)
 
 
+def parse_exif_local(text: str | None) -> datetime | None:
+    """EXIF ``YYYY:MM:DD HH:MM:SS`` as a naive local time; None when absent or malformed."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text.strip()[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
 def parse_exif_datetime(text: str | None, offset: str | None) -> datetime | None:
     """EXIF ``YYYY:MM:DD HH:MM:SS`` plus OffsetTimeOriginal -> UTC; None without an offset,
     or for a time that has no UTC equivalent (``0001:01:01 00:00:00`` at +01:00)."""
@@ -78,6 +88,7 @@ def extract(exif: Image.Exif) -> ExifResult:
     model = _text(exif.get(_TAG.Model))
     software = _text(exif.get(_TAG.Software))
     original = _text(exif_ifd.get(_TAG.DateTimeOriginal))
+    modified = _text(exif.get(_TAG.DateTime))
     offset = _text(exif_ifd.get(_TAG.OffsetTimeOriginal))
 
     lat = lon = altitude = None
@@ -101,6 +112,7 @@ def extract(exif: Image.Exif) -> ExifResult:
         model=model,
         software=software,
         datetime_original=original,
+        datetime_modified=modified,
         offset_time_original=offset,
         captured_at=parse_exif_datetime(original, offset),
         gps_lat=lat,

@@ -14,7 +14,7 @@ import time
 
 from shelfaudit.analyse.jpeg_forensics import ThumbnailComparison
 from shelfaudit.analyse.place_checks import pace_signals, place_signals
-from shelfaudit.analyse.time_checks import time_signals
+from shelfaudit.analyse.time_checks import resave_signals, time_signals
 from shelfaudit.analyse.visit_facts import MetadataThresholds, VisitFacts
 from shelfaudit.domain.checks import ExifResult
 from shelfaudit.domain.fraud import MetadataResult, Signal, SignalCode
@@ -137,6 +137,7 @@ def check_metadata(
         *thumbnail_signals(thumbnail, limits),
         *pace_signals(facts, limits),
         *exif_signals(exif, editor=editor),
+        *resave_signals(exif),
     ]
     measured: dict[str, object] = {
         **time_facts,

@@ -26,10 +26,16 @@ def place_signals(
     if facts.place is None:
         if store is not None and store.place is not None:
             signals.append(
-                Signal(code=SignalCode.no_gps, weight=0.1, message="The app sent no GPS position.")
+                Signal(
+                    code=SignalCode.no_gps,
+                    weight=0.1,
+                    message="The app sent no GPS position (or 0, 0: no fix).",
+                )
             )
         return signals, measured
     accuracy = facts.accuracy_m if facts.accuracy_m is not None else 0.0
+    if typed := _typed_in(facts):
+        signals.append(typed)
     if accuracy > limits.gps_poor_accuracy_m:
         signals.append(
             Signal(
@@ -42,7 +48,8 @@ def place_signals(
     if store is not None and store.place is not None:
         distance = distance_m(facts.place, store.place)
         measured["distance_to_store_m"] = round(distance, 1)
-        allowed = store.geofence_m + min(accuracy, limits.gps_poor_accuracy_m)
+        margin = min(accuracy, limits.gps_poor_accuracy_m)
+        allowed = store.geofence_m + margin
         if distance > allowed:
             far = distance > 5000
             signals.append(
@@ -54,7 +61,8 @@ def place_signals(
                         if far
                         else f"Taken {distance:.0f} m from store {store.store_id}"
                     )
-                    + f" (allowed {store.geofence_m:.0f} m).",
+                    + f" (allowed {store.geofence_m:.0f} m"
+                    + (f" + {margin:.0f} m GPS accuracy)." if margin >= 1 else ")."),
                     evidence={
                         "distance_m": round(distance),
                         "geofence_m": store.geofence_m,
@@ -77,6 +85,32 @@ def place_signals(
     return signals, measured
 
 
+# Closer to the store's pin than this is a position copied from it, not measured.
+PIN_EXACT_M = 0.5
+
+
+def _typed_in(facts: VisitFacts) -> Signal | None:
+    """A position that looks typed in rather than measured: a receiver never reports an
+    accuracy of exactly 0 m, and a fix lands on the store's own pin to half a metre about
+    once in a few hundred visits; mock-location apps do both. Weak alone (0.2): it adds to
+    other doubts."""
+    assert facts.place is not None
+    why = []
+    if facts.accuracy_m == 0:
+        why.append("an accuracy of exactly 0 m")
+    pin = facts.store.place if facts.store else None
+    if pin is not None and (off := distance_m(facts.place, pin)) < PIN_EXACT_M:
+        why.append(f"the store's own pin to {off * 100:.0f} cm")
+    if not why:
+        return None
+    return Signal(
+        code=SignalCode.gps_too_exact,
+        weight=0.2,
+        message=f"The position looks typed in, not measured: {' and '.join(why)}.",
+        evidence={"accuracy_m": facts.accuracy_m, "reasons": why},
+    )
+
+
 def pace_signals(facts: VisitFacts, limits: MetadataThresholds) -> list[Signal]:
     """Impossible travel between consecutive photos, and bursts across many stores.
 
@@ -94,7 +128,13 @@ def pace_signals(facts: VisitFacts, limits: MetadataThresholds) -> list[Signal]:
         for other in facts.neighbours:
             if other.place is None:
                 continue
-            distance = distance_m(here, other.place)
+            # The least distance the two fixes allow: each may be off by its accuracy (up
+            # to the poor-accuracy line, as for the geofence).
+            slack = sum(
+                min(a or 0.0, limits.gps_poor_accuracy_m)
+                for a in ((facts.accuracy_m if facts.place else None), other.accuracy_m)
+            )
+            distance = distance_m(here, other.place) - slack
             if distance < limits.min_travel_distance_m:
                 continue
             hours = max(abs((when - other.at).total_seconds()), 1.0) / 3600

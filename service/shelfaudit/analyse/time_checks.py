@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from shelfaudit.analyse.exif import parse_exif_local
 from shelfaudit.analyse.visit_facts import MetadataThresholds, VisitFacts
 from shelfaudit.domain.checks import ExifResult
 from shelfaudit.domain.fraud import Signal, SignalCode
@@ -38,11 +39,8 @@ def _exif_time_gap_s(
     """
     if exif.captured_at is not None:
         return abs((exif.captured_at - app_time).total_seconds()), TimeBasis.camera_offset
-    if not exif.datetime_original:
-        return None
-    try:
-        local = datetime.strptime(exif.datetime_original.strip()[:19], "%Y:%m:%d %H:%M:%S")
-    except ValueError:
+    local = parse_exif_local(exif.datetime_original)
+    if local is None:
         return None
     raw = (local - app_time.astimezone(UTC).replace(tzinfo=None)).total_seconds()
     if app_offset_s:
@@ -126,3 +124,33 @@ def time_signals(
                 )
             )
     return signals, measured
+
+
+# Phones write DateTime and DateTimeOriginal together; a save a minute or more later is
+# an editor or an export (every genuine photo with both tags in the shared sets has them equal).
+RESAVE_AFTER_S = 60.0
+
+
+def resave_signals(exif: ExifResult) -> list[Signal]:
+    """The file was saved again well after the camera took it (EXIF DateTime later than
+    DateTimeOriginal): edited, or exported from somewhere, even when the editor left no
+    Software tag."""
+    taken = parse_exif_local(exif.datetime_original)
+    saved = parse_exif_local(exif.datetime_modified)
+    if taken is None or saved is None:
+        return []
+    later = (saved - taken).total_seconds()
+    if later < RESAVE_AFTER_S:
+        return []
+    return [
+        Signal(
+            code=SignalCode.resaved_after_capture,
+            weight=0.3,
+            message=f"The file was saved again {spoken_duration(later)} after it was taken.",
+            evidence={
+                "exif_datetime_original": exif.datetime_original,
+                "exif_datetime": exif.datetime_modified,
+                "later_s": round(later),
+            },
+        )
+    ]

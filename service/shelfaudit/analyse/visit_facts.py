@@ -32,6 +32,7 @@ class NeighbourPhoto:
     store_id: str | None
     at: datetime
     place: Place | None
+    accuracy_m: float | None = None  # of its GPS; None for a store's location
 
 
 @dataclass(frozen=True)

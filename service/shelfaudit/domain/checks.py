@@ -44,6 +44,9 @@ class ExifResult(CheckResult):
     datetime_original: str | None = Field(
         default=None, description="EXIF DateTimeOriginal as written by the camera (local time)"
     )
+    datetime_modified: str | None = Field(
+        default=None, description="EXIF DateTime: when the file was last saved (local time)"
+    )
     offset_time_original: str | None = None
     captured_at: datetime | None = Field(
         default=None, description="DateTimeOriginal as UTC when the offset is known"

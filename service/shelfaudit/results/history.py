@@ -59,8 +59,12 @@ class DbHistory:
         return {fp: int(n) for fp, n in rows}
 
 
-def _place(lat: float | None, lon: float | None) -> Place | None:
-    return Place(lat, lon) if lat is not None and lon is not None else None
+def place_of(lat: float | None, lon: float | None) -> Place | None:
+    """A position, or None: also for 0, 0, which phones without a fix send (a geofence
+    check would call it 10,000 km from any store in Asia)."""
+    if lat is None or lon is None or (lat == 0 and lon == 0):
+        return None
+    return Place(lat, lon)
 
 
 def _standard(session: Session, activity_id: str) -> DisplayStandard | None:
@@ -95,11 +99,11 @@ def load_visit(session: Session, photo: Photo) -> Visit:
             if photo.captured_offset_min is None
             else photo.captured_offset_min * 60,
             received_at=photo.received_at,
-            place=_place(photo.lat, photo.lon),
+            place=place_of(photo.lat, photo.lon),
             accuracy_m=photo.accuracy_m,
             device_model=photo.device_model,
             store=StoreFacts(
-                store_id=store.id, place=_place(store.lat, store.lon), geofence_m=store.geofence_m
+                store_id=store.id, place=place_of(store.lat, store.lon), geofence_m=store.geofence_m
             )
             if store
             else None,
@@ -130,7 +134,8 @@ def _neighbours(session: Session, photo: Photo) -> list[NeighbourPhoto]:
             photo_id=other.id,
             store_id=other.store_id,
             at=other.captured_at,
-            place=_place(other.lat, other.lon) or _place(store_lat, store_lon),
+            place=place_of(other.lat, other.lon) or place_of(store_lat, store_lon),
+            accuracy_m=other.accuracy_m if place_of(other.lat, other.lon) else None,
         )
         for other, store_lat, store_lon in rows
         if other.captured_at is not None  # the window above already leaves those out

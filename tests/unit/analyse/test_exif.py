@@ -8,6 +8,7 @@ from shelfaudit.analyse import exif
 from shelfaudit.analyse.decode import decode
 from shelfaudit.analyse.flags import editor_of
 from shelfaudit.analyse.metadata import exif_signals
+from shelfaudit.analyse.time_checks import resave_signals
 from shelfaudit.domain.fraud import SignalCode
 from tests.factories import jpeg_with_exif, real_photos
 
@@ -93,3 +94,33 @@ def test_editor_in_software_tag_is_flagged() -> None:
 )
 def test_parse_exif_datetime(text: str, offset: str | None, expected: datetime | None) -> None:
     assert exif.parse_exif_datetime(text, offset) == expected
+
+
+@pytest.mark.parametrize(
+    ("saved", "flagged"),
+    [
+        ("2026:05:12 09:30:00", False),  # phones write both at once
+        ("2026:05:12 09:30:40", False),  # an HDR merge or a slow save
+        ("2026:05:14 18:02:11", True),  # edited two days later, Software left as the camera
+        (None, False),
+    ],
+)
+def test_a_file_saved_again_long_after_it_was_taken_is_flagged(
+    saved: str | None, flagged: bool
+) -> None:
+    tags: dict[str, object] = {"Make": "samsung", "Model": "SM-A515F"}
+    tags["DateTimeOriginal"] = "2026:05:12 09:30:00"
+    if saved:
+        tags["DateTime"] = saved
+    facts = facts_of(jpeg_with_exif(**tags))
+    assert facts.datetime_modified == saved
+    found = resave_signals(facts)
+    assert bool(found) == flagged
+    if found:
+        assert found[0].code is SignalCode.resaved_after_capture
+        assert "2 days after it was taken" in found[0].message
+
+
+def test_no_genuine_phone_original_was_saved_again() -> None:
+    for path in real_photos():
+        assert resave_signals(facts_of(path.read_bytes())) == [], path.name

@@ -263,3 +263,52 @@ def test_without_an_app_capture_time_there_is_no_pace_to_judge() -> None:
     found = codes(visit(captured_at=None, neighbours=[hanoi, *others]))
     assert SignalCode.burst not in found
     assert SignalCode.impossible_travel not in found
+
+
+@pytest.mark.parametrize(
+    ("place", "accuracy_m", "typed_in"),
+    [
+        (Place(10.7770, 106.7010), 12, False),  # a real fix 15 m from the pin
+        (Place(10.7770, 106.7010), 0, True),  # no receiver reports 0 m
+        (STORE.place, 8, True),  # the store's own pin, copied
+        (STORE.place, None, True),
+    ],
+)
+def test_a_position_that_looks_typed_in_is_a_weak_signal(
+    place: Place | None, accuracy_m: float | None, typed_in: bool
+) -> None:
+    found = [
+        s
+        for s in signals(visit(place=place, accuracy_m=accuracy_m))
+        if s.code is SignalCode.gps_too_exact
+    ]
+    assert bool(found) == typed_in
+    if found:
+        assert found[0].weight < VerdictThresholds().review_at  # never a verdict alone
+
+
+def test_the_geofence_reason_says_how_much_gps_accuracy_was_allowed() -> None:
+    near = Place(10.7769 + 0.0025, 106.7009)  # about 280 m north
+    (reason,) = [
+        s
+        for s in signals(visit(place=near, accuracy_m=40))
+        if s.code is SignalCode.outside_geofence
+    ]
+    assert "(allowed 150 m + 40 m GPS accuracy)" in reason.message
+
+
+@pytest.mark.parametrize(("accuracy_m", "flagged"), [(10, True), (800, False)])
+def test_travel_speed_allows_for_both_fixes_accuracy(accuracy_m: float, flagged: bool) -> None:
+    # 2.6 km in a minute is 156 km/h... at 10 m accuracy; with two 500 m fixes it may be
+    # 1.6 km, under the distance worth judging.
+    other = NeighbourPhoto(
+        photo_id=3,
+        store_id="S3",
+        at=NOW - timedelta(minutes=6),
+        place=Place(10.7770 + 0.0234, 106.7010),
+        accuracy_m=accuracy_m,
+    )
+    facts = visit(accuracy_m=accuracy_m, neighbours=[other])
+    limits = dataclasses.replace(LIMITS, max_travel_kmh=100)
+    found = check_metadata(facts, exif(), thumbnail=None, editor=None, limits=limits).signals
+    assert (SignalCode.impossible_travel in {s.code for s in found}) == flagged

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shelfaudit.results.history import load_visit
+from shelfaudit.analyse.visit_facts import Place
+from shelfaudit.results.history import load_visit, place_of
 from shelfaudit.runtime import Runtime
 from shelfaudit.store.tables import Photo
 from tests.seeds import LAST_MONTH, add_photo, seed_master_data
@@ -40,3 +41,8 @@ def test_neighbours_are_the_reps_photos_taken_around_this_one(runtime: Runtime) 
         visit = load_visit(session, session.get_one(Photo, this))
     assert [n.photo_id for n in visit.facts.neighbours] == [earlier]
     assert set(undated).isdisjoint(n.photo_id for n in visit.facts.neighbours)
+
+
+def test_null_island_is_read_as_no_fix_by_the_history() -> None:
+    assert place_of(0.0, 0.0) is None
+    assert place_of(0.0, 106.7) == Place(0.0, 106.7)
