@@ -164,12 +164,15 @@ def pace_signals(facts: VisitFacts, limits: MetadataThresholds) -> list[Signal]:
     if facts.store is not None:
         stores.add(facts.store.store_id)
     if len(stores) >= limits.burst_min_stores:
-        # Twice as many stores as a burst needs is no route a rep walks: a person looks.
-        many = len(stores) >= 2 * limits.burst_min_stores
+        # Three stores in ten minutes can be kiosks in one mall; each store beyond that
+        # makes a route less likely, and from the next one a person looks (0.4, past the
+        # review line; five stores scored 0.3 and passed clean).
+        extra = len(stores) - limits.burst_min_stores
+        many = extra >= 1
         signals.append(
             Signal(
                 code=SignalCode.burst,
-                weight=0.5 if many else 0.3,
+                weight=min(0.5, 0.3 + 0.1 * extra),
                 message=(
                     f"Photos for {len(stores)} different stores within "
                     f"{limits.burst_window_s / 60:.0f} minutes"
