@@ -91,3 +91,17 @@ def test_a_photo_taken_hours_before_the_time_the_app_sent_is_flagged(client: Tes
 
 def codes(photo: dict[str, Any]) -> set[str]:
     return {r["code"] for r in fraud_of(photo)["reasons"]}
+
+
+def test_a_phone_clock_an_hour_fast_is_taken_and_flagged_not_refused(client: TestClient) -> None:
+    create_store(client)
+    create_rep(client)
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+
+    sent = upload(client, jpeg_bytes(seed=21), captured_at=ahead)
+
+    assert sent.status_code == 202, sent.text
+    fraud = fraud_of(wait_analysed(client, sent.json()["photo_id"]))
+    assert fraud["verdict"] == "review"
+    (reason,) = [r for r in fraud["reasons"] if r["code"] == "clock_ahead"]
+    assert "after it arrived" in reason["message"]

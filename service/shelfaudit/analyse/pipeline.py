@@ -105,6 +105,7 @@ class PipelineConfig:
             ),
             metadata=visit_facts.MetadataThresholds(
                 capture_tolerance_s=settings.capture_time_tolerance_s,
+                clock_ahead_s=settings.capture_future_tolerance_s,
                 late_upload_h=settings.late_upload_h,
                 gps_poor_accuracy_m=settings.gps_poor_accuracy_m,
                 gps_exif_mismatch_m=settings.gps_exif_mismatch_m,

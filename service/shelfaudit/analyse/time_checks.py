@@ -92,6 +92,24 @@ def time_signals(
                     },
                 )
             )
+    if facts.captured_at is not None:
+        ahead = (facts.captured_at - facts.received_at).total_seconds()
+        if ahead > limits.clock_ahead_s:
+            signals.append(
+                Signal(
+                    code=SignalCode.clock_ahead,
+                    weight=0.35,
+                    message=(
+                        f"The app said the photo was taken {spoken_duration(ahead)} after it "
+                        "arrived: the phone's clock is wrong, so its times cannot be trusted."
+                    ),
+                    evidence={
+                        "app_captured_at": facts.captured_at.isoformat(),
+                        "received_at": facts.received_at.isoformat(),
+                        "ahead_s": round(ahead),
+                    },
+                )
+            )
     taken = [t for t in (facts.captured_at, exif.captured_at) if t is not None]
     if taken:
         age_h = (facts.received_at - min(taken)).total_seconds() / 3600

@@ -53,6 +53,7 @@ class VisitFacts:
 @dataclass(frozen=True)
 class MetadataThresholds:
     capture_tolerance_s: float = 600.0
+    clock_ahead_s: float = 600.0
     late_upload_h: float = 48.0
     gps_poor_accuracy_m: float = 500.0
     gps_exif_mismatch_m: float = 1000.0

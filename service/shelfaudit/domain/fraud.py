@@ -22,6 +22,7 @@ class SignalCode(StrEnum):
     recapture = "recapture"
     capture_time_mismatch = "capture_time_mismatch"
     late_upload = "late_upload"
+    clock_ahead = "clock_ahead"
     outside_activity_period = "outside_activity_period"
     outside_geofence = "outside_geofence"
     gps_inaccurate = "gps_inaccurate"

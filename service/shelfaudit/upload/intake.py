@@ -130,7 +130,6 @@ def accept_photo(
     check_capture_time(
         meta.captured_at,
         now=now,
-        future_tolerance=timedelta(seconds=settings.capture_future_tolerance_s),
         max_age=timedelta(days=settings.capture_max_age_days),
     )
     header = validate_image(

@@ -56,19 +56,19 @@ class VisitMetadata(BaseModel):
         return self
 
 
-def check_capture_time(
-    captured_at: datetime | None,
-    *,
-    now: datetime,
-    future_tolerance: timedelta,
-    max_age: timedelta,
-) -> None:
+# A phone clock this far ahead is set to the wrong day or the app sends a wrong time: the
+# app must be fixed. Less than this is a phone's clock or zone set wrong: the photo is taken
+# and flagged (``clock_ahead``) rather than refused, which lost an honest rep's photo.
+MAX_CLOCK_AHEAD = timedelta(days=1)
+
+
+def check_capture_time(captured_at: datetime | None, *, now: datetime, max_age: timedelta) -> None:
     """Reject capture times no phone could have produced for a live visit."""
     if captured_at is None:
         return
-    if captured_at > now + future_tolerance:
+    if captured_at > now + MAX_CLOCK_AHEAD:
         raise InvalidMetadata(
-            f"captured_at {captured_at.isoformat()} is in the future "
+            f"captured_at {captured_at.isoformat()} is more than a day in the future "
             f"(server time {now.isoformat(timespec='seconds')})",
             field="captured_at",
         )
