@@ -52,8 +52,9 @@ UPLOAD_FIELDS = frozenset({"file", *VisitMetadata.model_fields})
 
 
 async def _only_known_fields(request: Request) -> None:
-    """Refuse a form with fields we do not read, or one sent twice: an app that misspells
-    ``store_id`` or sends two files should hear so, not have them silently dropped."""
+    """Refuse a form with fields we do not read, sent twice or sent empty: an app that
+    misspells ``store_id``, sends two files or an empty store should hear so, not have them
+    silently dropped."""
     form = await request.form()  # parsed once already for the route; Starlette caches it
     unknown = sorted(set(form.keys()) - UPLOAD_FIELDS)
     if unknown:
@@ -65,6 +66,10 @@ async def _only_known_fields(request: Request) -> None:
     for key in sorted(set(form.keys())):
         if (count := len(form.getlist(key))) > 1:
             raise InvalidMetadata(f"{key} was sent {count} times; send it once", field=key)
+        # FastAPI reads an empty form field as absent: a store_id the app failed to fill
+        # would pass as a photo of no store (unscored, no geofence) instead of a bug.
+        if key != "file" and isinstance(value := form[key], str) and not value.strip():
+            raise InvalidMetadata(f"{key} is empty; leave it out or send a value", field=key)
 
 
 @router.post(
