@@ -40,6 +40,8 @@ class Runtime:
 
 def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
     """Connect everything; with ``upgrade_db`` the schema is migrated first (embedded use)."""
+    for name in settings.unknown_environment():
+        log.warning("%s names no setting and is ignored", name)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     if upgrade_db:

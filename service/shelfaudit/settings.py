@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from enum import StrEnum
 from functools import lru_cache
@@ -31,6 +32,15 @@ class Int8Models(StrEnum):
     off = "off"
 
 
+_PREFIX = "SHELFAUDIT_"
+# Read by the tests and the compose file, not by the service.
+_NOT_SETTINGS = frozenset({"SHELFAUDIT_SHARED_DIR", "SHELFAUDIT_IMAGE_TAG"})
+
+
+def _env(field: str) -> str:
+    return f"{_PREFIX}{field.upper()}"
+
+
 def _default_data_dir() -> Path:
     # Per-user and shared between runs, so that separate `shelfaudit audit` runs see each
     # other's history; XDG_DATA_HOME is honoured as on any Linux desktop.
@@ -50,7 +60,7 @@ class Settings(BaseSettings):
     """Every knob of the service, read from ``SHELFAUDIT_*`` variables or a ``.env`` file."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SHELFAUDIT_", env_file=".env", extra="ignore", frozen=True
+        env_prefix=_PREFIX, env_file=".env", extra="ignore", frozen=True
     )
 
     environment: Environment = Environment.development
@@ -221,6 +231,35 @@ class Settings(BaseSettings):
         ):
             raise ValueError("SHELFAUDIT_S3_SECRET_KEY still has its default value in production")
         return self
+
+    @model_validator(mode="after")
+    def _refuse_contradictions(self) -> Self:
+        for low, high in (
+            ("fraud_review_at", "fraud_fraud_at"),
+            ("recapture_uncertain_at", "recapture_flag_at"),
+        ):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(
+                    f"{_env(low)} ({getattr(self, low)}) is above {_env(high)} "
+                    f"({getattr(self, high)}): the review band would be inverted"
+                )
+        if self.environment is Environment.production and not self.database_url:
+            raise ValueError(
+                "SHELFAUDIT_DATABASE_URL is not set in production: the data would go to an "
+                f"SQLite file in {self.data_dir} (set it, or run as development)"
+            )
+        return self
+
+    def unknown_environment(self) -> list[str]:
+        """``SHELFAUDIT_*`` variables that name no setting (a typo is otherwise ignored,
+        and the default used), each with the nearest setting's name when one is close."""
+        known = {_env(name) for name in type(self).model_fields}
+        found = []
+        for name in sorted(os.environ):
+            if name.startswith(_PREFIX) and name not in known and name not in _NOT_SETTINGS:
+                near = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+                found.append(f"{name} (did you mean {near[0]}?)" if near else name)
+        return found
 
     @property
     def resolved_database_url(self) -> str:
