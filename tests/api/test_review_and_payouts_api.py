@@ -82,6 +82,7 @@ def test_a_decision_through_the_api_releases_the_hold(client: TestClient) -> Non
         "/v1/payouts/statements.csv", params={"period": THIS_MONTH.label}, headers=approver
     )
     assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.content.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
     assert ",release," in csv.text
     assert "approved on" in csv.text
 

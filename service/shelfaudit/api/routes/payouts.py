@@ -84,7 +84,9 @@ def get_statements_csv(
     text = statements_csv(read_statements(session, period=parsed, rep_id=rep_id))
     name = f"statements-{parsed.label.replace(':', '')}.csv"
     return Response(
-        content=text,
+        # With the byte-order mark Excel reads the file as UTF-8 (without it, as the
+        # system's code page: Vietnamese rep and store names came out garbled).
+        content="\ufeff" + text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
