@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.api.helpers import create_rep, create_store, upload, visit, wait_analysed
+from shelfaudit.store.tables import Photo, utcnow
+from tests.api.helpers import create_rep, create_store, runtime_of, upload, visit, wait_analysed
 from tests.factories import real_photos, reencoded_resized
 
 
@@ -70,6 +72,30 @@ def test_resending_the_client_photo_id_returns_the_original(client: TestClient) 
     assert again.json()["photo_id"] == first.json()["photo_id"]
     assert again.json()["replayed"] is True
     assert len(client.get("/v1/photos").json()) == 1
+
+
+def test_resending_a_photo_whose_analysis_failed_tries_it_again(client: TestClient) -> None:
+    setup_master_data(client)
+    data = real_photos()[1].read_bytes()
+    sent = visit(client_photo_id="visit-43-photo-1")
+    photo_id = upload(client, data, **sent).json()["photo_id"]
+    wait_analysed(client, photo_id)
+
+    def failed(minutes_ago: float) -> None:
+        with runtime_of(client).sessions.begin() as session:
+            photo = session.get_one(Photo, photo_id)
+            photo.status, photo.last_error = "failed", "ModelIntegrityError: outlet"
+            photo.updated_at = utcnow() - timedelta(minutes=minutes_ago)
+
+    failed(minutes_ago=1)
+    too_soon = upload(client, data, **sent)
+    assert (too_soon.status_code, too_soon.json()["status"]) == (200, "failed")
+
+    failed(minutes_ago=20)
+    again = upload(client, data, **sent)
+    assert (again.status_code, again.json()["status"]) == (202, "received")
+    assert again.json()["replayed"] is True
+    assert wait_analysed(client, photo_id)["status"] == "analysed"
 
 
 def test_a_new_photo_under_a_used_client_photo_id_is_refused(client: TestClient) -> None:

@@ -9,9 +9,10 @@ re-runs the whole pipeline and replaces the analysis of the current pipeline ver
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.results.newest import latest_analyses
@@ -55,3 +56,21 @@ def mark_for_reanalysis(session: Session, photo_ids: Iterable[int]) -> None:
         photo.attempts = 0
         photo.last_error = None
         photo.updated_at = now
+
+
+# A resend retries a failed photo at most this often: a file that kills workers is not
+# run again at the pace an app retries.
+RETRY_FAILED_AFTER = timedelta(minutes=10)
+
+
+def retry_failed(sessions: sessionmaker[Session], photo_id: int, *, now: datetime) -> bool:
+    """Set a failed photo back to ``received`` when its app sends it again (the fault may
+    be fixed since: a model, a server); True when the caller should queue it."""
+    with sessions.begin() as session:
+        photo = session.get(Photo, photo_id, with_for_update=True)
+        if photo is None or photo.status != PhotoStatus.failed.value:
+            return False
+        if photo.updated_at > now - RETRY_FAILED_AFTER:
+            return False
+        mark_for_reanalysis(session, [photo_id])
+        return True

@@ -16,8 +16,9 @@ from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.ids import MAX_ROW_ID
 from shelfaudit.errors import InvalidMetadata, NotFound
 from shelfaudit.results.read import list_photos, read_photo
+from shelfaudit.results.reanalyse import retry_failed
 from shelfaudit.results.schemas import PhotoPublic
-from shelfaudit.store.tables import Photo
+from shelfaudit.store.tables import Photo, utcnow
 from shelfaudit.upload.intake import CONTENT_TYPES, accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
 
@@ -129,13 +130,18 @@ def upload_photo(
             source_name=file.filename,
         )
     photo = accepted.photo
+    state = PhotoStatus(photo.status)
     if accepted.created:
+        dispatcher.submit(photo.id)
+    elif retry_failed(runtime.sessions, photo.id, now=utcnow()):
+        # The app sent a photo whose analysis failed: the resend is its way to try again.
+        state = PhotoStatus.received
         dispatcher.submit(photo.id)
     else:
         response.status_code = status.HTTP_200_OK
     return PhotoAccepted(
         photo_id=photo.id,
-        status=PhotoStatus(photo.status),
+        status=state,
         status_url=f"/v1/photos/{photo.id}",
         replayed=not accepted.created,
     )
