@@ -318,6 +318,34 @@ def test_a_whole_visit_sent_late_is_paid_its_band_once(runtime: Runtime) -> None
     assert same_visit not in {pid for line in statement.lines for pid in line.photo_ids}
 
 
+def test_a_visit_across_utc_midnight_sent_late_is_not_paid_twice(runtime: Runtime) -> None:
+    from shelfaudit.store.tables import Photo
+
+    def sent_from_vietnam(photo_id: int) -> int:
+        with runtime.sessions.begin() as session:
+            session.get_one(Photo, photo_id).captured_offset_min = 7 * 60  # UTC+7
+        return photo_id
+
+    seed_master_data(runtime)
+    add_scheme(runtime, VISITS)
+    # 06:50 and 07:10 in Vietnam, 23:50 and 00:10 UTC: one morning's visit.
+    visited = LAST_MONTH.start + timedelta(days=2, hours=23, minutes=50)
+    first = sent_from_vietnam(add_photo(runtime, verdict="clean", score=85, captured_at=visited))
+    run(runtime, LAST_MONTH)
+    sent_from_vietnam(
+        add_photo(runtime, verdict="clean", score=90, captured_at=visited + timedelta(minutes=20))
+    )
+
+    run(runtime, THIS_MONTH)
+
+    with runtime.sessions() as session:
+        (paid_last,) = read_statements(session, period=LAST_MONTH)
+        this_month = read_statements(session, period=THIS_MONTH)
+    assert [line.photo_ids for line in paid_last.lines if line.amount] == [(first,)]
+    late = [line for statement in this_month for line in statement.lines if line.amount]
+    assert late == []  # the visit was paid; the later photo was its own, not another visit
+
+
 def test_a_photo_paid_late_after_an_overturned_rejection_counts_against_the_cap(
     runtime: Runtime,
 ) -> None:

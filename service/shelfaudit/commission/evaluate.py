@@ -41,7 +41,8 @@ def evaluate(
     pass every rep's photos, not one rep's.
 
     ``rule_sets``: every version of every rule set (old ones settle old payouts); each
-    photo is priced by the version in force on its visit day (UTC) that covers its activity.
+    photo is priced by the version in force on its visit day (``AuditedPhoto.visit_day``)
+    that covers its activity.
 
     ``prior_payouts``: lines of earlier statements; those of statements ending after the
     period's start are ignored.
@@ -139,7 +140,7 @@ def _priced_late(
     visits no earlier line of the rule set paid (a whole visit sent late); a visit whose
     other photos were priced in its own period keeps what that period paid it."""
     paid_visits = {
-        (line.rep_id, line.store_id, line.visit_at.date()) for line in history.of_rule_set(set_id)
+        (line.rep_id, line.store_id, line.visit_day) for line in history.of_rule_set(set_id)
     }
     by_version: dict[int, list[tuple[AuditedPhoto, PhotoStanding]]] = {}
     lines: list[PayoutLine] = []

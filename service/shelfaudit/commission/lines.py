@@ -15,7 +15,7 @@ gives the same ids, so the caller can upsert by it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -25,7 +25,7 @@ from shelfaudit.commission.money import quantize
 from shelfaudit.commission.periods import Period
 from shelfaudit.commission.records import AuditedPhoto
 from shelfaudit.commission.rules import RuleSet
-from shelfaudit.domain.times import AwareDatetime
+from shelfaudit.domain.times import AwareDatetime, UtcOffsetMinutes, local_date
 
 
 class LineKind(StrEnum):
@@ -57,6 +57,9 @@ class PayoutLine(BaseModel):
     activity_id: str
     photo_ids: tuple[int, ...] = Field(min_length=1)
     visit_at: AwareDatetime = Field(description="capture time of photo_ids[0]")
+    visit_offset_min: UtcOffsetMinutes | None = Field(
+        default=None, description="the UTC offset its phone sent with visit_at"
+    )
     rule_set_id: str
     rule_set_version: int
     rule_id: str
@@ -74,6 +77,11 @@ class PayoutLine(BaseModel):
     @property
     def photo_id(self) -> int:
         return self.photo_ids[0]
+
+    @property
+    def visit_day(self) -> date:
+        """The visit's local day, as ``AuditedPhoto.visit_day`` has it."""
+        return local_date(self.visit_at, self.visit_offset_min)
 
     @property
     def rule_set_key(self) -> str:
@@ -104,6 +112,7 @@ def new_line(
         activity_id=photo.activity_id,
         photo_ids=photo_ids,
         visit_at=photo.captured_at,
+        visit_offset_min=photo.captured_offset_min,
         rule_set_id=rule_set.id,
         rule_set_version=rule_set.version,
         rule_id=rule_id,

@@ -14,7 +14,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shelfaudit.domain.fraud import Verdict
-from shelfaudit.domain.times import AwareDatetime
+from shelfaudit.domain.times import AwareDatetime, UtcOffsetMinutes, local_date
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -60,6 +60,9 @@ class AuditedPhoto(BaseModel):
     activity_id: Name
     activity_name: str = ""
     captured_at: AwareDatetime
+    captured_offset_min: UtcOffsetMinutes | None = Field(
+        default=None, description="the UTC offset the phone sent: the visit's local day"
+    )
     score: Decimal | None = Field(default=None, ge=0, le=100)
     measures: dict[str, Decimal] = Field(default_factory=dict)
     criteria: tuple[CriterionResult, ...] = ()
@@ -83,8 +86,10 @@ class AuditedPhoto(BaseModel):
 
     @property
     def visit_day(self) -> date:
-        """The UTC date of the visit: picks the rule-set version and groups store visits."""
-        return self.captured_at.date()
+        """The date of the visit where it happened (the phone's UTC offset; UTC without
+        one): picks the rule-set version and groups store visits. In UTC, a rep in UTC+7
+        photographing a display at 06:50 and 07:10 made two visits, paid twice."""
+        return local_date(self.captured_at, self.captured_offset_min)
 
     def review_as_of(self, moment: datetime) -> Review | None:
         """The decision known at ``moment``; one taken later does not count yet."""

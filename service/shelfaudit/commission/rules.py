@@ -6,7 +6,8 @@ the currency's minor unit (no ``40.005`` CNY, no ``0.5`` VND). Rule kinds:
 
 - ``score_band``: per photo, the band its score (or another number field) falls in pays the
   band's amount; below every band, nothing.
-- ``visit_band``: per store visit (rep + store + UTC day): one payment, from the best photo.
+- ``visit_band``: per store visit (rep + store + the day where it happened: the phone's UTC
+  offset, else UTC): one payment, from the best photo.
 - ``mandatory_bonus``: per photo, paid when every mandatory (or every named) criterion passed.
 - ``fraud_penalty``: per photo with a ``fraud`` verdict that no reviewer approved, or one
   rejected for a listed reason code.
@@ -191,7 +192,8 @@ class ScoreBandRule(_BandRule):
 
 
 class VisitBandRule(_BandRule):
-    """One payment per store visit (rep + store + UTC day) from the visit's best photo."""
+    """One payment per store visit (rep + store + local day: the phone's UTC offset, else
+    UTC) from the visit's best photo."""
 
     kind: Literal["visit_band"]
 

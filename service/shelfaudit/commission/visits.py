@@ -1,4 +1,5 @@
-"""Visit bands: one payment per store visit (rep + store + UTC day), from its best photo.
+"""Visit bands: one payment per store visit (rep + store + local day: the phone's UTC
+offset, else UTC), from its best photo.
 
 The best photo is the one with the highest value (rounded as the rule says), then the
 earliest, then the lowest id. Only payable photos are paid now. When a photo under review

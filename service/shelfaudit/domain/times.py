@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 # Offsets in use on Earth run from -12:00 to +14:00.
 MAX_UTC_OFFSET = timedelta(hours=14)
@@ -42,6 +42,15 @@ def _with_offset(value: datetime) -> datetime:
 def _aware(value: datetime) -> datetime:
     return _with_offset(value).astimezone(UTC)
 
+
+def local_date(moment: datetime, offset_min: int | None) -> date:
+    """The calendar day of ``moment`` where it happened: in the UTC offset its phone sent
+    (minutes east of UTC), else in UTC."""
+    return (moment.astimezone(UTC) + timedelta(minutes=offset_min or 0)).date()
+
+
+# Minutes east of UTC that a phone may send: -12:00 to +14:00.
+UtcOffsetMinutes = Annotated[int, Field(ge=-12 * 60, le=14 * 60)]
 
 AwareDatetime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_aware)]
 # The same, keeping the offset it was sent with (a phone's local time zone says something).

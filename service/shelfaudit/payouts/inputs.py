@@ -96,6 +96,7 @@ def audited_photo(
         activity_id=photo.activity_id,
         activity_name=activity.name if activity else "",
         captured_at=photo.captured_at,
+        captured_offset_min=photo.captured_offset_min,
         score=Decimal(str(score)) if score is not None else None,
         measures=_measures(checks),
         criteria=_criteria(checks),

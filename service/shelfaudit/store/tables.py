@@ -469,6 +469,7 @@ class PayoutLineRow(Base):
     photo_id: Mapped[int] = mapped_column(Integer)
     photo_ids: Mapped[list[int]] = mapped_column(JSON)
     visit_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    visit_offset_min: Mapped[int | None] = mapped_column(SmallInteger)
     rule_set_id: Mapped[str] = mapped_column(String(64))
     rule_set_version: Mapped[int] = mapped_column(Integer)
     rule_id: Mapped[str] = mapped_column(String(64))

@@ -49,6 +49,7 @@ def photo(
     review: Review | None = None,
     criteria: tuple[tuple[str, bool, bool], ...] = (),
     measures: dict[str, str] | None = None,
+    offset_min: int | None = None,
 ) -> AuditedPhoto:
     return AuditedPhoto(
         photo_id=photo_id,
@@ -58,6 +59,7 @@ def photo(
         activity_id=activity,
         activity_name="Heineken stack" if activity == "stack" else activity,
         captured_at=when or at(12),
+        captured_offset_min=offset_min,
         score=None if score is None else Decimal(str(score)),
         measures={k: Decimal(v) for k, v in (measures or {}).items()},
         criteria=tuple(CriterionResult(name=n, mandatory=m, passed=p) for n, m, p in criteria),

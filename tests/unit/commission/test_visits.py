@@ -1,4 +1,4 @@
-"""Visit bands: one payment per rep + store + UTC day, from the best photo."""
+"""Visit bands: one payment per rep + store + local day, from the best photo."""
 
 from __future__ import annotations
 
@@ -34,6 +34,23 @@ def line(kind: str, photo_id: int, amount: int, held: int = 0) -> tuple[object, 
         (
             [photo(5, score=84, when=at(12, 11)), photo(4, score=84, when=at(12, 12))],
             [line("earn", 5, 40)],
+        ),
+        # Where the phone was in UTC+7, 06:50 and 07:10 are one morning's visit, though UTC
+        # midnight falls between them.
+        (
+            [
+                photo(1, score=72, when=at(11, 23, minute=50), offset_min=420),
+                photo(2, score=84, when=at(12, 0, minute=10), offset_min=420),
+            ],
+            [line("earn", 2, 40)],
+        ),
+        # Without the phone's offset the day is UTC's: two visits.
+        (
+            [
+                photo(1, score=72, when=at(11, 23, minute=50)),
+                photo(2, score=84, when=at(12, 0, minute=10)),
+            ],
+            [line("earn", 1, 20), line("earn", 2, 40)],
         ),
         # Another day or another store is another visit.
         (
