@@ -307,3 +307,32 @@ def test_the_sfa_app_reads_whether_a_person_is_looking_and_what_they_decided(
     assert decided["decided_at"]
     listed = {p["id"]: p["review"]["state"] for p in client.get("/v1/photos").json()}
     assert listed == {queued: "decided", clean: "not_needed"}
+
+
+def test_the_sfa_app_syncs_only_what_changed_since_it_last_asked(client: TestClient) -> None:
+    from datetime import timedelta
+
+    from shelfaudit.store.tables import Photo, utcnow
+
+    web, _, approver = people(client)
+    runtime = runtime_of(client)
+    seed_master_data(runtime)
+    decided, untouched = (add_photo(runtime, verdict="review", score=85) for _ in range(2))
+    with runtime.sessions.begin() as session:
+        for photo_id in (decided, untouched):
+            session.get_one(Photo, photo_id).updated_at = utcnow() - timedelta(hours=2)
+    last_sync = (utcnow() - timedelta(hours=1)).isoformat()
+    web.post(
+        f"/v1/review/photos/{decided}/decision",
+        json={"decision": "approved", "reason_code": "genuine"},
+        headers=approver,
+    )
+
+    changed = client.get("/v1/photos", params={"changed_since": last_sync}).json()
+    everything = client.get("/v1/photos").json()
+
+    assert [p["id"] for p in changed] == [decided]
+    assert changed[0]["review"]["decision"] == "approved"
+    assert {p["id"] for p in everything} == {decided, untouched}
+    unzoned = client.get("/v1/photos", params={"changed_since": "2026-05-01T00:00:00"})
+    assert unzoned.status_code == 422

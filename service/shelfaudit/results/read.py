@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.errors import NotFound
@@ -56,8 +57,12 @@ def list_photos(
     activity_id: str | None = None,
     after_id: int = 0,
     limit: int = 100,
+    changed_since: datetime | None = None,
 ) -> list[PhotoPublic]:
     query = select(Photo).where(Photo.id > after_id)
+    if changed_since is not None:
+        decided = select(PhotoReview.photo_id).where(PhotoReview.decided_at >= changed_since)
+        query = query.where(or_(Photo.updated_at >= changed_since, Photo.id.in_(decided)))
     for column, value in (
         (Photo.status, status),
         (Photo.store_id, store_id),

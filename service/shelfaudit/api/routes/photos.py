@@ -14,6 +14,7 @@ from shelfaudit.api.security import sfa_or_admin
 from shelfaudit.api.upload_slots import upload_slot
 from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.ids import MAX_ROW_ID
+from shelfaudit.domain.times import AwareDatetime
 from shelfaudit.errors import InvalidMetadata, NotFound
 from shelfaudit.results.read import list_photos, read_photo
 from shelfaudit.results.reanalyse import retry_failed
@@ -162,8 +163,16 @@ def get_photos(
     activity_id: str | None = None,
     after_id: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    changed_since: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="only photos analysed, failed or decided by a reviewer at or after "
+            "this time (ISO 8601 with offset; write + as %2B)"
+        ),
+    ] = None,
 ) -> list[PhotoPublic]:
-    """Photos in id order, without results; page with ``after_id``."""
+    """Photos in id order, without results; page with ``after_id``. An app syncing outcomes
+    keeps the time it started and passes it as ``changed_since`` the next time."""
     return list_photos(
         session,
         status=status_,
@@ -172,6 +181,7 @@ def get_photos(
         activity_id=activity_id,
         after_id=after_id,
         limit=limit,
+        changed_since=changed_since,
     )
 
 
