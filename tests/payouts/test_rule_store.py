@@ -149,3 +149,22 @@ def test_an_active_version_that_no_longer_loads_fails_no_analysis_and_names_itse
         assert item.at_stake_milli == 0
         with pytest.raises(Conflict, match="test_scheme@1 no longer loads"):
             run_statements(session, period=LAST_MONTH, actor=ADMIN)
+
+
+def test_a_corrected_version_from_the_same_day_replaces_one_that_no_longer_loads(
+    runtime: Runtime,
+) -> None:
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    _stored_as_before(runtime, SCHEME.replace("kind: clawback", "kind: clawback\n    x: 1"))
+    add_photo(runtime, verdict="clean", fraud_score=0.0, score=85)
+    with runtime.sessions.begin() as session:
+        with pytest.raises(Conflict, match="Publish a corrected version starting 2020-01-01"):
+            run_statements(session, period=LAST_MONTH, actor=ADMIN)
+        add_rule_set(session, text=VERSION_2, syntax="yaml", actor=ADMIN)  # same start
+        activate(session, rule_set_id="test_scheme", version=2, actor=ADMIN)
+
+    with runtime.sessions.begin() as session:
+        assert [r.key for r in active_rule_sets(session)] == ["test_scheme@2"]
+        (statement,) = run_statements(session, period=LAST_MONTH, actor=ADMIN).statements
+    assert statement.total == 45000  # paid by the corrected version

@@ -135,16 +135,39 @@ def list_versions(session: Session) -> list[RuleSetVersion]:
 
 def active_rule_sets(session: Session) -> list[RuleSet]:
     """Every active version of every rule set (old versions settle old payouts); ``Conflict``
-    naming a stored version that no longer loads (nothing is paid on a partial rule book)."""
+    naming a stored version that no longer loads (nothing is paid on a partial rule book),
+    unless a later active version starting no later replaces it (it is never in force)."""
+    loaded_rows = _load_active(session)
     found = []
-    for row, loaded in _load_active(session):
-        if isinstance(loaded, InvalidRuleSet):
+    for row, loaded in loaded_rows:
+        if not isinstance(loaded, InvalidRuleSet):
+            found.append(loaded)
+        elif (by := _replaced_by(row, loaded_rows)) is not None:
+            log.info("%s@%s does not load; %s replaces it", row.rule_set_id, row.version, by.key)
+        else:
             raise Conflict(
                 f"the active rule set {row.rule_set_id}@{row.version} no longer loads: "
-                f"{loaded.message} (shelfaudit db check lists such versions)"
+                f"{loaded.message}. Publish a corrected version starting "
+                f"{row.effective_from} and activate it: it replaces this one "
+                "(shelfaudit db check lists such versions)"
             ) from loaded
-        found.append(loaded)
     return found
+
+
+def _replaced_by(
+    row: RuleSetVersion, loaded_rows: list[tuple[RuleSetVersion, RuleSet | InvalidRuleSet]]
+) -> RuleSet | None:
+    """A loading active version of the same rule set, numbered higher, starting on or
+    before ``row`` does: with it in force, ``row`` never is."""
+    for _, other in loaded_rows:
+        if (
+            isinstance(other, RuleSet)
+            and other.id == row.rule_set_id
+            and other.version > row.version
+            and other.effective_from <= row.effective_from
+        ):
+            return other
+    return None
 
 
 def activate(
@@ -155,10 +178,11 @@ def activate(
     row = get_version(session, rule_set_id, version)
     if row.status == RuleSetStatus.active:
         return row
-    check_versions([*active_rule_sets(session), parsed(row)])
-    if version < max(
-        (r.version for r in active_rule_sets(session) if r.id == rule_set_id), default=0
-    ):
+    # Versions that no longer load are left out of the checks: a corrected version starting
+    # the same day is how one is replaced (``active_rule_sets``).
+    active = readable_active_rule_sets(session)
+    check_versions([*active, parsed(row)])
+    if version < max((r.version for r in active if r.id == rule_set_id), default=0):
         raise InvalidRuleSet(f"{rule_set_id}@{version} is older than an active version")
     row.status = RuleSetStatus.active.value
     row.activated_at = utcnow()
