@@ -9,6 +9,7 @@ Without /usr/bin/chromium (or Playwright) these tests skip, saying why, except u
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,14 +144,18 @@ def test_review_with_the_keyboard_and_see_the_payout(chromium: Any, site: dict[s
     page.wait_for_load_state("networkidle")
     shot(page, "photo")
 
-    page.keyboard.press("a")  # approve: straight on to the next item
-    page.wait_for_url(f"**/review/photos/{middle}")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.keyboard.press("a")  # approve (risk 0.72: it asks first), then on to the next item
+    page.wait_for_url(re.compile(rf"/review/photos/{middle}\?"))
+    assert asked[0].startswith("The checks strongly doubt this photo (risk 0.72)")
+    assert f"Photo {risky} approved: saved" in page.inner_text(".notice")
     page.keyboard.press("r")  # reject: the reason first
     assert page.evaluate("document.activeElement.name") == "reason_code"
     page.select_option("#reject-form select", "duplicate")
     page.fill("#reject-form input[name=comment]", "same as an earlier visit")
     page.click("#reject-form button")
-    page.wait_for_url(f"**/review/photos/{last}")
+    page.wait_for_url(re.compile(rf"/review/photos/{last}\?"))
 
     page.goto(f"{site['base']}/review/photos/{risky}")
     assert "photo approved" in page.inner_text(".trail")
@@ -212,4 +217,51 @@ def test_the_approve_key_on_a_photo_judged_fraud_asks_and_a_no_keeps_it(
     assert asked[0].startswith("The analysis judged this photo fraud.")
     assert page.url.endswith(f"/review/photos/{cheat}")  # not approved, not moved on
     assert "photo approved" not in page.inner_text("body")
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(240, 480), (400, 400), (640, 240)])
+def test_boxes_sit_on_the_picture_whatever_its_shape(
+    chromium: Any, site: dict[str, Any], width: int, height: int
+) -> None:
+    from sqlalchemy import update
+
+    from shelfaudit.store.tables import Photo
+    from tests.factories import jpeg_bytes
+
+    box = [width * 0.25, height * 0.5, width * 0.75, height * 0.9]
+    photo = add_photo(
+        site["runtime"],
+        data=jpeg_bytes(width, height, seed=width + height),
+        boxes=[{"xyxy": box, "class_name": "heineken_can", "confidence": 0.9}],
+        width=width,
+        height=height,
+    )
+    with site["runtime"].sessions.begin() as session:
+        session.execute(update(Photo).where(Photo.id == photo).values(width=width, height=height))
+    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    log_in(page, site)
+    page.goto(f"{site['base']}/review/photos/{photo}")
+    page.wait_for_load_state("networkidle")
+
+    # Where the picture is drawn inside its <img> (object-fit: contain), and the box on it.
+    drawn = page.evaluate(
+        """() => {
+          const img = document.querySelector('.overlay-frame img').getBoundingClientRect();
+          const rect = document.querySelector('svg.overlay g.box rect').getBoundingClientRect();
+          return {img: [img.x, img.y, img.width, img.height],
+                  rect: [rect.x, rect.y, rect.right, rect.bottom]};
+        }"""
+    )
+    x, y, w, h = drawn["img"]
+    scale = min(w / width, h / height)
+    left, top = x + (w - width * scale) / 2, y + (h - height * scale) / 2
+    expected = [
+        left + box[0] * scale,
+        top + box[1] * scale,
+        left + box[2] * scale,
+        top + box[3] * scale,
+    ]
+    assert drawn["rect"] == pytest.approx(expected, abs=3), (drawn, expected)
     context.close()

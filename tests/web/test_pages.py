@@ -81,8 +81,8 @@ def test_the_photo_page_shows_the_evidence_and_the_payout(
         "rotate 90",
         f"/review/photos/{MATCH['photo_id']}/image?size=320",  # the earlier photo, side by side
         "Recapture probability <strong>31%</strong>",
-        "distance to store m",
-        "13250.4",
+        "Distance to the store",
+        "13 km",
         'data-class="heineken_can"',
         'data-toggle-class="tiger_can"',
         "held ₫40,000",  # the payout it triggers, held while under review
@@ -104,7 +104,9 @@ def test_a_decision_goes_to_the_next_item_and_into_the_trail(
         headers={"X-CSRF-Token": token},
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"/review/photos/{seeded[2]}"
+    following = response.headers["location"]
+    assert following.startswith(f"/review/photos/{seeded[2]}?done=decided&photo={seeded[1]}")
+    assert f"Photo {seeded[1]} rejected: saved" in web.get(following).text  # it was kept
     page = web.get(f"/review/photos/{seeded[1]}").text
     assert "photo rejected" in page
     assert "“same as #1”" in page
@@ -161,12 +163,30 @@ def test_an_ml_engineer_sees_the_photo_but_cannot_decide(
     assert web.get("/review").status_code == 403
 
 
-def test_approving_a_photo_judged_fraud_asks_first(client: TestClient, seeded: list[int]) -> None:
+def test_approving_a_photo_judged_fraud_or_strongly_doubted_asks_first(
+    client: TestClient, seeded: list[int]
+) -> None:
     cheat = add_photo(runtime_of(client), verdict="fraud", fraud_score=0.9)
+    doubted = add_photo(runtime_of(client), verdict="review", fraud_score=0.82)
+    unsure = add_photo(runtime_of(client), verdict="review", fraud_score=0.45)
     web, _ = approver(client)
     asks = web.get(f"/review/photos/{cheat}").text
     assert 'data-confirm="The analysis judged this photo fraud.' in asks
-    assert "data-confirm" not in web.get(f"/review/photos/{seeded[1]}").text  # review: no
+    doubts = web.get(f"/review/photos/{doubted}").text
+    assert 'data-confirm="The checks strongly doubt this photo (risk 0.82)' in doubts
+    assert "data-confirm" not in web.get(f"/review/photos/{unsure}").text
+
+
+def test_approving_twice_records_one_decision(client: TestClient, seeded: list[int]) -> None:
+    web, token = approver(client)
+    photo = add_photo(runtime_of(client), verdict="review", fraud_score=0.45)
+    for _ in range(2):  # a second key press on the same photo
+        web.post(
+            f"/review/photos/{photo}/decision",
+            data={"decision": "approved", "reason_code": "genuine"},
+            headers={"X-CSRF-Token": token},
+        )
+    assert web.get(f"/review/photos/{photo}").text.count("photo approved") == 1
 
 
 def test_the_image_is_served_upright_and_reduced(client: TestClient, seeded: list[int]) -> None:

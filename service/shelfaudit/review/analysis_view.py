@@ -87,6 +87,16 @@ def verdict_reason(checks: dict[str, Any]) -> str | None:
     return str(message) if message else None
 
 
+def fraud_reason_codes(checks: dict[str, Any], *, most: int = 3) -> list[str]:
+    """The fraud verdict's reasons, weightiest first: what the queue shows under "Why"
+    (the queue's own reasons only say a verdict asked for a person)."""
+    reasons = sorted(
+        _part(checks, "fraud").get("reasons") or [],
+        key=lambda r: -float(r.get("weight") or 0),
+    )
+    return [str(r["code"]) for r in reasons[:most] if r.get("code")]
+
+
 def recapture_probability(checks: dict[str, Any]) -> float | None:
     value = _part(checks, "recapture").get("probability")
     return float(value) if isinstance(value, int | float) else None

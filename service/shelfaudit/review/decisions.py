@@ -143,6 +143,23 @@ def _write(
         raise _changed(session.get(PhotoReview, photo_id, populate_existing=True))
 
 
+def _confirm_unchanged(session: Session, row: PhotoReview) -> None:
+    """``Conflict`` unless ``row`` is still the decision in force (one statement, like
+    ``_write``'s guarded update)."""
+    result = session.execute(
+        update(PhotoReview)
+        .where(
+            PhotoReview.photo_id == row.photo_id,
+            PhotoReview.decided_at == row.decided_at,
+            PhotoReview.decided_by == row.decided_by,
+        )
+        .values(decided_by=row.decided_by)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _changed(session.get(PhotoReview, row.photo_id, populate_existing=True))
+
+
 def _check(decision: Decision, reason_code: ReasonCode | None) -> None:
     allowed = APPROVE_REASONS if decision is Decision.approved else REJECT_REASONS
     if decision is Decision.rejected and reason_code is None:
@@ -190,6 +207,17 @@ def decide(
     row = session.get(PhotoReview, photo_id, populate_existing=True)
     if seen is not None:
         _check_seen(row, seen)
+    if row is not None and (row.decision, row.reason_code, row.comment, row.decided_by) == (
+        decision.value,
+        reason_code.value if reason_code else None,
+        comment,
+        actor.name,
+    ):
+        # The same person repeating the same decision (a second key press): nothing to
+        # record again, and its time stays (statements count a decision from that time);
+        # but only if it is still the one in force.
+        _confirm_unchanged(session, row)
+        return row
     before = _state(row)
     values = {
         "decision": decision.value,

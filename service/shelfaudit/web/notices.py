@@ -7,7 +7,9 @@ was done and how many, and the words are written here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from shelfaudit.commission import Decision
 from shelfaudit.scoring.wording import counted
@@ -21,6 +23,7 @@ class Done(StrEnum):
     nothing_selected = "nothing_selected"
     bulk = "bulk"
     decided = "decided"
+    unknown_sku = "unknown_sku"
 
 
 def queue_notice(
@@ -44,3 +47,30 @@ def queue_notice(
     if done is Done.decided and photo is not None and decision is not None:
         return f"Photo {photo}: {decision.value}"
     return None
+
+
+def photo_notice(done: Done | None, photo: int | None, decision: Decision | None) -> str | None:
+    """The photo page's status line: the decision just saved on the previous photo (the
+    page moves on at once, and without it nothing said the decision was kept)."""
+    if done is Done.decided and photo is not None and decision is not None:
+        return f"Photo {photo} {decision.value}: saved"
+    if done is Done.unknown_sku:
+        return "That SKU id is not in the catalogue: pick one from the list, or add it first"
+    return None
+
+
+# A fraud score from here on asks before approving, as a fraud verdict does: one stray key
+# approved and paid a photo taken 1,143 km from its store (risk 0.82).
+ASK_BEFORE_APPROVING_AT = 0.6
+
+
+def approve_warning(fraud: Mapping[str, Any]) -> str | None:
+    """What the approve button asks first for a photo the checks strongly doubt."""
+    score = fraud.get("score")
+    if fraud.get("verdict") == "fraud" or not isinstance(score, int | float):
+        return None  # a fraud verdict has its own question
+    if score < ASK_BEFORE_APPROVING_AT:
+        return None
+    reasons = [str(r.get("message", "")) for r in fraud.get("reasons") or []][:2]
+    why = f": {' '.join(reasons)}" if reasons else ""
+    return f"The checks strongly doubt this photo (risk {score:.2f}){why} Approve it as genuine?"

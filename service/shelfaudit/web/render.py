@@ -16,6 +16,7 @@ from shelfaudit.auth.principal import Principal
 from shelfaudit.commission.money import format_money, is_known_currency
 from shelfaudit.errors import ShelfAuditError, Unauthenticated
 from shelfaudit.review.detections import box_key
+from shelfaudit.web.fact_text import fact_rows, on_the_phone
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -54,6 +55,8 @@ templates.env.filters["money"] = _money
 templates.env.filters["when"] = _when
 templates.env.globals["query"] = _query
 templates.env.globals["box_key"] = box_key
+templates.env.globals["fact_rows"] = fact_rows
+templates.env.filters["on_the_phone"] = on_the_phone
 
 
 def render(

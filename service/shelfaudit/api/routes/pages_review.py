@@ -20,7 +20,13 @@ from shelfaudit.api.security import Approver, PhotoReader
 from shelfaudit.auth.roles import Role
 from shelfaudit.commission import Decision
 from shelfaudit.errors import Conflict, InvalidInput, NotFound
-from shelfaudit.review.analysis_view import analysis_stamp, latest_analysis, sku_facings
+from shelfaudit.results.newest import latest_analyses
+from shelfaudit.review.analysis_view import (
+    analysis_stamp,
+    fraud_reason_codes,
+    latest_analysis,
+    sku_facings,
+)
 from shelfaudit.review.catalogue_audit import record_packshots_added
 from shelfaudit.review.decisions import NOT_IN_QUEUE, bulk_approve, decide, decision_stamp
 from shelfaudit.review.detections import box_key, correct_box
@@ -32,7 +38,7 @@ from shelfaudit.store.catalogue import list_skus
 from shelfaudit.store.master_data import Activity, Rep, Store, list_rows
 from shelfaudit.store.tables import Photo
 from shelfaudit.upload.sku_examples import accept_field_example
-from shelfaudit.web.notices import Done, queue_notice
+from shelfaudit.web.notices import Done, approve_warning, photo_notice, queue_notice
 from shelfaudit.web.render import render
 
 router = APIRouter(prefix="/review", tags=["pages"], include_in_schema=False)
@@ -75,6 +81,12 @@ def queue(
             "filters": filters,
             "params": filters.params(),
             "notice": queue_notice(done, approved, gone, own, photo, decision),
+            "signals": {
+                photo_id: fraud_reason_codes(row.checks or {})
+                for photo_id, row in latest_analyses(
+                    session, [item.photo_id for item in page.items]
+                ).items()
+            },
             "activities": list_rows(session, Activity),
             "reps": list_rows(session, Rep),
             "stores": stores,
@@ -107,6 +119,9 @@ def photo_page(
     principal: PhotoReader,
     photo_id: RowId,
     filters: Filters,
+    done: Annotated[Done | None, Query()] = None,
+    photo: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    decision: Annotated[Decision | None, Query()] = None,
 ) -> HTMLResponse:
     view = photo_view(session, photo_id)
     previous, following = neighbours(session, photo_id, filters=filters)
@@ -118,6 +133,9 @@ def photo_page(
             "previous": previous,
             "following": following,
             "params": filters.params(),
+            "notice": photo_notice(done, photo, decision),
+            "notice_photo": photo if done is not None else None,
+            "approve_warning": approve_warning(view.fraud),
             "can_decide": principal.role in (Role.approver, Role.admin),
             "catalogue": list_skus(session, active=True, limit=CATALOGUE_CHOICES)
             if view.facings
@@ -188,10 +206,10 @@ def decision(
     )
     session.commit()
     params = filters.params()
+    done = {"done": Done.decided, "photo": photo_id, "decision": decision.value}
     if following is None:
-        done = {"done": Done.decided, "photo": photo_id, "decision": decision.value}
         return _see_other("/review", {**params, **done})
-    return _see_other(f"/review/photos/{following}", params)
+    return _see_other(f"/review/photos/{following}", {**params, **done})
 
 
 @router.post("/photos/{photo_id}/boxes/{box_index}", response_class=RedirectResponse)
@@ -201,6 +219,7 @@ def box_correction(
     principal: Approver,
     photo_id: RowId,
     box_index: Index,
+    filters: Filters,
     action: Annotated[BoxAction, Form()],
     class_name: Annotated[str, Form(max_length=100)] = "",
     seen: Annotated[str | None, Form(max_length=200)] = None,
@@ -217,7 +236,7 @@ def box_correction(
         seen=seen,
     )
     session.commit()
-    return _see_other(f"/review/photos/{photo_id}")
+    return _see_other(f"/review/photos/{photo_id}", filters.params())
 
 
 @router.post("/photos/{photo_id}/skus/{item_index}", response_class=RedirectResponse)
@@ -227,6 +246,7 @@ def sku_confirmation(
     principal: PhotoReader,
     photo_id: RowId,
     item_index: Index,
+    filters: Filters,
     sku_id: Annotated[str, Form(min_length=1, max_length=100)],
     seen: Annotated[str | None, Form(max_length=200)] = None,
 ) -> RedirectResponse:
@@ -242,17 +262,22 @@ def sku_confirmation(
             f"item {item_index} changed since you looked (the photo was analysed again): reload it",
             field="seen",
         )
-    accepted = accept_field_example(
-        sessions=runtime.sessions,
-        objects=runtime.objects,
-        sku_id=sku_id.strip(),
-        photo_id=photo_id,
-        xyxy=facing.xyxy,
-        embedder=load_embedder(runtime.models),
-        long_side=runtime.settings.quality_long_side,
-        max_pixels=runtime.settings.max_pixels,
-    )
+    try:
+        accepted = accept_field_example(
+            sessions=runtime.sessions,
+            objects=runtime.objects,
+            sku_id=sku_id.strip(),
+            photo_id=photo_id,
+            xyxy=facing.xyxy,
+            embedder=load_embedder(runtime.models),
+            long_side=runtime.settings.quality_long_side,
+            max_pixels=runtime.settings.max_pixels,
+        )
+    except NotFound:  # an id typed by hand that is not in the catalogue: stay on the photo
+        return _see_other(
+            f"/review/photos/{photo_id}", {**filters.params(), "done": Done.unknown_sku}
+        )
     record_packshots_added(
         runtime.sessions, actor=principal, sku_id=accepted.packshot.sku_id, accepted=[accepted]
     )
-    return _see_other(f"/review/photos/{photo_id}")
+    return _see_other(f"/review/photos/{photo_id}", filters.params())
