@@ -247,8 +247,7 @@ def test_publishing_a_run_trained_under_another_name_and_size(
 
     # The config says 32 px and another run name; the run itself was trained at 64 px.
     cfg = tiny_config(tmp_path)
-    # Publication reads val photos beside the COCO file, as in the shared set.
-    (tmp_path / "images").symlink_to(HEINEKEN / "images")
+    # Publication reads val photos where the config's images_root says, as training did.
     config = tmp_path / "outlet.yaml"
     config.write_text(
         yaml.safe_dump(
@@ -261,11 +260,14 @@ def test_publishing_a_run_trained_under_another_name_and_size(
         )
     )
     models = tmp_path / "models"
-    publish(
-        ["--config", str(config), "--model", "outlet", "--version", "t1",
-         "--name", trained.save_dir.name, "--runs-dir", str(trained.save_dir.parent),
-         "--models-dir", str(models)]
-    )  # fmt: skip
+    arguments = [
+        "--config", str(config), "--model", "outlet", "--version", "t1",
+        "--name", trained.save_dir.name, "--runs-dir", str(trained.save_dir.parent),
+        "--models-dir", str(models),
+    ]  # fmt: skip
+    publish(arguments)
+    with pytest.raises(SystemExit, match="outlet t1 is published already"):
+        publish(arguments)  # a version is published once
 
     entry = json.loads((models / "registry.json").read_text())["models"]["outlet"]
     assert entry["file"] == "outlet/outlet-t1.onnx"

@@ -87,16 +87,71 @@ def shelves_val_coco(source: Path, val_fraction: float, seed: int) -> tuple[dict
 
 def val_set(cfg: TrainConfig) -> tuple[dict[str, Any], Path, str]:
     if cfg.dataset["builder"] == "shelves":
+        fraction = float(cfg.dataset.get("val_fraction", 0.15))
         coco, root = shelves_val_coco(
-            Path(cfg.dataset["source"]),
-            float(cfg.dataset.get("val_fraction", 0.15)),
-            int(cfg.dataset.get("split_seed", 0)),
+            Path(cfg.dataset["source"]), fraction, int(cfg.dataset.get("split_seed", 0))
         )
-        return coco, root, "val split: seeded 15 % hash split of sku110k_shelves (28 photos)"
+        n = len(coco["images"])
+        return (
+            coco,
+            root,
+            f"val split: seeded {fraction:.0%} hash split of sku110k_shelves ({n} photos)",
+        )
     coco_path = Path(cfg.dataset["coco"])
     coco = json.loads(coco_path.read_text())
-    # COCO file_name is relative to the annotation file's folder ("images/...").
-    return coco, coco_path.parent, "val split: `split == val` in the COCO file (60 photos)"
+    n = sum(1 for image in coco["images"] if image.get("split") == "val")
+    return (
+        coco,
+        images_root_of(cfg, coco_path, coco),
+        f"val split: `split == val` in the COCO file ({n} photos)",
+    )
+
+
+def images_root_of(cfg: TrainConfig, coco_path: Path, coco: dict[str, Any]) -> Path:
+    """The folder COCO ``file_name``s are relative to for evaluation: the config's images
+    root as training read it (``file_name`` under it, or under its parent as the shared
+    set's ``images/...``), else the annotation file's folder."""
+    if not cfg.dataset.get("images_root"):
+        return coco_path.parent
+    root = Path(cfg.dataset["images_root"])
+    first = next((i["file_name"] for i in coco["images"]), None)
+    if first is not None and not (root / first).exists() and (root.parent / first).exists():
+        return root.parent
+    return root
+
+
+class PublishRefused(SystemExit):
+    """Publication would break what is served; the message says why and how to proceed."""
+
+
+def check_publishable(
+    registry: dict[str, Any], *, model: str, version: str, classes: list[str], map50: float,
+    target: Path, replace: bool, new_classes: bool, allow_worse: bool,
+) -> None:  # fmt: skip
+    """Refuse a version that exists (results name the version they came from, so reusing
+    it would mix two models under one name), a class list other than the served model's
+    (a 17-class outlet detector published as shelves found no shelf rows, silently), and a
+    model measuring worse on val than the one it replaces."""
+    served = registry.get("models", {}).get(model)
+    if (target.exists() or (served and served.get("version") == version)) and not replace:
+        raise PublishRefused(
+            f"{model} {version} is published already ({target.name}): choose a new version "
+            "(results name the version they came from), or --replace to overwrite it"
+        )
+    if served is None:
+        return
+    before = list(served.get("meta", {}).get("classes") or [])
+    if before and before != classes and not new_classes:
+        raise PublishRefused(
+            f"the {model} model serves classes {before}; this one has {classes}. Wrong "
+            "--config or --model? (--new-classes if the change is meant)"
+        )
+    best = served.get("meta", {}).get("val_map50")
+    if best is not None and map50 < float(best) and not allow_worse:
+        raise PublishRefused(
+            f"val mAP50 {map50:.3f} is below the served {model} model's {float(best):.3f}: "
+            "not published (--allow-worse to publish it anyway)"
+        )
 
 
 def run_args(run: Path) -> dict[str, Any]:
@@ -119,6 +174,13 @@ def training_summary(run: Path) -> dict[str, Any]:
     }
 
 
+def _initialised_from(run: Path) -> str:
+    start = run_args(run).get("pretrained")
+    if isinstance(start, str) and start:
+        return f"started from earlier weights ({Path(start).name}), not from scratch"
+    return "from scratch (no pretrained weights exist offline)"
+
+
 def write_card(path: Path, **facts: Any) -> None:
     per_class = "\n".join(
         f"| {name} | {ap:.3f} |"
@@ -133,7 +195,7 @@ def write_card(path: Path, **facts: Any) -> None:
 |---|---|
 | file | `{facts["file"]}` |
 | sha256 | `{facts["sha256"]}` |
-| architecture | {facts["architecture"]} from scratch (no pretrained weights exist offline) |
+| architecture | {facts["architecture"]} {facts["init"]} |
 | input | 1x3x{facts["imgsz"]}x{facts["imgsz"]} RGB float in [0, 1], letterboxed (grey 114) |
 | output | `(1, 4 + {len(facts["classes"])}, anchors)`: cx, cy, w, h in input pixels, class scores |
 | classes | {", ".join(facts["classes"])} |
@@ -192,10 +254,8 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
     exported = export_onnx(weights, imgsz, args.runs_dir)
     models_dir = args.models_dir
     folder = models_dir / args.model
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{args.model}-{args.version}.onnx"
-    shutil.copyfile(exported, target)
-    sha256 = file_sha256(target)
+    sha256 = file_sha256(exported)
 
     coco, images_root, split_text = val_set(cfg)
     classes = [c["name"] for c in sorted(coco["categories"], key=lambda c: c["id"])]
@@ -211,13 +271,23 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
         card=f"{args.model}/CARD.md",
         meta=meta,
     )
-    detector = YoloDetector(entry, create_session(target, SessionOptions()))
+    # Measured from the run's own export: nothing reaches the models folder before it
+    # measured (a missing val photo left a half-published model there).
+    detector = YoloDetector(entry, create_session(exported, SessionOptions()))
     mirrored = evaluate_detector(detector, coco, images_root=images_root, split="val", mirror=True)
     one_pass = evaluate_detector(detector, coco, images_root=images_root, split="val")
     served = mirrored if serves_mirrored(args.model, Settings()) else one_pass
 
     registry_path = models_dir / "registry.json"
     registry = json.loads(registry_path.read_text()) if registry_path.exists() else {"models": {}}
+    check_publishable(
+        registry, model=args.model, version=args.version, classes=classes, map50=served.map50,
+        target=target, replace=args.replace, new_classes=args.new_classes,
+        allow_worse=args.allow_worse,
+    )  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(exported, target)
+    entry.meta["val_map50"] = round(served.map50, 4)
     registry["models"][args.model] = entry.model_dump(exclude={"name"})
     registry_path.write_text(json.dumps(registry, indent=2) + "\n")
 
@@ -229,13 +299,16 @@ def publish(args: argparse.Namespace) -> dict[str, Any]:
         file=entry.file,
         sha256=sha256,
         architecture=cfg.model.removesuffix(".yaml"),
+        init=_initialised_from(run),
         imgsz=imgsz,
         classes=classes,
         published=datetime.now(UTC).strftime("%Y-%m-%d"),
         data=args.data,
         split=split_text,
         licence=LICENCES[cfg.dataset["builder"]],
-        command=args.command or f"python -m training.detect.train --config {args.config} --resume",
+        command=args.command
+        or f"python -m training.detect.train --config {args.config} (the run's own arguments: "
+        f"{run / 'args.yaml'})",
         summary=training_summary(run),
         hardware=args.hardware or f"{platform.processor() or platform.machine()} CPU",
         metrics=served.model_dump(),
@@ -261,6 +334,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", default="")
     parser.add_argument("--hardware", default="")
     parser.add_argument("--weaknesses", default="- not yet measured on photos outside val")
+    parser.add_argument("--replace", action="store_true", help="overwrite a published version")
+    parser.add_argument(
+        "--new-classes", action="store_true", help="publish a class list unlike the served one"
+    )
+    parser.add_argument(
+        "--allow-worse", action="store_true", help="publish below the served model's val mAP50"
+    )
     print(json.dumps(publish(parser.parse_args(argv)), indent=2))
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from shelfaudit.analyse.decode import decode
 from shelfaudit.ml.yolo import to_input
-from training.detect.publish import MODELS_DIR, val_set
+from training.detect.publish import MODELS_DIR, images_root_of, val_set
 from training.detect.shelves_dataset import split_names
 from training.detect.train import TrainConfig, load_config
 from training.quantize import Feed, quantize_qdq
@@ -52,7 +52,8 @@ def train_photos(cfg: TrainConfig) -> list[Path]:
         return [source / "images" / name for name in train]
     coco_path = Path(cfg.dataset["coco"])
     coco = json.loads(coco_path.read_text())
-    return [coco_path.parent / i["file_name"] for i in coco["images"] if i.get("split") == "train"]
+    root = images_root_of(cfg, coco_path, coco)
+    return [root / i["file_name"] for i in coco["images"] if i.get("split") == "train"]
 
 
 def feeds(paths: Sequence[Path], imgsz: int, input_name: str = "images") -> Iterator[Feed]:
