@@ -231,6 +231,27 @@ def test_export_writes_reviewed_photos_with_corrected_boxes(
         assert (tmp_path / "classes.txt").read_text() == "heineken_can\ntiger_can\n"
 
 
+def test_an_approved_photo_keeps_its_labels_when_another_model_analyses_it_again(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    with runtime.sessions.begin() as session:
+        relabel(session, photo, 1, "heineken_can")
+        decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER)
+    # A new model finds something else altogether (or nothing) on it.
+    reanalyse_with(runtime, photo, [{"xyxy": [0, 0, 30, 30], "class_name": "coke_can"}])
+
+    summary = exported(runtime, tmp_path)
+
+    coco = json.loads((tmp_path / "annotations.json").read_text())
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    assert summary.boxes == 3  # the boxes the reviewer saw, as corrected
+    assert [names[a["category_id"]] for a in coco["annotations"]] == [
+        "heineken_can",
+        "heineken_can",  # the reviewer's relabel still stands
+        "price_tag",
+    ]
+
+
 @pytest.mark.parametrize("fmt", list(LabelFormat))
 def test_export_splits_train_and_val_by_store(
     runtime: Runtime, photo: int, tmp_path: Path, fmt: LabelFormat

@@ -23,7 +23,7 @@ from shelfaudit.domain.fraud import Verdict
 from shelfaudit.domain.text import check_note
 from shelfaudit.errors import Conflict, InvalidInput, NotAnalysed, NotFound
 from shelfaudit.review import audit
-from shelfaudit.review.analysis_view import analysis_stamp
+from shelfaudit.review.analysis_view import analysis_stamp, latest_analysis
 from shelfaudit.review.vocabulary import APPROVE_REASONS, REJECT_REASONS, ItemState, ReasonCode
 from shelfaudit.store.tables import Photo, PhotoReview, ReviewItem, utcnow
 from shelfaudit.store.upsert import insert_if_absent, upsert
@@ -219,12 +219,14 @@ def decide(
         _confirm_unchanged(session, row)
         return row
     before = _state(row)
+    shown = latest_analysis(session, photo_id)
     values = {
         "decision": decision.value,
         "reason_code": reason_code.value if reason_code else None,
         "comment": comment,
         "decided_at": utcnow(),
         "decided_by": actor.name,
+        "analysis_id": shown.id if shown is not None else None,
     }
     _write(session, photo_id, values, overwrite=seen is None, seen=row)
     row = session.get(PhotoReview, photo_id, populate_existing=True)

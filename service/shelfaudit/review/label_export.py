@@ -52,7 +52,7 @@ from shelfaudit.review.detections import (
 )
 from shelfaudit.review.label_split import DEFAULT_VAL_SHARE, Side, group_of, val_groups
 from shelfaudit.store.objects import ObjectStore
-from shelfaudit.store.tables import Photo, PhotoReview
+from shelfaudit.store.tables import Analysis, Photo, PhotoReview
 
 
 class LabelFormat(StrEnum):
@@ -142,6 +142,20 @@ def _matched(checks: dict[str, Any]) -> set[int]:
     return {int(m["photo_id"]) for m in matches if isinstance(m, dict) and "photo_id" in m}
 
 
+def decided_on(session: Session, reviews: Sequence[PhotoReview]) -> dict[int, Analysis]:
+    """The analysis each decision was taken on, where it is still stored: a photo analysed
+    again by another model keeps the boxes its reviewer saw and corrected."""
+    wanted = {r.analysis_id: r.photo_id for r in reviews if r.analysis_id is not None}
+    found: dict[int, Analysis] = {}
+    ids = list(wanted)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in session.scalars(select(Analysis).where(Analysis.id.in_(chunk))):
+            if row.photo_id == wanted[row.id]:
+                found[row.photo_id] = row
+    return found
+
+
 def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[str]]:
     """The photos to export, in id order, and how many were left out for each ``Skip``."""
     start = datetime.combine(since, time(0), tzinfo=UTC)
@@ -153,7 +167,10 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
             .order_by(Photo.id)
         ).all()
     )
-    analyses = latest_analyses(session, [photo.id for photo, _ in rows])
+    analyses = {
+        **latest_analyses(session, [photo.id for photo, _ in rows]),
+        **decided_on(session, [review for _, review in rows]),
+    }
     saves = analysis_saves(session, [photo.id for photo, _ in rows])
     found = []
     skipped: Counter[str] = Counter()

@@ -337,6 +337,9 @@ class PhotoReview(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_by: Mapped[str] = mapped_column(String(100))
+    # The analysis on screen when deciding (no foreign key: analyses are upserted by
+    # version and a photo's rows go with it): exported labels are its boxes, corrected.
+    analysis_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class LabelCorrection(Base):
