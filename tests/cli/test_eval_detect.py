@@ -158,7 +158,7 @@ def _broken(coco: Path, change: str) -> Path:
     [
         ("unknown_category", "category_id 7, which no category has"),
         ("short_bbox", "has no [x, y, w, h] bbox"),
-        ("missing_image", "/nowhere/photo.jpg"),
+        ("missing_image", "/nowhere/photo.jpg is not under /: the COCO file's file_name paths"),
         ("no_images", "no images in split"),
         ("not_an_object", "not a JSON object"),
         ("no_file_name", "images 0 lacks id or file_name"),

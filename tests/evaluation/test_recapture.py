@@ -153,8 +153,9 @@ def test_a_manifest_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None
         ("path,label\na.jpg,Recapture\n", "line 2"),  # a typo would count as genuine
         ("path,label\na.jpg\n", "needs a path and a label"),
         ("path,label\n", "the manifest has no rows"),
+        ("path,label\nnot-here.jpg,genuine\n", "manifest paths are relative to --root"),
     ],
-    ids=["label_typo", "short_row", "empty"],
+    ids=["label_typo", "short_row", "empty", "missing_photo"],
 )
 def test_eval_recapture_says_what_is_wrong_with_its_manifest(
     tmp_path: Path, body: str, said: str

@@ -26,10 +26,10 @@ from tests.factories import DATASETS
 GROCERY = DATASETS / "grocery_store"
 
 
-def evaluate(tmp_path: Path, kind: GalleryKind) -> SkuReport:
+def evaluate(tmp_path: Path, kind: GalleryKind, split: str = "test.txt") -> SkuReport:
     root = grocery_root(tmp_path / "grocery")
     return evaluate_split(
-        root / "test.txt",
+        root / split,
         root,
         gallery_kind=kind,
         embedder=load_embedder(embedder_models(tmp_path / "models")),
@@ -59,6 +59,14 @@ def test_train_gallery_is_the_training_photos(tmp_path: Path) -> None:
 def test_both_galleries_together(tmp_path: Path) -> None:
     report = evaluate(tmp_path, GalleryKind.both)
     assert (report.n, report.top5, report.gallery_skus, report.gallery_vectors) == (4, 1.0, 3, 6)
+
+
+def test_photos_asked_about_are_kept_out_of_the_gallery(tmp_path: Path) -> None:
+    report = evaluate(tmp_path, GalleryKind.both, split="train.txt")
+    # Each train photo would find itself: the gallery keeps only the packshots.
+    assert report.gallery_left_out == report.n
+    assert report.gallery_vectors == 3
+    assert report.top1 < 1.0
 
 
 def ranked(*sku_ids: str) -> Recognition:

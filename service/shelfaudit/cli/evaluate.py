@@ -199,6 +199,11 @@ def sku(
         f"({report.gallery_skus} SKUs, {report.gallery_vectors} vectors): "
         f"top-1 {report.top1:.3f}, top-5 {report.top5:.3f}, coarse top-1 "
         f"{report.top1_coarse:.3f} ({report.ms_per_photo:.1f} ms/photo)"
+        + (
+            f"; {report.gallery_left_out} of the photos were in the gallery and were kept out"
+            if report.gallery_left_out
+            else ""
+        )
     )
     if per_class:
         for name, top1 in sorted(report.per_class.items(), key=lambda kv: kv[1]):

@@ -90,7 +90,13 @@ def evaluate_detector(
 
     evaluator = DetectionEvaluator(names)
     for image in images:
-        data = (images_root / image["file_name"]).read_bytes()
+        path = images_root / image["file_name"]
+        if not path.is_file():
+            raise InvalidInput(
+                f"{image['file_name']} is not under {images_root.resolve()}: the COCO file's "
+                "file_name paths are relative to --images-root (default: the COCO file's folder)"
+            )
+        data = path.read_bytes()
         decoded = decode(data, target_long_side=analysis_long_side, max_pixels=200_000_000)
         found = scale_boxes(
             detector.detect(decoded.rgb, options),

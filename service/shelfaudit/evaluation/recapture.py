@@ -191,6 +191,11 @@ def evaluate_manifest(
     verdicts: list[str] = []
     total_ms = 0.0
     for row in rows:
+        if not row.path.is_file():
+            raise InvalidInput(
+                f"{row.path} does not exist: manifest paths are relative to --root "
+                "(default: the manifest's folder)"
+            )
         decoded = decode.decode(
             row.path.read_bytes(), target_long_side=long_side, max_pixels=max_pixels
         )

@@ -72,6 +72,7 @@ class SkuReport(BaseModel):
     top1_coarse: float = Field(description="share whose nearest SKU has the true coarse class")
     model: str = Field(description="embedding model version")
     gallery: GalleryKind
+    gallery_left_out: int = 0  # train photos also asked about, kept out of the gallery
     gallery_skus: int
     gallery_vectors: int
     ms_per_photo: float = Field(description="decode + embed + search, per query photo")
@@ -238,6 +239,11 @@ def evaluate_split(
     classes = read_classes(root)
     train = read_split(root / TRAIN_SPLIT, root) if gallery_kind is not GalleryKind.iconic else []
     samples = read_split(split, root)
+    # A photo measured against itself finds itself: train.txt photos asked about with a
+    # train gallery scored a perfect 1.000. They leave the gallery, and the report says so.
+    asked = {s.path for s in samples}
+    left_out = sum(1 for s in train if s.path in asked)
+    train = [s for s in train if s.path not in asked]
     kinds = {s.path: s.kind for s in (*train, *samples)}
     gallery = build_gallery(
         gallery_kind,
@@ -269,6 +275,7 @@ def evaluate_split(
         top1_coarse=scores.top1_coarse,
         model=f"{MODEL_NAME}-{embedder.version}",
         gallery=gallery_kind,
+        gallery_left_out=left_out,
         gallery_skus=gallery.n_skus,
         gallery_vectors=gallery.n_vectors,
         ms_per_photo=round(elapsed_ms / scores.n, 2) if scores.n else 0.0,
