@@ -207,6 +207,12 @@ def test_statements_and_rule_set_pages(client: TestClient, seeded: list[int]) ->
     statements = web.get("/payouts", params={"period": LAST_MONTH.label}).text
     assert "R2" in statements
     assert "band 80–100" in statements
+    nobody = web.get("/payouts", params={"period": LAST_MONTH.label, "rep_id": "R9"}).text
+    assert "No statement for R9" in nobody  # not an invitation to run it again
+    year, week, _ = (LAST_MONTH.start.date() + timedelta(days=7)).isocalendar()
+    inside = web.get("/payouts", params={"period": f"{year}-W{week:02d}"}).text
+    assert f">Run {year}-W{week:02d}<" not in inside  # it would overlap the stored month
+    assert "It cannot be run: period" in inside
     draft = SCHEME.replace("version: 1", "version: 2").replace("amount: 40000", "amount: 50000")
     web.post("/v1/rule-sets", content=draft, headers={"X-CSRF-Token": token})
     simulated = web.get(

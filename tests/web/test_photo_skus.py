@@ -76,7 +76,11 @@ def test_a_person_confirms_a_facing_from_the_photo_page(client: TestClient) -> N
 
     assert confirmed.status_code == 303
     assert confirmed.headers["location"] == f"/review/photos/{photo_id}"
-    assert (missing.status_code, unknown.status_code) == (404, 404)
+    assert missing.status_code == 404
+    # An id typed by hand that is not in the catalogue: back on the photo, saying so.
+    assert unknown.status_code == 303
+    assert unknown.headers["location"] == f"/review/photos/{photo_id}?done=unknown_sku"
+    assert "not in the catalogue" in web.get(unknown.headers["location"]).text
     with runtime.sessions() as session:
         (row,) = list_packshots(session, sku_id="hnk-silver")
     assert (row.kind, row.source_photo_id) == ("shelf_crop", photo_id)

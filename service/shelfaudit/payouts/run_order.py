@@ -124,6 +124,7 @@ class PeriodState:
     ended: bool
     later: tuple[str, ...]  # later periods with stored statements: this one cannot be run
     too_early: bool  # not started, or ends too far ahead to be run now
+    refused: str | None = None  # why a run would be refused now (overlap, a skipped period)
 
     @property
     def provisional(self) -> bool:
@@ -145,7 +146,13 @@ def period_state(session: Session, period: Period, *, now: datetime | None = Non
         .distinct()
         .order_by(PayoutStatement.period_label)
     )
+    try:
+        refuse_out_of_order(session, period, now=now)
+        refused = None
+    except Conflict as exc:  # the page offers no Run button that would answer 409
+        refused = exc.message
     return PeriodState(
+        refused=refused,
         end=period.end,
         closed_by=closed.closed_by if closed else None,
         closed_at=closed.closed_at if closed else None,
