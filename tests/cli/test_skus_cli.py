@@ -85,6 +85,29 @@ def test_add_a_sku_with_packshots_then_list_it(data_dir: Path, tmp_path: Path) -
     assert table.stdout.split("\t")[:3] == ["Arla-Standard-Milk", "Arla Standard Milk", "Arla"]
 
 
+def test_a_sku_added_bare_gets_packshots_later_and_can_be_deactivated(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    front = tmp_path / "front.jpg"
+    front.write_bytes(packshot_jpeg(3))
+
+    bare = shelfaudit("skus", "add", "Oatly-Oat-Milk", "--name", "Oatly Oat Milk")
+    assert bare.exit_code == 0, bare.output
+    assert "recognised once it has a packshot" in bare.stderr
+    later = shelfaudit("skus", "add-packshot", "Oatly-Oat-Milk", str(front))
+    assert later.exit_code == 0, later.output
+    assert "1 new packshot (1 embedded)" in later.stderr
+    assert listed()[0]["packshots"] == 1
+    unknown = shelfaudit("skus", "add-packshot", "Nope", str(front))
+    assert unknown.exit_code == 2
+    assert "Nope" in unknown.stderr
+
+    assert shelfaudit("skus", "deactivate", "Oatly-Oat-Milk").exit_code == 0
+    assert listed() == []  # the active ones
+    actions = [action for _, action, *_ in catalogue_events(data_dir)]
+    assert "sku_deactivate" in actions
+
+
 def catalogue_events(data_dir: Path) -> list[tuple[str, str, str, Any, Any]]:
     """(actor, action, subject, before, after) of every event in the data dir's trail."""
     runtime = build_runtime(embedded_settings(data_dir, models_dir=get_settings().models_dir))

@@ -1,5 +1,5 @@
-"""``shelfaudit skus add | add-example | list | import-grocery``: the SKU catalogue from the
-command line.
+"""``shelfaudit skus add | add-packshot | deactivate | add-example | list | import-grocery``:
+the SKU catalogue from the command line.
 
 They work on the database and object store the settings name (migrating the embedded
 SQLite first), embedding packshots at once when the models folder has an SKU embedder.
@@ -128,6 +128,50 @@ def add_command(
     typer.echo(
         f"added SKU {sku_id} with {counted(added, 'packshot')} ({embedded} embedded)", err=True
     )
+    if not added:
+        typer.echo(
+            f"{sku_id} is recognised once it has a packshot (shelfaudit skus add-packshot) or "
+            "a confirmed facing (skus add-example, or the photo page)",
+            err=True,
+        )
+
+
+@skus_app.command("add-packshot")
+def add_packshot_command(
+    sku_id: Annotated[str, typer.Argument(help="an existing SKU")],
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="images")],
+) -> None:
+    """Add packshots to an existing SKU; recognised with them from the next audit."""
+    from shelfaudit.store.catalogue import get_sku
+
+    with _runtime() as runtime:
+        try:
+            with runtime.sessions() as session:
+                get_sku(session, sku_id=sku_id)
+            _check_files(runtime, files)
+            added, embedded = _add_packshots(runtime, sku_id, files)
+        except (InvalidInput, NotFound) as exc:
+            raise _fail(exc.message) from exc
+    typer.echo(f"{sku_id}: {counted(added, 'new packshot')} ({embedded} embedded)", err=True)
+
+
+@skus_app.command("deactivate")
+def deactivate_command(sku_id: Annotated[str, typer.Argument()]) -> None:
+    """Stop recognising a SKU (discontinued); it, its packshots and past results stay."""
+    from shelfaudit.review.catalogue_audit import record_sku_changed, sku_state
+    from shelfaudit.store.catalogue import deactivate_sku, get_sku
+
+    with _runtime() as runtime:
+        try:
+            with runtime.sessions.begin() as session:
+                before = sku_state(get_sku(session, sku_id=sku_id))
+                row = deactivate_sku(session, sku_id=sku_id)
+                record_sku_changed(
+                    session, actor=CLI_ACTOR, action="sku_deactivate", before=before, row=row
+                )
+        except NotFound as exc:
+            raise _fail(exc.message) from exc
+    typer.echo(f"{sku_id} deactivated: no longer recognised", err=True)
 
 
 def _box(text: str | None) -> list[float] | None:
