@@ -102,6 +102,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/rule-sets/{rule_set_id}/{version}/activate"): ADMIN,
     ("POST", "/v1/rule-sets/{rule_set_id}/{version}/simulate"): ADMIN,
     ("GET", "/rule-sets"): ADMIN,
+    ("POST", "/rule-sets/upload"): ADMIN,
+    ("POST", "/rule-sets/{rule_set_id}/{version}/activate"): ADMIN,
     # admins: the audit trail, analysing photos again
     ("GET", "/v1/audit"): ADMIN,
     ("POST", "/v1/reanalyse"): ADMIN,

@@ -214,11 +214,27 @@ def test_statements_and_rule_set_pages(client: TestClient, seeded: list[int]) ->
     assert f">Run {year}-W{week:02d}<" not in inside  # it would overlap the stored month
     assert "It cannot be run: period" in inside
     draft = SCHEME.replace("version: 1", "version: 2").replace("amount: 40000", "amount: 50000")
-    web.post("/v1/rule-sets", content=draft, headers={"X-CSRF-Token": token})
+    stored = web.post("/rule-sets/upload", data={"source": draft, "csrf_token": token})
+    assert stored.status_code == 303
+    assert "simulate=test_scheme%402" in stored.headers["location"]
     simulated = web.get(
         "/rule-sets", params={"simulate": "test_scheme@2", "period": LAST_MONTH.label}
     ).text
     assert "+₫10,000" in simulated
+    assert 'action="/rule-sets/test_scheme/2/activate"' in simulated
+    same_day = web.post("/rule-sets/test_scheme/2/activate", data={"csrf_token": token})
+    assert same_day.status_code == 422  # it starts the day version 1 does: said on a page
+    assert "a new version starts after the one it follows" in same_day.text
+    later = SCHEME.replace("version: 1", "version: 3").replace(
+        "effective_from: 2020-01-01", "effective_from: 2030-01-01"
+    )
+    web.post("/rule-sets/upload", data={"source": later, "csrf_token": token})
+    activated = web.post("/rule-sets/test_scheme/3/activate", data={"csrf_token": token})
+    assert activated.status_code == 303
+    assert "test_scheme/3/activate" not in web.get("/rule-sets").text  # active now
+    broken = web.post("/rule-sets/upload", data={"source": "id: x\n", "csrf_token": token})
+    assert broken.status_code == 422
+    assert broken.headers["content-type"].startswith("text/html")
 
 
 def test_a_run_refused_for_an_overlapping_period_says_why_on_a_page(

@@ -6,24 +6,28 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from shelfaudit.api.deps import SessionDep
+from shelfaudit.api.deps import RuntimeDep, SessionDep
+from shelfaudit.api.ids import Version
 from shelfaudit.api.security import AdminOnly, Approver, LabelExporter
 from shelfaudit.commission import Cadence, Period
 from shelfaudit.domain.strict_yaml import brief
 from shelfaudit.errors import InvalidInput
 from shelfaudit.payouts.closing import close_period
 from shelfaudit.payouts.period_text import parse_period
-from shelfaudit.payouts.rule_store import list_versions
+from shelfaudit.payouts.rule_store import activate, add_rule_set, list_versions
 from shelfaudit.payouts.run_order import period_state
 from shelfaudit.payouts.simulation import simulate_draft
 from shelfaudit.payouts.statements import read_statements, run_statements
+from shelfaudit.review.triage import TriageConfig, retriage_open
 from shelfaudit.web.render import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+MAX_RULE_SET_CHARS = 200_000  # a rule set is a page of YAML
 
 
 def _this_month() -> str:
@@ -103,6 +107,35 @@ def rule_sets_page(
         },
         principal=principal,
     )
+
+
+@router.post("/rule-sets/upload", response_class=RedirectResponse)
+def upload_rule_set_page(
+    session: SessionDep,
+    principal: AdminOnly,
+    source: Annotated[str, Form(min_length=1, max_length=MAX_RULE_SET_CHARS)],
+) -> RedirectResponse:
+    """Store a draft from the page's YAML box, then simulate it over this month."""
+    row = add_rule_set(session, text=source, syntax="yaml", actor=principal)
+    session.commit()
+    draft = f"{row.rule_set_id}@{row.version}"
+    return RedirectResponse(
+        f"/rule-sets?{urlencode({'simulate': draft, 'period': _this_month()})}", status_code=303
+    )
+
+
+@router.post("/rule-sets/{rule_set_id}/{version}/activate", response_class=RedirectResponse)
+def activate_rule_set_page(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    principal: AdminOnly,
+    rule_set_id: str,
+    version: Version,
+) -> RedirectResponse:
+    activate(session, rule_set_id=rule_set_id, version=version, actor=principal)
+    retriage_open(session, config=TriageConfig.from_settings(runtime.settings))
+    session.commit()
+    return RedirectResponse("/rule-sets", status_code=303)
 
 
 @router.get("/labels", response_class=HTMLResponse)
