@@ -82,3 +82,14 @@ def test_the_val_split_reads_images_where_the_config_says_and_counts_them(
     _, root, text = val_set(cfg)
     assert root == images
     assert "(1 photos)" in text
+
+
+def test_export_uses_the_image_size_the_run_trained_at(tmp_path: Path) -> None:
+    from training.detect.export import trained_imgsz
+
+    cfg = TrainConfig(name="t", model="yolo11n.yaml", dataset={}, train={"imgsz": 640})
+    weights = tmp_path / "run" / "weights" / "best.pt"
+    assert trained_imgsz(weights, cfg) == 640  # no run arguments: the config's
+    weights.parent.mkdir(parents=True)
+    (tmp_path / "run" / "args.yaml").write_text("imgsz: 512\nepochs: 3\n")
+    assert trained_imgsz(weights, cfg) == 512

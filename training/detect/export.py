@@ -1,4 +1,4 @@
-"""Export a trained YOLO checkpoint to ONNX at its config's image size.
+"""Export a trained YOLO checkpoint to ONNX at the image size its run trained at.
 
 Usage::
 
@@ -12,6 +12,8 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml
+
 from training.detect.train import DEFAULT_RUNS_DIR, TrainConfig, configure_offline, load_config
 
 DEFAULT_OPSET = 17
@@ -20,6 +22,18 @@ DEFAULT_OPSET = 17
 def default_weights(cfg: TrainConfig, runs_dir: Path) -> Path:
     """Return ``runs/<name>/weights/best.pt`` for a config."""
     return runs_dir / cfg.name / "weights" / "best.pt"
+
+
+def trained_imgsz(weights: Path, cfg: TrainConfig) -> int:
+    """The image size the run of ``weights`` (``runs/NAME/weights/x.pt``) trained at, from
+    its ``args.yaml``; the config's when the run left none (``--set imgsz=...`` is kept
+    there, not in the config)."""
+    args = weights.resolve().parent.parent / "args.yaml"
+    if args.is_file():
+        trained = (yaml.safe_load(args.read_text()) or {}).get("imgsz")
+        if isinstance(trained, int):
+            return trained
+    return int(cfg.train.get("imgsz", 640))
 
 
 def export_onnx(weights: Path, imgsz: int, runs_dir: Path, opset: int = DEFAULT_OPSET) -> Path:
@@ -45,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     cfg = load_config(args.config)
     weights = args.weights or default_weights(cfg, args.runs_dir)
-    print(export_onnx(weights, int(cfg.train.get("imgsz", 640)), args.runs_dir, args.opset))
+    print(export_onnx(weights, trained_imgsz(weights, cfg), args.runs_dir, args.opset))
 
 
 if __name__ == "__main__":
