@@ -78,6 +78,16 @@ def test_a_queued_photo_carries_its_risk_and_the_amount_at_stake(runtime: Runtim
     )
 
 
+def test_a_photo_judged_fraud_has_its_penalty_at_stake_too(runtime: Runtime) -> None:
+    seed_master_data(runtime)
+    add_scheme(runtime)
+    cheat = add_photo(runtime, verdict="fraud", fraud_score=0.9, score=85)
+    with runtime.sessions() as session:
+        item = session.get(ReviewItem, cheat)
+    assert item is not None
+    assert item.at_stake_milli == 140_000_000  # 40,000 if approved, else a 100,000 penalty
+
+
 def test_a_second_copy_of_a_file_has_nothing_at_stake(runtime: Runtime) -> None:
     seed_master_data(runtime)
     add_scheme(runtime)

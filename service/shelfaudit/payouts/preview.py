@@ -23,7 +23,12 @@ from shelfaudit.commission import (
     RuleSet,
     evaluate,
 )
-from shelfaudit.commission.rules import MandatoryBonusRule, ScoreBandRule, VisitBandRule
+from shelfaudit.commission.rules import (
+    FraudPenaltyRule,
+    MandatoryBonusRule,
+    ScoreBandRule,
+    VisitBandRule,
+)
 from shelfaudit.commission.versions import RuleBook
 from shelfaudit.domain.fraud import Verdict
 from shelfaudit.errors import CommissionError
@@ -58,6 +63,25 @@ class Stake:
 
 
 def amount_at_stake(photo: AuditedPhoto, rule_sets: Sequence[RuleSet]) -> Stake:
+    """What the person's decision moves: what approval pays, and for a photo judged fraud
+    also the penalty it carries unless approved (the queue showed ₫0 at stake for a photo
+    whose page showed a ₫100,000 penalty)."""
+    stake = _approval_pays(photo, rule_sets)
+    if photo.verdict is not Verdict.fraud:
+        return stake
+    penalty = Decimal(0)
+    for rule_set in _in_force(photo, rule_sets):
+        for rule in rule_set.rules:
+            if isinstance(rule, FraudPenaltyRule) and rule.applies_to(photo.activity_id):
+                penalty = max(penalty, rule.amount)
+    return Stake(
+        amount=stake.amount + penalty,
+        currency=stake.currency or _currency(photo, rule_sets),
+        exact=stake.exact,
+    )
+
+
+def _approval_pays(photo: AuditedPhoto, rule_sets: Sequence[RuleSet]) -> Stake:
     approved = photo.model_copy(update={"verdict": Verdict.clean, "review": None})
     preview = photo_preview(approved, rule_sets)
     if preview.problem is None:
