@@ -352,3 +352,10 @@ def test_the_statements_page_states_the_period_whatever_rep_it_shows(
     early = web.get("/payouts", params={"period": next_year.label}).text
     assert "it cannot be run yet" in early
     assert f"Run {next_year.label}" not in early
+
+
+def test_a_date_range_the_wrong_way_round_says_so(client: TestClient, seeded: list[int]) -> None:
+    web, _ = approver(client)
+    page = web.get("/review", params={"date_from": "2026-05-10", "date_to": "2026-05-01"})
+    assert page.status_code == 400  # invalid input, like a malformed date
+    assert "the dates are the wrong way round" in page.text

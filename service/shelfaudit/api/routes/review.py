@@ -49,13 +49,20 @@ def queue_filters(
     date_to: FilterText = None,
 ) -> QueueFilters:
     """Filters from the query string; empty fields (as a GET form sends them) are no filter."""
+    first, last = _day(date_from, "date_from"), _day(date_to, "date_to")
+    if first is not None and last is not None and first > last:
+        # It would show "Nothing to review." and nothing else.
+        raise InvalidInput(
+            f"the dates are the wrong way round: from {first} is after to {last}",
+            field="date_from",
+        )
     return QueueFilters(
         activity_id=activity_id or None,
         region=region or None,
         rep_id=rep_id or None,
         store_id=store_id or None,
-        date_from=_day(date_from, "date_from"),
-        date_to=_day(date_to, "date_to"),
+        date_from=first,
+        date_to=last,
     )
 
 
