@@ -174,3 +174,18 @@ def test_text_grows_with_the_picture_and_the_panel_holds_it(long_side: int) -> N
 def test_only_rgb_uint8_is_accepted(array: np.ndarray, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         draw_overlay(array, Layers(), max_side=256)
+
+
+def test_an_unknown_facing_stays_visible_on_a_bright_shelf() -> None:
+    from PIL import Image
+
+    from shelfaudit.review.overlay import _draw_photo_layer
+    from shelfaudit.review.overlay_content import Mark
+
+    style = Style.for_side(1000)
+    unknown = Mark((100.0, 100.0, 900.0, 900.0), UNKNOWN, "", UNKNOWN_SKU, dashed=True)
+    drawn = _draw_photo_layer(Image.new("RGB", (1000, 1000), "white"), [], [unknown], (1, 1), style)
+
+    edge = [drawn.getpixel((x, 100)) for x in range(110, 890)]
+    assert max(sum(p) for p in edge) < 3 * 200  # dashes and the gaps between them: no white
+    assert min(sum(p) for p in edge) < 3 * 80  # a dark line shows in the gaps

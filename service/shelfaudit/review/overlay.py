@@ -22,6 +22,7 @@ from shelfaudit.review.overlay_style import PANEL, ROW, Font, Style, ink_on, lin
 _FILL_ALPHA = 48  # boxes: a light wash of their colour, the shelf still visible through it
 _ROW_ALPHA = 32
 _LABEL_ALPHA = 220
+_UNDERLINE_ALPHA = 200  # under an unknown facing's grey dashes
 _SIDE_PANEL = 0.45  # beside a portrait photo: this share of the photo's height, at least
 
 
@@ -110,6 +111,8 @@ def _draw_photo_layer(
     for mark, box in zip(drawn, boxes, strict=True):
         draw.rectangle(box, fill=(*mark.colour, _FILL_ALPHA))
         if mark.dashed:
+            # Grey dashes alone all but vanished on a bright shelf: a dark line under them.
+            draw.rectangle(box, outline=(0, 0, 0, _UNDERLINE_ALPHA), width=style.line)
             _dashed_rectangle(draw, box, mark.colour, style.line)
         else:
             draw.rectangle(box, outline=(*mark.colour, 255), width=style.line)
