@@ -148,6 +148,17 @@ def test_failed_criteria_are_red_and_mandatory_ones_marked() -> None:
     assert (lines[3].text, lines[3].colour) == ("FAIL (mandatory): hero_sku missed [0/10]", FAIL)
 
 
+def test_criteria_that_say_the_same_are_named() -> None:
+    twins = [criterion("logos", passed=False), criterion("logos", passed=False)]
+    twins[1] = twins[1].model_copy(update={"name": "heineken_logo"})
+    twins[0] = twins[0].model_copy(update={"name": "tiger_logo"})
+
+    texts = [line.text for line in panel_lines(Layers(display=display(twins)), [])]
+
+    assert "FAIL tiger_logo: logos missed [0/10]" in texts
+    assert "FAIL heineken_logo: logos missed [0/10]" in texts
+
+
 @pytest.mark.parametrize("long_side", [256, 1600, 4096])
 def test_text_grows_with_the_picture_and_the_panel_holds_it(long_side: int) -> None:
     many = display([criterion(f"criterion {i} " * 6, passed=i % 2 == 0) for i in range(12)])

@@ -160,12 +160,15 @@ def _display_lines(display: DisplayResult | None) -> list[PanelLine]:
     ]
     if display.reason:
         lines.append(PanelLine(display.reason, FAIL))
+    sentences = [c.sentence for c in display.criteria]
     for criterion in display.criteria:
         verdict = "PASS" if criterion.passed else "FAIL"
         mandatory = " (mandatory)" if criterion.mandatory else ""
+        # Two criteria can say the same ("No brand logos detected..."): name them then.
+        named = f" {criterion.name}" if sentences.count(criterion.sentence) > 1 else ""
         lines.append(
             PanelLine(
-                f"{verdict}{mandatory}: {criterion.sentence}"
+                f"{verdict}{mandatory}{named}: {criterion.sentence}"
                 f" [{criterion.points:g}/{criterion.max_points:g}]",
                 PASS if criterion.passed else FAIL,
             )
