@@ -130,6 +130,10 @@ def test_review_with_the_keyboard_and_see_the_payout(chromium: Any, site: dict[s
     shot(page, "queue")
     page.keyboard.press("j")
     assert page.locator("tr.current a").inner_text() == f"#{middle}"
+    page.focus(f'table.queue a[href^="/review/photos/{last}"]')  # Tab reaches each row's link
+    assert page.locator("tr.current a").inner_text() == f"#{last}"
+    page.focus(f'table.queue a[href^="/review/photos/{risky}"]')
+    page.keyboard.press("j")
     page.keyboard.press("k")
     page.keyboard.press("o")
     page.wait_for_url(f"**/review/photos/{risky}")

@@ -26,6 +26,8 @@
     }
     show();
     rows.forEach(function (row, i) {
+      // Tabbing onto a row's link moves the highlight with it, so j/k/x carry on from there.
+      row.addEventListener("focusin", function () { current = i; show(); });
       row.addEventListener("click", function (event) {
         if (event.target.closest("a, input, button")) { return; }
         current = i; show();
