@@ -2,25 +2,30 @@
 
 Each photo goes through the whole pipeline on a fresh, temporary embedded system, so the
 only history a photo meets is the other genuine photos; anything flagged is a false flag.
+Each is sent as an honest app would send it, from what its own EXIF says: taken when the
+camera says (in the camera's UTC offset when it wrote one), on the phone model it names, at
+its GPS fix (10 m accuracy) inside a store placed 25 m away, received five minutes later,
+by a rep and for a store of its own (so unrelated photos make no pace between them). A photo
+without EXIF is sent with no time, place or device, as an app that sends none.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 from pathlib import Path
 
 from PIL import Image
 from pydantic import BaseModel
 
-from shelfaudit.analyse.exif import extract
+from shelfaudit.analyse.exif import extract, parse_exif_local, parse_offset
 from shelfaudit.errors import InvalidInput
 from shelfaudit.queue.dispatch import process_with_retries
 from shelfaudit.results.read import read_photo
 from shelfaudit.runtime import Runtime, build_runtime
 from shelfaudit.settings import Settings
-from shelfaudit.store.tables import Photo
+from shelfaudit.store.tables import Photo, Rep, Store
 from shelfaudit.upload.intake import accept_photo
 from shelfaudit.upload.metadata import VisitMetadata
 
@@ -36,18 +41,41 @@ class GenuineReport(BaseModel):
     worst: list[dict[str, object]]
 
 
-def _as_if_uploaded_promptly(runtime: Runtime, photo_id: int, path: Path) -> None:
-    """These photos were taken months ago but an SFA app uploads within minutes: date the
-    receipt five minutes after the camera's own time, so ``late_upload`` measures the
-    checks, not the age of the dataset."""
+# A store placed this far north of a photo's fix: near, as a real store pin is, not on it.
+STORE_OFFSET_DEG = 25 / 111_195
+
+
+def _as_an_honest_app_sent_it(runtime: Runtime, photo_id: int, path: Path, n: int) -> None:
+    """Fill in the visit an honest app would have sent with ``path`` (module docstring).
+
+    Set after intake: the photos were taken years ago, past the age intake accepts, and an
+    SFA app sends them within minutes, so ``late_upload`` measures the checks, not the age
+    of the dataset."""
     with Image.open(path) as image:
-        taken = extract(image.getexif()).captured_at
-    if taken is None:
-        return
+        facts = extract(image.getexif())
+    local = parse_exif_local(facts.datetime_original)
+    taken = facts.captured_at or (local.replace(tzinfo=UTC) if local else None)
+    offset = parse_offset(facts.offset_time_original)
     with runtime.sessions.begin() as session:
-        photo = session.get(Photo, photo_id)
-        if photo is not None:
+        photo = session.get_one(Photo, photo_id)
+        store = Store(id=f"store-{n}", name=f"Store {n}")
+        rep = Rep(id=f"rep-{n}", name=f"Rep {n}")
+        session.add_all([store, rep])
+        session.flush()  # before the photo names them (no relationship orders the writes)
+        photo.store_id, photo.rep_id = store.id, rep.id
+        photo.device_model = facts.model
+        if taken is not None:
+            photo.captured_at = taken
+            photo.captured_offset_min = None if offset is None else _minutes(offset)
             photo.received_at = taken + timedelta(minutes=5)
+        if facts.gps_lat is not None and facts.gps_lon is not None:
+            photo.lat, photo.lon, photo.accuracy_m = facts.gps_lat, facts.gps_lon, 10.0
+            store.lat, store.lon = facts.gps_lat + STORE_OFFSET_DEG, facts.gps_lon
+
+
+def _minutes(zone: tzinfo) -> int:
+    offset = zone.utcoffset(None)
+    return 0 if offset is None else round(offset.total_seconds() / 60)
 
 
 def evaluate_genuine(files: list[Path], settings: Settings) -> GenuineReport:
@@ -59,7 +87,7 @@ def evaluate_genuine(files: list[Path], settings: Settings) -> GenuineReport:
         isolated = settings.model_copy(update={"data_dir": Path(tmp), "database_url": None})
         runtime = build_runtime(isolated, upgrade_db=True)
         try:
-            for path in files:
+            for n, path in enumerate(files):
                 try:
                     photo_id = accept_photo(
                         sessions=runtime.sessions,
@@ -72,7 +100,7 @@ def evaluate_genuine(files: list[Path], settings: Settings) -> GenuineReport:
                 except InvalidInput:
                     rejected += 1
                     continue
-                _as_if_uploaded_promptly(runtime, photo_id, path)
+                _as_an_honest_app_sent_it(runtime, photo_id, path, n)
                 process_with_retries(runtime.processor, photo_id, attempts=1)
                 with runtime.sessions() as session:
                     result = read_photo(session, photo_id).results[0]
