@@ -244,9 +244,11 @@ class Settings(BaseSettings):
                     f"({getattr(self, high)}): the review band would be inverted"
                 )
         if self.environment is Environment.production and not self.database_url:
+            typos = self.unknown_environment()
             raise ValueError(
                 "SHELFAUDIT_DATABASE_URL is not set in production: the data would go to an "
                 f"SQLite file in {self.data_dir} (set it, or run as development)"
+                + (f"; these name no setting: {', '.join(typos)}" if typos else "")
             )
         return self
 

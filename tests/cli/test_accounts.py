@@ -150,3 +150,27 @@ def test_a_model_the_registry_misdescribes_is_one_line_not_a_traceback(tmp_path:
     assert done.returncode == 2, done.stderr
     assert "the model was trained on ['shelf']" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_bad_settings_and_an_unmigrated_database_are_one_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHELFAUDIT_")}
+    env |= {"SHELFAUDIT_DATA_DIR": str(tmp_path / "data"), "SHELFAUDIT_ENVIRONMENT": "production"}
+
+    def users_list(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*SHELFAUDIT, "users", "list"], env={**env, **extra}, capture_output=True,
+            text=True, timeout=120,
+        )  # fmt: skip
+
+    no_database = users_list(SHELFAUDIT_DATABSE_URL="sqlite:///x.db")
+    assert no_database.returncode == 2
+    assert "invalid settings" in no_database.stderr
+    assert "did you mean SHELFAUDIT_DATABASE_URL" in no_database.stderr
+    assert "Traceback" not in no_database.stderr
+
+    empty = users_list(SHELFAUDIT_DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}")
+    assert empty.returncode == 1
+    assert "run `shelfaudit db upgrade`" in empty.stderr
+    assert "Traceback" not in empty.stderr

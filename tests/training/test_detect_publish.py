@@ -56,6 +56,27 @@ def test_what_would_break_the_served_model_is_refused_unless_asked(
     assert refused(tmp_path, **changes, **{flag: True}) == ""
 
 
+def test_a_served_model_without_a_recorded_figure_is_not_replaced_blind(
+    tmp_path: Path,
+) -> None:
+    unmeasured = {"models": {"shelves": {"version": "v4", "meta": {"classes": ["shelf"]}}}}
+    args: dict[str, Any] = {
+        "model": "shelves", "version": "v5", "classes": ["shelf"], "map50": 0.0,
+        "target": tmp_path / "shelves-v5.onnx", "replace": False, "new_classes": False,
+    }  # fmt: skip
+    with pytest.raises(PublishRefused, match="records no val mAP50"):
+        check_publishable(unmeasured, **args, allow_worse=False)
+    check_publishable(unmeasured, **args, allow_worse=True)
+
+
+def test_the_shipped_detectors_record_their_val_figures() -> None:
+    from tests.factories import REPO
+
+    registry = json.loads((REPO / "models" / "registry.json").read_text())
+    for name in ("outlet", "shelves"):
+        assert registry["models"][name]["meta"]["val_map50"] > 0, name
+
+
 def test_an_existing_file_is_not_overwritten(tmp_path: Path) -> None:
     (tmp_path / "shelves-v5.onnx").write_bytes(b"earlier")
     assert "published already" in refused(tmp_path)

@@ -57,3 +57,11 @@ def test_a_mistyped_variable_is_named_with_the_setting_it_was_meant_for(
         "SHELFAUDIT_DATABSE_URL (did you mean SHELFAUDIT_DATABASE_URL?)",
         "SHELFAUDIT_NOTHING_LIKE_IT",
     ]
+
+
+def test_production_without_a_database_names_the_variable_that_was_mistyped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHELFAUDIT_DATABSE_URL", "postgresql+psycopg://x@db/x")
+    with pytest.raises(ValidationError, match="did you mean SHELFAUDIT_DATABASE_URL"):
+        settings(tmp_path, environment="production")

@@ -147,7 +147,14 @@ def check_publishable(
             "--config or --model? (--new-classes if the change is meant)"
         )
     best = served.get("meta", {}).get("val_map50")
-    if best is not None and map50 < float(best) and not allow_worse:
+    if allow_worse:
+        return
+    if best is None:
+        raise PublishRefused(
+            f"the served {model} model records no val mAP50 (meta.val_map50 in "
+            "registry.json) to compare with: add its figure from its card, or --allow-worse"
+        )
+    if map50 < float(best):
         raise PublishRefused(
             f"val mAP50 {map50:.3f} is below the served {model} model's {float(best):.3f}: "
             "not published (--allow-worse to publish it anyway)"

@@ -37,6 +37,8 @@ def database() -> Iterator[Session]:
     try:
         if settings.database_url is None:
             migrate.upgrade(engine)
+        else:  # an unmigrated one gave "no such table: users" as a traceback
+            migrate.check_current(engine)
         with make_sessionmaker(engine)() as session:
             yield session
     finally:

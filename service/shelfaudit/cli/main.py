@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
@@ -343,12 +344,22 @@ def _how_to_create(field: str | None, meta: VisitMetadata) -> str:
 
 def main() -> None:
     """The console entry: a model that cannot be served (a file whose checksum or class
-    list differs from the registry, a broken registry) is one line and exit 2, as bad input
-    is, not a traceback."""
+    list differs from the registry, a broken registry) or invalid settings are one line and
+    exit 2, as bad input is, and a database on another schema one line and exit 1, not a
+    traceback."""
     try:
         app()
     except ModelError as exc:
         err.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except SchemaOutOfDate as exc:
+        err.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        # Any command reads the settings first; each said so as a traceback but serve.
+        err.print(f"invalid settings: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
