@@ -213,6 +213,7 @@ def test_statements_and_rule_set_pages(client: TestClient, seeded: list[int]) ->
     inside = web.get("/payouts", params={"period": f"{year}-W{week:02d}"}).text
     assert f">Run {year}-W{week:02d}<" not in inside  # it would overlap the stored month
     assert "It cannot be run: period" in inside
+    assert "run the period to compute them" not in inside  # it says it cannot be
     draft = SCHEME.replace("version: 1", "version: 2").replace("amount: 40000", "amount: 50000")
     stored = web.post("/rule-sets/upload", data={"source": draft, "csrf_token": token})
     assert stored.status_code == 303
@@ -229,6 +230,10 @@ def test_statements_and_rule_set_pages(client: TestClient, seeded: list[int]) ->
         "effective_from: 2020-01-01", "effective_from: 2030-01-01"
     )
     web.post("/rule-sets/upload", data={"source": later, "csrf_token": token})
+    too_early = web.get(
+        "/rule-sets", params={"simulate": "test_scheme@3", "period": LAST_MONTH.label}
+    ).text
+    assert "Nothing to compare: test_scheme@3 starts 2030-01-01, after" in too_early
     activated = web.post("/rule-sets/test_scheme/3/activate", data={"csrf_token": token})
     assert activated.status_code == 303
     assert "test_scheme/3/activate" not in web.get("/rule-sets").text  # active now

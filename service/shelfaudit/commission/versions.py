@@ -49,10 +49,13 @@ def _check_pair(before: RuleSet, after: RuleSet) -> None:
             )
         return  # the open-ended version runs until this one starts
     if before.effective_to >= after.effective_from:
+        # A stored version never changes, so the way out is usually the new one's start.
         raise InvalidRuleSet(
             f"{before.key} ({before.effective_from} to {before.effective_to}) overlaps "
-            f"{after.key} (from {after.effective_from}); end {before.key} on "
-            f"{after.effective_from - timedelta(days=1)}"
+            f"{after.key} (from {after.effective_from}): start {after.key} on "
+            f"{before.effective_to + timedelta(days=1)}, after {before.key} ends (or, while "
+            f"{before.key} is not stored yet, end it on "
+            f"{after.effective_from - timedelta(days=1)})"
         )
     if before.effective_to + timedelta(days=1) < after.effective_from:
         raise InvalidRuleSet(

@@ -24,7 +24,7 @@ JAN, JUN30, JUL1, JUL15 = date(2026, 1, 1), date(2026, 6, 30), date(2026, 7, 1),
         ([(1, JAN, None), (2, JUL1, None)], None),  # 1 runs until 2 starts
         ([(1, JAN, None), (2, JAN, None)], "hnk@2 starts 2026-01-01, the day hnk@1 starts"),
         ([(1, JAN, None), (2, JUL1, JUL15), (3, date(2026, 7, 16), None)], None),
-        ([(1, JAN, JUL1), (2, JUL1, None)], "end hnk@1 on 2026-06-30"),
+        ([(1, JAN, JUL1), (2, JUL1, None)], "start hnk@2 on 2026-07-02, after hnk@1 ends"),
         ([(1, JAN, JUN30), (2, JUL15, None)], "from 2026-07-01 to 2026-07-14"),
         ([(1, JAN, JUN30), (1, JUL1, None)], "has version 1 twice"),
         ([(2, JAN, JUN30), (1, JUL1, None)], "version numbers must rise with the dates"),

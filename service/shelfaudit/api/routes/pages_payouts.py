@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -19,11 +19,12 @@ from shelfaudit.domain.strict_yaml import brief
 from shelfaudit.errors import InvalidInput
 from shelfaudit.payouts.closing import close_period
 from shelfaudit.payouts.period_text import parse_period
-from shelfaudit.payouts.rule_store import activate, add_rule_set, list_versions
+from shelfaudit.payouts.rule_store import activate, add_rule_set, get_version, list_versions
 from shelfaudit.payouts.run_order import period_state
 from shelfaudit.payouts.simulation import simulate_draft
 from shelfaudit.payouts.statements import read_statements, run_statements
 from shelfaudit.review.triage import TriageConfig, retriage_open
+from shelfaudit.store.tables import RuleSetVersion
 from shelfaudit.web.render import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -85,6 +86,7 @@ def rule_sets_page(
     period: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
     diffs = None
+    outside = None
     if simulate and period:
         set_id, _, version = simulate.partition("@")
         if not re.fullmatch(r"[0-9]{1,9}", version):  # "²" is a digit to str.isdigit
@@ -93,9 +95,9 @@ def rule_sets_page(
                 "heineken_2026@2",
                 field="simulate",
             )
-        diffs = simulate_draft(
-            session, rule_set_id=set_id, version=int(version), period=parse_period(period)
-        )
+        parsed = parse_period(period)
+        diffs = simulate_draft(session, rule_set_id=set_id, version=int(version), period=parsed)
+        outside = _outside(get_version(session, set_id, int(version)), parsed)
     return render(
         request,
         "rule_sets.html",
@@ -104,9 +106,20 @@ def rule_sets_page(
             "simulate": simulate or "",
             "period": period or _this_month(),
             "diffs": diffs,
+            "outside": outside,
         },
         principal=principal,
     )
+
+
+def _outside(row: RuleSetVersion, period: Period) -> str | None:
+    """Why a draft changes nothing in ``period``: it is not in force in any of it."""
+    first, last = period.start.date(), (period.end - timedelta(microseconds=1)).date()
+    if row.effective_from > last:
+        return f"{row.rule_set_id}@{row.version} starts {row.effective_from}, after {period.label}"
+    if row.effective_to is not None and row.effective_to < first:
+        return f"{row.rule_set_id}@{row.version} ended {row.effective_to}, before {period.label}"
+    return None
 
 
 @router.post("/rule-sets/upload", response_class=RedirectResponse)
