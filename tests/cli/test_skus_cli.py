@@ -103,9 +103,16 @@ def test_a_sku_added_bare_gets_packshots_later_and_can_be_deactivated(
     assert "Nope" in unknown.stderr
 
     assert shelfaudit("skus", "deactivate", "Oatly-Oat-Milk").exit_code == 0
+    assert "already deactivated" in shelfaudit("skus", "deactivate", "Oatly-Oat-Milk").stderr
     assert listed() == []  # the active ones
+    assert "--all lists deactivated ones" in shelfaudit("skus", "list").stderr
+    again = shelfaudit("skus", "add-packshot", "Oatly-Oat-Milk", str(front))
+    assert "1 file it had already" in again.stderr
+    assert "skus activate Oatly-Oat-Milk" in again.stderr
     actions = [action for _, action, *_ in catalogue_events(data_dir)]
-    assert "sku_deactivate" in actions
+    assert actions.count("sku_deactivate") == 1  # the second time changed nothing
+    assert shelfaudit("skus", "activate", "Oatly-Oat-Milk").exit_code == 0
+    assert [s["sku_id"] for s in listed()] == ["Oatly-Oat-Milk"]
 
 
 def catalogue_events(data_dir: Path) -> list[tuple[str, str, str, Any, Any]]:

@@ -1,5 +1,5 @@
-"""``shelfaudit skus add | add-packshot | deactivate | add-example | list | import-grocery``:
-the SKU catalogue from the command line.
+"""``shelfaudit skus add | add-packshot | deactivate | activate | add-example | list |
+import-grocery``: the SKU catalogue from the command line.
 
 They work on the database and object store the settings name (migrating the embedded
 SQLite first), embedding packshots at once when the models folder has an SKU embedder.
@@ -147,31 +147,55 @@ def add_packshot_command(
     with _runtime() as runtime:
         try:
             with runtime.sessions() as session:
-                get_sku(session, sku_id=sku_id)
+                active = get_sku(session, sku_id=sku_id).active
             _check_files(runtime, files)
             added, embedded = _add_packshots(runtime, sku_id, files)
         except (InvalidInput, NotFound) as exc:
             raise _fail(exc.message) from exc
-    typer.echo(f"{sku_id}: {counted(added, 'new packshot')} ({embedded} embedded)", err=True)
+    known = len(files) - added
+    typer.echo(
+        f"{sku_id}: {counted(added, 'new packshot')} ({embedded} embedded)"
+        + (f"; {counted(known, 'file')} it had already" if known else ""),
+        err=True,
+    )
+    if not active:
+        typer.echo(f"{sku_id} is deactivated: skus activate {sku_id} to recognise it", err=True)
+
+
+def _set_active(sku_id: str, *, active: bool) -> bool:
+    """Recognise the SKU again, or stop; False when it already was so (nothing recorded)."""
+    from shelfaudit.review.catalogue_audit import record_sku_changed, sku_state
+    from shelfaudit.store.catalogue import get_sku, update_sku
+    from shelfaudit.store.sku_schemas import SkuUpdate
+
+    with _runtime() as runtime:
+        try:
+            with runtime.sessions.begin() as session:
+                row = get_sku(session, sku_id=sku_id)
+                if row.active == active:
+                    return False
+                before = sku_state(row)
+                row = update_sku(session, sku_id=sku_id, data=SkuUpdate(active=active))
+                action = "sku_update" if active else "sku_deactivate"
+                record_sku_changed(session, actor=CLI_ACTOR, action=action, before=before, row=row)
+        except NotFound as exc:
+            raise _fail(exc.message) from exc
+    return True
 
 
 @skus_app.command("deactivate")
 def deactivate_command(sku_id: Annotated[str, typer.Argument()]) -> None:
     """Stop recognising a SKU (discontinued); it, its packshots and past results stay."""
-    from shelfaudit.review.catalogue_audit import record_sku_changed, sku_state
-    from shelfaudit.store.catalogue import deactivate_sku, get_sku
+    changed = _set_active(sku_id, active=False)
+    said = "deactivated: no longer recognised" if changed else "was already deactivated"
+    typer.echo(f"{sku_id} {said}", err=True)
 
-    with _runtime() as runtime:
-        try:
-            with runtime.sessions.begin() as session:
-                before = sku_state(get_sku(session, sku_id=sku_id))
-                row = deactivate_sku(session, sku_id=sku_id)
-                record_sku_changed(
-                    session, actor=CLI_ACTOR, action="sku_deactivate", before=before, row=row
-                )
-        except NotFound as exc:
-            raise _fail(exc.message) from exc
-    typer.echo(f"{sku_id} deactivated: no longer recognised", err=True)
+
+@skus_app.command("activate")
+def activate_command(sku_id: Annotated[str, typer.Argument()]) -> None:
+    """Recognise a deactivated SKU again, with its packshots and confirmed facings."""
+    changed = _set_active(sku_id, active=True)
+    typer.echo(f"{sku_id} {'recognised again' if changed else 'was already active'}", err=True)
 
 
 def _box(text: str | None) -> list[float] | None:
@@ -245,6 +269,10 @@ def list_command(
                 for r in page
             )
             after = page[-1].sku_id
+    if not rows and not as_json:
+        typer.echo(
+            "no SKUs" + ("" if inactive else " active (--all lists deactivated ones)"), err=True
+        )
     for sku, packshots in rows:
         if as_json:
             typer.echo(json.dumps({**sku.model_dump(mode="json"), "packshots": packshots}))
