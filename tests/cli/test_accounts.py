@@ -46,7 +46,9 @@ def test_a_user_made_on_the_command_line_can_log_in(tmp_path: Path) -> None:
     with TestClient(create_app(embedded_settings(data)), follow_redirects=False) as web:
         assert log_in(web, "mai", "a long enough secret").headers["location"] == "/review"
 
-        assert shelfaudit(data, "users", "disable", "mai").returncode == 0
+        disabled = shelfaudit(data, "users", "disable", "mai")
+        assert disabled.returncode == 0
+        assert "no active admin is left" in disabled.stderr  # mai is an approver; none made
         assert web.get("/review").status_code == 303  # the session ended with the account
         assert "disabled" in shelfaudit(data, "users", "list").stdout
         shelfaudit(data, "users", "enable", "mai")

@@ -114,7 +114,7 @@ def list_users_command() -> None:
 
 
 def _set_active(username: str, *, active: bool) -> None:
-    from shelfaudit.auth.accounts import set_user_active
+    from shelfaudit.auth.accounts import list_users, set_user_active
 
     word = "enabled" if active else "disabled"
     try:
@@ -128,9 +128,16 @@ def _set_active(username: str, *, active: bool) -> None:
                     before={"active": not active},
                     after={"active": active},
                 )
+            admins = [u for u in list_users(session) if u.active and u.role == Role.admin]
     except (InvalidInput, NotFound) as exc:
         raise refuse(exc) from exc
     typer.echo(f"{username} {word}" if changed else f"{username} was already {word}", err=True)
+    if not admins:
+        typer.echo(
+            "no active admin is left: rule sets, master data and accounts cannot be managed "
+            "in the UI until one is (shelfaudit users enable NAME, or users create)",
+            err=True,
+        )
 
 
 @users_app.command("disable")

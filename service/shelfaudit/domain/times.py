@@ -12,6 +12,8 @@ from pydantic import AfterValidator, BeforeValidator, Field
 # Offsets in use on Earth run from -12:00 to +14:00.
 MAX_UTC_OFFSET = timedelta(hours=14)
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# "...T09:30:00 07:00": a query string turned the offset's "+" into a space.
+_SPACE_FOR_PLUS = re.compile(r"[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)? \d{2}:?\d{2}$")
 
 
 def _iso_text(value: object) -> object:
@@ -23,6 +25,11 @@ def _iso_text(value: object) -> object:
         raise ValueError("must be an ISO 8601 date and time, e.g. 2026-05-12T09:30:00+08:00")
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError("must be an ISO 8601 date and time, not a number")
+    if isinstance(value, str) and _SPACE_FOR_PLUS.search(value):
+        raise ValueError(
+            "has a space where its offset's + belongs: in a URL write + as %2B "
+            "(2026-05-12T09:30:00%2B07:00)"
+        )
     return value
 
 

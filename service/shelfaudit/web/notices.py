@@ -45,7 +45,7 @@ def queue_notice(
             parts.append(f"{counted(own, 'item')} {needs}")
         return "; ".join(parts)
     if done is Done.decided and photo is not None and decision is not None:
-        return f"Photo {photo}: {decision.value}"
+        return f"Photo {photo} {decision.value}: saved"
     return None
 
 

@@ -21,3 +21,14 @@ from shelfaudit.domain.times import spoken_duration
 )
 def test_gaps_are_spoken_in_the_unit_a_person_would_use(seconds: float, spoken: str) -> None:
     assert spoken_duration(seconds) == spoken
+
+
+def test_an_offset_whose_plus_became_a_space_in_a_url_says_so() -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from shelfaudit.domain.times import AwareDatetime
+
+    read = TypeAdapter(AwareDatetime)
+    with pytest.raises(ValidationError, match="write \\+ as %2B"):
+        read.validate_python("2026-05-12T09:30:00 07:00")
+    assert read.validate_python("2026-05-12T09:30:00+07:00").hour == 2
