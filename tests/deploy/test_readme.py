@@ -92,3 +92,12 @@ def test_documented_error_codes_exist() -> None:
 @pytest.mark.parametrize("status", [400, 413, 415, 422])
 def test_error_statuses_are_documented(status: int) -> None:
     assert f"| {status} |" in _section("The HTTP API")
+
+
+def test_every_fraud_signal_is_in_the_readmes_table() -> None:
+    from shelfaudit.domain.fraud import SignalCode
+
+    table = readme().split("| signal | weight | raised when |", 1)[1]
+    table = table.split("\n\n", 1)[0]
+    missing = [code.value for code in SignalCode if f"`{code.value}`" not in table]
+    assert missing == [], "add these signals to the README's table"
