@@ -125,8 +125,14 @@ class Settings(BaseSettings):
 
     # Metadata checks and the fraud verdict (scores are noisy-OR of signal weights, 0-1).
     capture_time_tolerance_s: float = Field(default=600.0, ge=0)
+    # The UTC offsets the business's phones are in, e.g. "+07:00" (comma-separated; empty:
+    # any). A camera clock without a written offset is read in the app's offset only when it
+    # is one of these, else in these: an app sending Z, or an offset of a cheat's choosing,
+    # no longer lets a photo taken hours earlier pass as taken when the app says.
+    local_utc_offsets: str = Field(default="", pattern=r"^\s*([+-]\d{2}:\d{2}\s*(,\s*|$))*$")
     late_upload_h: float = Field(default=48.0, gt=0)
     gps_poor_accuracy_m: float = Field(default=500.0, gt=0)
+    gps_accuracy_allowance_m: float = Field(default=100.0, ge=0)
     gps_exif_mismatch_m: float = Field(default=1000.0, gt=0)
     max_travel_kmh: float = Field(default=200.0, gt=0)
     burst_window_s: float = Field(default=600.0, gt=0)
@@ -262,6 +268,16 @@ class Settings(BaseSettings):
                 near = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
                 found.append(f"{name} (did you mean {near[0]}?)" if near else name)
         return found
+
+    @property
+    def local_offsets_s(self) -> tuple[int, ...]:
+        """``local_utc_offsets`` in seconds east of UTC."""
+        found = []
+        for text in filter(None, (t.strip() for t in self.local_utc_offsets.split(","))):
+            sign = -1 if text[0] == "-" else 1
+            hours, minutes = int(text[1:3]), int(text[4:6])
+            found.append(sign * (hours * 3600 + minutes * 60))
+        return tuple(found)
 
     @property
     def resolved_database_url(self) -> str:

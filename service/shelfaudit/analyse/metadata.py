@@ -19,7 +19,7 @@ from shelfaudit.analyse.visit_facts import MetadataThresholds, VisitFacts
 from shelfaudit.domain.checks import ExifResult
 from shelfaudit.domain.fraud import MetadataResult, Signal, SignalCode
 
-VERSION = "metadata-2"
+VERSION = "metadata-3"
 
 
 def _tokens(text: str) -> set[str]:

@@ -106,6 +106,8 @@ class PipelineConfig:
             metadata=visit_facts.MetadataThresholds(
                 capture_tolerance_s=settings.capture_time_tolerance_s,
                 clock_ahead_s=settings.capture_future_tolerance_s,
+                local_offsets_s=settings.local_offsets_s,
+                gps_accuracy_allowance_m=settings.gps_accuracy_allowance_m,
                 late_upload_h=settings.late_upload_h,
                 gps_poor_accuracy_m=settings.gps_poor_accuracy_m,
                 gps_exif_mismatch_m=settings.gps_exif_mismatch_m,

@@ -48,7 +48,9 @@ def place_signals(
     if store is not None and store.place is not None:
         distance = distance_m(facts.place, store.place)
         measured["distance_to_store_m"] = round(distance, 1)
-        margin = min(accuracy, limits.gps_poor_accuracy_m)
+        # The fix may be off by its accuracy, up to a cap: an app claiming 499 m widened a
+        # 150 m geofence to 650 m unflagged.
+        margin = min(accuracy, limits.gps_accuracy_allowance_m)
         allowed = store.geofence_m + margin
         if distance > allowed:
             far = distance > 5000
@@ -129,9 +131,9 @@ def pace_signals(facts: VisitFacts, limits: MetadataThresholds) -> list[Signal]:
             if other.place is None:
                 continue
             # The least distance the two fixes allow: each may be off by its accuracy (up
-            # to the poor-accuracy line, as for the geofence).
+            # to the same cap as for the geofence).
             slack = sum(
-                min(a or 0.0, limits.gps_poor_accuracy_m)
+                min(a or 0.0, limits.gps_accuracy_allowance_m)
                 for a in ((facts.accuracy_m if facts.place else None), other.accuracy_m)
             )
             distance = distance_m(here, other.place) - slack

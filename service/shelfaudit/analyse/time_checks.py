@@ -3,7 +3,7 @@ activity's running period."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from shelfaudit.analyse.exif import parse_exif_local
@@ -24,18 +24,25 @@ class TimeBasis(StrEnum):
 
     camera_offset = "camera_offset"  # EXIF OffsetTimeOriginal: exact
     app_offset = "app_offset"  # the camera's local time read in the offset the app sent
+    local_offset = "local_offset"  # read in the offsets the business works in (settings)
     any_offset = "any_offset"  # no offset known: the smallest gap over every UTC offset
 
 
 def _exif_time_gap_s(
-    exif: ExifResult, app_time: datetime, app_offset_s: int | None
+    exif: ExifResult,
+    app_time: datetime,
+    app_offset_s: int | None,
+    local_offsets_s: tuple[int, ...] = (),
 ) -> tuple[float, TimeBasis] | None:
     """Seconds between the camera's and the app's capture time, and how they were compared.
 
     With OffsetTimeOriginal the camera time is exact UTC. Without it the camera's local time
-    is read in the UTC offset the app sent with its time (the phone's zone). An offset of
-    zero says nothing (many apps write UTC), and then the gap is measured up to the nearest
-    real UTC offset: a photo taken a whole number of hours earlier may pass.
+    is read in the UTC offset the app sent with its time (the phone's zone), when that is
+    one the business works in (``local_offsets_s``, from settings; any, when none are set).
+    An offset of zero says nothing (many apps write UTC), and neither does one outside the
+    business's (a cheat's choice): then the gap is the smallest over the business's offsets,
+    or over every real UTC offset when none are set, and a photo taken a whole number of
+    hours earlier may pass.
     """
     if exif.captured_at is not None:
         return abs((exif.captured_at - app_time).total_seconds()), TimeBasis.camera_offset
@@ -43,14 +50,17 @@ def _exif_time_gap_s(
     if local is None:
         return None
     raw = (local - app_time.astimezone(UTC).replace(tzinfo=None)).total_seconds()
-    if app_offset_s:
+    if app_offset_s and (not local_offsets_s or app_offset_s in local_offsets_s):
         return abs(raw - app_offset_s), TimeBasis.app_offset
+    if local_offsets_s:
+        return min(abs(raw - offset) for offset in local_offsets_s), TimeBasis.local_offset
     return min(abs(raw - offset) for offset in UTC_OFFSETS_S), TimeBasis.any_offset
 
 
 _BASIS_NOTE = {
     TimeBasis.camera_offset: ".",
     TimeBasis.app_offset: " (the camera's clock read in the app's time zone, UTC{offset}).",
+    TimeBasis.local_offset: " (the camera's clock read in the business's time zones).",
     # Without any UTC offset the gap is the smallest over every time zone: the true gap
     # may be larger.
     TimeBasis.any_offset: " (at least: the camera gives no time zone).",
@@ -64,13 +74,22 @@ def _offset_text(seconds: int | None) -> str:
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def _latest_utc(exif: ExifResult) -> datetime | None:
+    """The latest moment the camera's local time (no offset written) can be: read at UTC-12,
+    so an age measured from it is never more than the truth."""
+    local = parse_exif_local(exif.datetime_original)
+    return None if local is None else local.replace(tzinfo=UTC) + timedelta(hours=12)
+
+
 def time_signals(
     facts: VisitFacts, exif: ExifResult, limits: MetadataThresholds
 ) -> tuple[list[Signal], dict[str, object]]:
     signals: list[Signal] = []
     measured: dict[str, object] = {}
     if facts.captured_at is not None:
-        compared = _exif_time_gap_s(exif, facts.captured_at, facts.captured_offset_s)
+        compared = _exif_time_gap_s(
+            exif, facts.captured_at, facts.captured_offset_s, limits.local_offsets_s
+        )
         measured["exif_vs_app_time_s"] = None if compared is None else round(compared[0], 1)
         if compared is not None and compared[0] > limits.capture_tolerance_s:
             gap, basis = compared
@@ -110,7 +129,16 @@ def time_signals(
                     },
                 )
             )
-    taken = [t for t in (facts.captured_at, exif.captured_at) if t is not None]
+    else:
+        signals.append(
+            Signal(
+                code=SignalCode.no_capture_time,
+                weight=0.1,
+                message="The app sent no capture time: the time and travel checks read the "
+                "camera's clock only.",
+            )
+        )
+    taken = [t for t in (facts.captured_at, exif.captured_at, _latest_utc(exif)) if t]
     if taken:
         age_h = (facts.received_at - min(taken)).total_seconds() / 3600
         measured["upload_delay_h"] = round(age_h, 2)

@@ -54,6 +54,8 @@ class VisitFacts:
 class MetadataThresholds:
     capture_tolerance_s: float = 600.0
     clock_ahead_s: float = 600.0
+    local_offsets_s: tuple[int, ...] = ()  # the UTC offsets the business works in; () any
+    gps_accuracy_allowance_m: float = 100.0  # most a fix's accuracy widens a geofence
     late_upload_h: float = 48.0
     gps_poor_accuracy_m: float = 500.0
     gps_exif_mismatch_m: float = 1000.0

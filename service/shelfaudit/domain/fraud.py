@@ -23,6 +23,7 @@ class SignalCode(StrEnum):
     capture_time_mismatch = "capture_time_mismatch"
     late_upload = "late_upload"
     clock_ahead = "clock_ahead"
+    no_capture_time = "no_capture_time"
     outside_activity_period = "outside_activity_period"
     outside_geofence = "outside_geofence"
     gps_inaccurate = "gps_inaccurate"

@@ -6,7 +6,7 @@ Each is sent as an honest app would send it, from what its own EXIF says: taken 
 camera says (in the camera's UTC offset when it wrote one), on the phone model it names, at
 its GPS fix (10 m accuracy) inside a store placed 25 m away, received five minutes later,
 by a rep and for a store of its own (so unrelated photos make no pace between them). A photo
-without EXIF is sent with no time, place or device, as an app that sends none.
+without EXIF is sent as taken five minutes before it arrived, with no place or device.
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ def _as_an_honest_app_sent_it(runtime: Runtime, photo_id: int, path: Path, n: in
             photo.captured_at = taken
             photo.captured_offset_min = None if offset is None else _minutes(offset)
             photo.received_at = taken + timedelta(minutes=5)
+        else:  # the app knows when its camera took the photo, EXIF or not
+            photo.captured_at = photo.received_at - timedelta(minutes=5)
         if facts.gps_lat is not None and facts.gps_lon is not None:
             photo.lat, photo.lon, photo.accuracy_m = facts.gps_lat, facts.gps_lon, 10.0
             store.lat, store.lon = facts.gps_lat + STORE_OFFSET_DEG, facts.gps_lon

@@ -170,10 +170,13 @@ def test_the_camera_clock_is_read_in_the_time_zone_the_app_sent(
         assert found[0].evidence["compared"] == "app_offset"
 
 
-def test_geofence_allows_for_gps_accuracy() -> None:
-    near = Place(10.7769 + 0.0025, 106.7009)  # about 280 m north
+def test_geofence_allows_for_gps_accuracy_up_to_a_cap() -> None:
+    near = Place(10.7769 + 0.0021, 106.7009)  # about 235 m north of a 150 m geofence
     assert SignalCode.outside_geofence in codes(visit(place=near, accuracy_m=10))
     assert SignalCode.outside_geofence not in codes(visit(place=near, accuracy_m=200))
+    # An app claiming 499 m widened the geofence to 650 m: the allowance stops at 100 m.
+    far = Place(10.7769 + 0.0058, 106.7009)  # about 640 m north
+    assert SignalCode.outside_geofence in codes(visit(place=far, accuracy_m=499))
 
 
 def test_impossible_travel_between_consecutive_photos() -> None:
@@ -299,16 +302,49 @@ def test_the_geofence_reason_says_how_much_gps_accuracy_was_allowed() -> None:
 
 @pytest.mark.parametrize(("accuracy_m", "flagged"), [(10, True), (800, False)])
 def test_travel_speed_allows_for_both_fixes_accuracy(accuracy_m: float, flagged: bool) -> None:
-    # 2.6 km in a minute is 156 km/h... at 10 m accuracy; with two 500 m fixes it may be
-    # 1.6 km, under the distance worth judging.
+    # 2.1 km in a minute is 126 km/h... at 10 m accuracy; with two fixes each allowed
+    # 100 m it may be 1.9 km, under the distance worth judging.
     other = NeighbourPhoto(
         photo_id=3,
         store_id="S3",
         at=NOW - timedelta(minutes=6),
-        place=Place(10.7770 + 0.0234, 106.7010),
+        place=Place(10.7770 + 0.0189, 106.7010),
         accuracy_m=accuracy_m,
     )
     facts = visit(accuracy_m=accuracy_m, neighbours=[other])
     limits = dataclasses.replace(LIMITS, max_travel_kmh=100)
     found = check_metadata(facts, exif(), thumbnail=None, editor=None, limits=limits).signals
     assert (SignalCode.impossible_travel in {s.code for s in found}) == flagged
+
+
+VIETNAM = (7 * 3600,)
+
+
+@pytest.mark.parametrize(
+    ("app_offset_s", "flagged"),
+    [
+        (7 * 3600, False),  # the honest offset, and one of the business's
+        (0, True),  # Z: read in the business's offsets, not in every one
+        (4 * 3600, True),  # an offset of the sender's choosing
+    ],
+)
+def test_the_camera_clock_is_read_in_the_businesss_offsets_when_the_app_gives_another(
+    app_offset_s: int, flagged: bool
+) -> None:
+    # Taken 7 hours before the app's time: 09:25 local in Vietnam, sent as 16:25 local.
+    facts = visit(captured_offset_s=app_offset_s)
+    limits = dataclasses.replace(LIMITS, local_offsets_s=VIETNAM)
+    camera = exif(datetime_original="2026:05:12 09:25:00")
+    if not flagged:
+        camera = exif(datetime_original="2026:05:12 16:25:00")
+    found = check_metadata(facts, camera, thumbnail=None, editor=None, limits=limits).signals
+    assert (SignalCode.capture_time_mismatch in {s.code for s in found}) == flagged
+
+
+def test_without_an_app_capture_time_the_camera_clock_still_dates_the_photo() -> None:
+    days_old = exif(datetime_original="2026:05:07 09:25:00")  # five days before NOW
+    found = codes(visit(captured_at=None), days_old)
+    assert SignalCode.no_capture_time in found
+    assert SignalCode.late_upload in found
+    # A camera clock just now, in any time zone, is not late.
+    assert SignalCode.late_upload not in codes(visit(captured_at=None), exif())
