@@ -129,7 +129,7 @@ def time_signals(
                     },
                 )
             )
-    else:
+    elif facts.store is not None:  # a visit claimed (a file audited on its own claims none)
         signals.append(
             Signal(
                 code=SignalCode.no_capture_time,
@@ -138,7 +138,10 @@ def time_signals(
                 "camera's clock only.",
             )
         )
-    taken = [t for t in (facts.captured_at, exif.captured_at, _latest_utc(exif)) if t]
+    # For a claimed visit the camera's local clock dates the photo even without its offset:
+    # an old gallery photo sent with no time passed as new.
+    latest = _latest_utc(exif) if facts.store is not None else None
+    taken = [t for t in (facts.captured_at, exif.captured_at, latest) if t]
     if taken:
         age_h = (facts.received_at - min(taken)).total_seconds() / 3600
         measured["upload_delay_h"] = round(age_h, 2)
