@@ -12,6 +12,8 @@ from typing import Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shelfaudit.domain.times import offset_minutes, parse_offset
+
 
 class Environment(StrEnum):
     development = "development"
@@ -249,6 +251,16 @@ class Settings(BaseSettings):
                     f"{_env(low)} ({getattr(self, low)}) is above {_env(high)} "
                     f"({getattr(self, high)}): the review band would be inverted"
                 )
+        wrong = [
+            t
+            for t in self.local_utc_offsets.split(",")
+            if t.strip() and not parse_offset(t.strip())
+        ]
+        if wrong:
+            raise ValueError(
+                f"SHELFAUDIT_LOCAL_UTC_OFFSETS: {', '.join(wrong)} is no UTC offset in use "
+                "(-12:00 to +14:00, written like +07:00)"
+            )
         if self.environment is Environment.production and not self.database_url:
             typos = self.unknown_environment()
             raise ValueError(
@@ -272,12 +284,8 @@ class Settings(BaseSettings):
     @property
     def local_offsets_s(self) -> tuple[int, ...]:
         """``local_utc_offsets`` in seconds east of UTC."""
-        found = []
-        for text in filter(None, (t.strip() for t in self.local_utc_offsets.split(","))):
-            sign = -1 if text[0] == "-" else 1
-            hours, minutes = int(text[1:3]), int(text[4:6])
-            found.append(sign * (hours * 3600 + minutes * 60))
-        return tuple(found)
+        zones = (parse_offset(t.strip()) for t in self.local_utc_offsets.split(","))
+        return tuple(60 * m for m in map(offset_minutes, zones) if m is not None)
 
     @property
     def resolved_database_url(self) -> str:

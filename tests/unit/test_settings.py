@@ -25,8 +25,9 @@ def settings(tmp_path: Path, **fields: Any) -> Settings:
             "SHELFAUDIT_RECAPTURE_UNCERTAIN_AT",
         ),
         ({"environment": "production"}, "SHELFAUDIT_DATABASE_URL is not set in production"),
+        ({"local_utc_offsets": "+07:00,+15:00"}, "+15:00 is no UTC offset in use"),
     ],
-    ids=["fraud_band_inverted", "recapture_band_inverted", "production_on_sqlite"],
+    ids=["fraud_band_inverted", "recapture_band_inverted", "production_on_sqlite", "offset"],
 )
 def test_settings_that_would_quietly_misbehave_are_refused(
     tmp_path: Path, fields: dict[str, Any], error: str
@@ -65,3 +66,10 @@ def test_production_without_a_database_names_the_variable_that_was_mistyped(
     monkeypatch.setenv("SHELFAUDIT_DATABSE_URL", "postgresql+psycopg://x@db/x")
     with pytest.raises(ValidationError, match="did you mean SHELFAUDIT_DATABASE_URL"):
         settings(tmp_path, environment="production")
+
+
+def test_the_business_offsets_read_as_seconds_east_of_utc(tmp_path: Path) -> None:
+    assert settings(tmp_path, local_utc_offsets="+07:00, -03:30").local_offsets_s == (
+        25200,
+        -12600,
+    )

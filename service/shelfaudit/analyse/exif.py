@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from PIL import ExifTags, Image
 
 from shelfaudit.domain.checks import ExifResult
+from shelfaudit.domain.times import parse_offset
 
 VERSION = "exif-2"
 
@@ -37,24 +38,6 @@ def _dms_to_degrees(dms: object, ref: object) -> float | None:
     if _text(ref) in ("S", "W"):
         value = -value
     return value
-
-
-# Offsets in use on Earth run from -12:00 to +14:00.
-_MAX_OFFSET = timedelta(hours=14)
-
-
-def parse_offset(text: str | None) -> timezone | None:
-    """``+08:00`` -> a fixed timezone; None when absent, malformed or beyond +-14:00."""
-    if not text or len(text) != 6 or text[0] not in "+-" or text[3] != ":":
-        return None
-    try:
-        hours, minutes = int(text[1:3]), int(text[4:6])
-    except ValueError:
-        return None
-    offset = timedelta(hours=hours, minutes=minutes)
-    if minutes >= 60 or offset > _MAX_OFFSET:
-        return None
-    return timezone(offset if text[0] == "+" else -offset)
 
 
 def parse_exif_local(text: str | None) -> datetime | None:

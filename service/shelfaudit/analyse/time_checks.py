@@ -10,7 +10,7 @@ from shelfaudit.analyse.exif import parse_exif_local
 from shelfaudit.analyse.visit_facts import MetadataThresholds, VisitFacts
 from shelfaudit.domain.checks import ExifResult
 from shelfaudit.domain.fraud import Signal, SignalCode
-from shelfaudit.domain.times import spoken_duration
+from shelfaudit.domain.times import offset_text, spoken_duration
 
 # Every UTC offset in use: whole hours from -12 to +14 and the half and three-quarter ones.
 UTC_OFFSETS_S = sorted(
@@ -67,13 +67,6 @@ _BASIS_NOTE = {
 }
 
 
-def _offset_text(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    sign, minutes = ("+" if seconds >= 0 else "-"), abs(seconds) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _latest_utc(exif: ExifResult) -> datetime | None:
     """The latest moment the camera's local time (no offset written) can be: read at UTC-12,
     so an age measured from it is never more than the truth."""
@@ -93,7 +86,8 @@ def time_signals(
         measured["exif_vs_app_time_s"] = None if compared is None else round(compared[0], 1)
         if compared is not None and compared[0] > limits.capture_tolerance_s:
             gap, basis = compared
-            offset = _offset_text(facts.captured_offset_s)
+            sent = facts.captured_offset_s
+            offset = "" if sent is None else offset_text(sent // 60)
             signals.append(
                 Signal(
                     code=SignalCode.capture_time_mismatch,

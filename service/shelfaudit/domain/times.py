@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -48,6 +48,34 @@ def _with_offset(value: datetime) -> datetime:
 
 def _aware(value: datetime) -> datetime:
     return _with_offset(value).astimezone(UTC)
+
+
+def parse_offset(text: str | None) -> timezone | None:
+    """``+08:00`` -> a fixed timezone; None when absent, malformed or beyond +-14:00."""
+    if not text or len(text) != 6 or text[0] not in "+-" or text[3] != ":":
+        return None
+    try:
+        hours, minutes = int(text[1:3]), int(text[4:6])
+    except ValueError:
+        return None
+    offset = timedelta(hours=hours, minutes=minutes)
+    if minutes >= 60 or offset > MAX_UTC_OFFSET:
+        return None
+    return timezone(offset if text[0] == "+" else -offset)
+
+
+def offset_minutes(value: datetime | tzinfo | None) -> int | None:
+    """The UTC offset of an aware time or a fixed zone, in minutes east of UTC."""
+    offset = value.utcoffset() if isinstance(value, datetime) else (
+        value.utcoffset(None) if value is not None else None
+    )  # fmt: skip
+    return None if offset is None else round(offset.total_seconds() / 60)
+
+
+def offset_text(minutes: int) -> str:
+    """Minutes east of UTC as people write them: ``+07:00``, ``-03:30``."""
+    sign, size = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"{sign}{size // 60:02d}:{size % 60:02d}"
 
 
 def local_date(moment: datetime, offset_min: int | None) -> date:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from datetime import UTC, timedelta, tzinfo
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from PIL import Image
 from pydantic import BaseModel
 
-from shelfaudit.analyse.exif import extract, parse_exif_local, parse_offset
+from shelfaudit.analyse.exif import extract, parse_exif_local
+from shelfaudit.domain.times import offset_minutes, parse_offset
 from shelfaudit.errors import InvalidInput
 from shelfaudit.queue.dispatch import process_with_retries
 from shelfaudit.results.read import read_photo
@@ -66,18 +67,13 @@ def _as_an_honest_app_sent_it(runtime: Runtime, photo_id: int, path: Path, n: in
         photo.device_model = facts.model
         if taken is not None:
             photo.captured_at = taken
-            photo.captured_offset_min = None if offset is None else _minutes(offset)
+            photo.captured_offset_min = offset_minutes(offset)
             photo.received_at = taken + timedelta(minutes=5)
         else:  # the app knows when its camera took the photo, EXIF or not
             photo.captured_at = photo.received_at - timedelta(minutes=5)
         if facts.gps_lat is not None and facts.gps_lon is not None:
             photo.lat, photo.lon, photo.accuracy_m = facts.gps_lat, facts.gps_lon, 10.0
             store.lat, store.lon = facts.gps_lat + STORE_OFFSET_DEG, facts.gps_lon
-
-
-def _minutes(zone: tzinfo) -> int:
-    offset = zone.utcoffset(None)
-    return 0 if offset is None else round(offset.total_seconds() / 60)
 
 
 def evaluate_genuine(files: list[Path], settings: Settings) -> GenuineReport:

@@ -115,7 +115,7 @@ def load_visit(session: Session, photo: Photo) -> Visit:
 
 def _neighbours(session: Session, photo: Photo) -> list[NeighbourPhoto]:
     if not photo.rep_id or photo.captured_at is None:
-        return []  # pace is judged on capture times only (analyse.metadata.pace_signals)
+        return []  # pace is judged on capture times only (analyse.place_checks.pace_signals)
     when = photo.captured_at
     rows = session.execute(
         select(Photo, Store.lat, Store.lon)
@@ -129,14 +129,18 @@ def _neighbours(session: Session, photo: Photo) -> list[NeighbourPhoto]:
         .order_by(Photo.id)
         .limit(500)
     ).all()
-    return [
-        NeighbourPhoto(
-            photo_id=other.id,
-            store_id=other.store_id,
-            at=other.captured_at,
-            place=place_of(other.lat, other.lon) or place_of(store_lat, store_lon),
-            accuracy_m=other.accuracy_m if place_of(other.lat, other.lon) else None,
+    found = []
+    for other, store_lat, store_lon in rows:
+        if other.captured_at is None:  # the window above already leaves those out
+            continue
+        fix = place_of(other.lat, other.lon)  # its own GPS, with its accuracy; else its store
+        found.append(
+            NeighbourPhoto(
+                photo_id=other.id,
+                store_id=other.store_id,
+                at=other.captured_at,
+                place=fix or place_of(store_lat, store_lon),
+                accuracy_m=other.accuracy_m if fix else None,
+            )
         )
-        for other, store_lat, store_lon in rows
-        if other.captured_at is not None  # the window above already leaves those out
-    ]
+    return found

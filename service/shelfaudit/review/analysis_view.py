@@ -56,7 +56,11 @@ def analysis_stamp(session: Session, photo_id: int) -> str:
     """What a page showed of the analysis in force, sent back as ``seen_analysis``: a digest
     of its results and flags (timings left out), so a re-run that found the same is not a
     change, and one that found something else is."""
-    latest = latest_analysis(session, photo_id)
+    return stamp_of(latest_analysis(session, photo_id))
+
+
+def stamp_of(latest: Analysis | None) -> str:
+    """``analysis_stamp`` of an analysis already read."""
     if latest is None:
         return "none"
     shown = json.dumps([_without_timings(latest.checks), latest.flags], sort_keys=True, default=str)

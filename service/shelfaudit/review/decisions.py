@@ -23,9 +23,9 @@ from shelfaudit.domain.fraud import Verdict
 from shelfaudit.domain.text import check_note
 from shelfaudit.errors import Conflict, InvalidInput, NotAnalysed, NotFound
 from shelfaudit.review import audit
-from shelfaudit.review.analysis_view import analysis_stamp, latest_analysis
+from shelfaudit.review.analysis_view import latest_analysis, stamp_of
 from shelfaudit.review.vocabulary import APPROVE_REASONS, REJECT_REASONS, ItemState, ReasonCode
-from shelfaudit.store.tables import Photo, PhotoReview, ReviewItem, utcnow
+from shelfaudit.store.tables import Analysis, Photo, PhotoReview, ReviewItem, utcnow
 from shelfaudit.store.upsert import insert_if_absent, upsert
 
 _UNFINISHED = (PhotoStatus.received, PhotoStatus.processing)
@@ -93,10 +93,10 @@ def _check_seen(row: PhotoReview | None, seen: str) -> None:
         raise _changed(row)
 
 
-def _check_analysis(session: Session, photo_id: int, seen_analysis: str) -> None:
+def _check_analysis(shown: Analysis | None, seen_analysis: str) -> None:
     """A re-analysis since the page was drawn may have changed the verdict the person
     decided on."""
-    if seen_analysis != analysis_stamp(session, photo_id):
+    if seen_analysis != stamp_of(shown):
         raise Conflict(
             "the photo was analysed again since you looked: look at the new results before "
             "deciding",
@@ -202,8 +202,9 @@ def decide(
         # to be scored and checked for fraud.
         raise NotAnalysed(f"photo {photo_id} is {photo.status}: wait for its analysis")
     comment = _note(comment)
+    shown = latest_analysis(session, photo_id)  # the one decided on, kept for label export
     if seen_analysis is not None:
-        _check_analysis(session, photo_id, seen_analysis)
+        _check_analysis(shown, seen_analysis)
     row = session.get(PhotoReview, photo_id, populate_existing=True)
     if seen is not None:
         _check_seen(row, seen)
@@ -219,7 +220,6 @@ def decide(
         _confirm_unchanged(session, row)
         return row
     before = _state(row)
-    shown = latest_analysis(session, photo_id)
     values = {
         "decision": decision.value,
         "reason_code": reason_code.value if reason_code else None,

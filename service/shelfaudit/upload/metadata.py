@@ -7,7 +7,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shelfaudit.domain.times import LocalDatetime
+from shelfaudit.domain.times import LocalDatetime, offset_minutes
 from shelfaudit.errors import InvalidMetadata
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -43,9 +43,7 @@ class VisitMetadata(BaseModel):
     @property
     def captured_offset_min(self) -> int | None:
         """The UTC offset ``captured_at`` was sent with, in minutes."""
-        if self.captured_at is None or (offset := self.captured_at.utcoffset()) is None:
-            return None
-        return round(offset.total_seconds() / 60)
+        return offset_minutes(self.captured_at)
 
     @model_validator(mode="after")
     def _gps_pairs(self) -> Self:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
-from shelfaudit.domain.times import spoken_duration
+from shelfaudit.domain.times import offset_text, spoken_duration
 
 
 class FactRow(NamedTuple):
@@ -60,5 +60,4 @@ def on_the_phone(moment: datetime | None, offset_min: int | None) -> str:
     if moment is None or offset_min is None:
         return ""
     local = moment.astimezone(timezone(timedelta(minutes=offset_min)))
-    sign, minutes = ("+" if offset_min >= 0 else "-"), abs(offset_min)
-    return f"{local:%Y-%m-%d %H:%M} at UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return f"{local:%Y-%m-%d %H:%M} at UTC{offset_text(offset_min)}"

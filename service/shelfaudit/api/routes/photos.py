@@ -134,7 +134,7 @@ def upload_photo(
     state = PhotoStatus(photo.status)
     if accepted.created:
         dispatcher.submit(photo.id)
-    elif retry_failed(runtime.sessions, photo.id, now=utcnow()):
+    elif state is PhotoStatus.failed and retry_failed(runtime.sessions, photo.id, now=utcnow()):
         # The app sent a photo whose analysis failed: the resend is its way to try again.
         state = PhotoStatus.received
         dispatcher.submit(photo.id)
