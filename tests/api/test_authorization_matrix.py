@@ -78,6 +78,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/review/bulk-approve"): APPROVER,
     ("POST", "/v1/review/photos/{photo_id}/boxes/{box_index}"): APPROVER,
     ("GET", "/v1/review/photos/{photo_id}/boxes"): READER,
+    ("GET", "/v1/review/photos/{photo_id}/drawn-boxes"): READER,
+    ("POST", "/v1/review/photos/{photo_id}/drawn-boxes"): APPROVER,
+    ("DELETE", "/v1/review/photos/{photo_id}/drawn-boxes/{drawn_id}"): APPROVER,
     ("POST", "/v1/payouts/runs"): APPROVER,
     ("POST", "/v1/payouts/closures"): ADMIN,
     ("GET", "/v1/payouts/statements"): APPROVER,
@@ -86,6 +89,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/review/bulk-approve"): APPROVER,
     ("POST", "/review/photos/{photo_id}/decision"): APPROVER,
     ("POST", "/review/photos/{photo_id}/boxes/{box_index}"): APPROVER,
+    ("POST", "/review/photos/{photo_id}/drawn-boxes"): APPROVER,
+    ("POST", "/review/photos/{photo_id}/drawn-boxes/{drawn_id}/remove"): APPROVER,
     ("GET", "/payouts"): APPROVER,
     ("POST", "/payouts/run"): APPROVER,
     ("POST", "/payouts/close"): ADMIN,
@@ -162,6 +167,7 @@ def concrete(path: str) -> str:
         .replace("{activity_id}", "A1")
         .replace("{sku_id}", "SKU1")
         .replace("{packshot_id}", "1")
+        .replace("{drawn_id}", "1")
     )
     return filled + QUERIES.get(path, "")
 

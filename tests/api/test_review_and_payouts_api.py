@@ -222,6 +222,32 @@ def test_a_box_corrected_through_the_api_with_the_key_it_was_read_with(
     assert web.get("/v1/review/photos/999/boxes", headers=approver).status_code == 404
 
 
+def test_a_box_round_a_missed_object_is_drawn_listed_and_taken_back(client: TestClient) -> None:
+    web, _, approver = people(client)
+    seed_master_data(runtime_of(client))
+    photo = add_photo(runtime_of(client), verdict="review", boxes=[])
+    url = f"/v1/review/photos/{photo}/drawn-boxes"
+    body = {"class_name": "beer_crate", "xyxy": [300, 250, 100, 40]}
+    made = web.post(url, json=body, headers=approver)
+    assert made.status_code == 201, made.text
+    assert made.json()["xyxy"] == [100, 40, 300, 240]  # ordered and clipped to 320 x 240
+    assert made.json()["created_by"].startswith("approver")
+    assert web.post(url, json=body, headers=approver).status_code == 409  # drawn already
+    typo = web.post(url, json={**body, "class_name": "beer_crat"}, headers=approver)
+    assert typo.status_code == 400
+    assert typo.json()["error"]["field"] == "class_name"
+    for bad in ([1, 2, 3], [0, 0, "wide", 9], [0, 0, 1e9, 9]):
+        refused = web.post(url, json={**body, "xyxy": bad}, headers=approver)
+        assert refused.status_code == 422, bad
+    (listed,) = web.get(url, headers=approver).json()
+    assert listed["class_name"] == "beer_crate"
+    gone = web.delete(f"{url}/{listed['id']}", headers=approver)
+    assert gone.status_code == 204
+    assert web.get(url, headers=approver).json() == []
+    assert web.delete(f"{url}/999", headers=approver).status_code == 404
+    assert web.get("/v1/review/photos/999/drawn-boxes", headers=approver).status_code == 404
+
+
 def test_an_admin_closes_an_ended_period_and_its_run_is_then_refused(
     client: TestClient,
 ) -> None:

@@ -15,6 +15,7 @@ from shelfaudit.commission import Decision
 from shelfaudit.errors import Conflict
 from shelfaudit.review.decisions import decide, decision_stamp
 from shelfaudit.review.detections import correct_box, current_boxes
+from shelfaudit.review.drawn_boxes import draw_box, drawn_boxes_of
 from shelfaudit.review.vocabulary import BoxAction, ReasonCode
 from shelfaudit.runtime import Runtime, build_runtime
 from shelfaudit.store.tables import PhotoReview
@@ -110,6 +111,25 @@ def test_of_two_corrections_of_one_box_at_once_one_wins_and_one_hears_409(
             ),
         )
         assert heard == ["409", "ok"]
+
+
+def test_of_two_reviewers_drawing_one_missed_object_at_once_one_wins_and_one_hears_409(
+    runtime: Runtime,
+) -> None:
+    for _ in range(6):
+        photo = add_photo(runtime, verdict="review", boxes=BOXES)
+        heard = race(
+            runtime,
+            lambda s, p=photo: draw_box(
+                s, photo_id=p, class_name="beer_crate", xyxy=(150, 20, 300, 200), actor=MAI
+            ),
+            lambda s, p=photo: draw_box(
+                s, photo_id=p, class_name="beer_crate", xyxy=(152, 22, 300, 201), actor=LAN
+            ),
+        )
+        assert heard == ["409", "ok"]
+        with runtime.sessions() as session:
+            assert len(drawn_boxes_of(session, photo)) == 1
 
 
 def test_a_run_and_a_closing_of_one_period_at_once_never_replace_closed_statements(

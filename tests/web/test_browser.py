@@ -269,3 +269,51 @@ def test_boxes_sit_on_the_picture_whatever_its_shape(
     ]
     assert drawn["rect"] == pytest.approx(expected, abs=3), (drawn, expected)
     context.close()
+
+
+def test_a_missed_object_is_boxed_by_dragging_over_the_photo(
+    chromium: Any, site: dict[str, Any]
+) -> None:
+    from shelfaudit.review.drawn_boxes import drawn_boxes_of
+
+    photo = site["photos"][1]  # 320 x 240, two boxes found
+    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    log_in(page, site)
+    page.goto(f"{site['base']}/review/photos/{photo}")
+    frame = page.evaluate(
+        """() => { const r = document.querySelector('.overlay-frame img').getBoundingClientRect();
+                   return [r.x, r.y, r.width, r.height]; }"""
+    )
+    x, y, w, h = frame
+    scale = min(w / 320, h / 240)
+    left, top = x + (w - 320 * scale) / 2, y + (h - 240 * scale) / 2
+
+    def screen(px: float, py: float) -> tuple[float, float]:
+        return left + px * scale, top + py * scale
+
+    page.keyboard.press("d")  # the key, as the button, starts drawing
+    assert page.get_attribute("[data-draw-toggle]", "aria-pressed") == "true"
+    page.mouse.move(*screen(200, 60))
+    page.mouse.down()
+    page.mouse.move(*screen(250, 150), steps=5)
+    page.mouse.move(*screen(310, 230), steps=5)
+    page.mouse.up()
+    # The drag filled the corners in photo pixels and left drawing mode for the class field.
+    corners = [
+        float(page.input_value(f'#draw-form input[name="{n}"]')) for n in ["x0", "y0", "x1", "y1"]
+    ]
+    assert corners == pytest.approx([200, 60, 310, 230], abs=2)
+    assert page.evaluate("document.activeElement.name") == "class_name"
+    assert page.get_attribute("[data-draw-toggle]", "aria-pressed") == "false"
+    page.keyboard.type("beer_crate")
+    with page.expect_navigation():
+        page.click('#draw-form button[type="submit"]')
+    shot(page, "photo-drawn-box")
+    assert "Box drawn" in page.inner_text("p.notice")
+    assert page.locator("svg.overlay g.drawn").count() == 1
+    with site["runtime"].sessions() as session:
+        (drawn,) = drawn_boxes_of(session, photo)
+    assert (drawn.class_name, drawn.created_by) == ("beer_crate", site["user"])
+    assert drawn.xyxy == pytest.approx([200, 60, 310, 230], abs=2)
+    context.close()

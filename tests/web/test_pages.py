@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -148,6 +149,30 @@ def test_a_relabel_to_a_class_the_detector_does_not_know_is_refused(
     )
     assert response.status_code == 400  # InvalidInput
     assert "not one the detector knows" in response.text
+
+
+def test_a_box_is_drawn_round_a_missed_object_and_removed(
+    client: TestClient, seeded: list[int]
+) -> None:
+    web, token = approver(client)
+    page = web.get(f"/review/photos/{seeded[1]}").text
+    assert 'id="draw-form"' in page
+    corners = {"x0": "40", "y0": "50", "x1": "140", "y1": "150"}
+    response = web.post(
+        f"/review/photos/{seeded[1]}/drawn-boxes",
+        data={**corners, "class_name": "beer_crate", "csrf_token": token},
+    )
+    assert response.status_code == 303
+    page = web.get(response.headers["location"]).text
+    assert "Box drawn: the label export adds it" in page
+    assert '<g class="box drawn" data-class="beer_crate">' in page
+    drawn_id = re.search(r"/drawn-boxes/(\d+)/remove", page)
+    assert drawn_id is not None
+    removed = web.post(
+        f"/review/photos/{seeded[1]}/drawn-boxes/{drawn_id[1]}/remove", data={"csrf_token": token}
+    )
+    assert removed.status_code == 303
+    assert 'class="box drawn"' not in web.get(f"/review/photos/{seeded[1]}").text
 
 
 def test_an_ml_engineer_sees_the_photo_but_cannot_decide(

@@ -17,6 +17,7 @@ from shelfaudit.api.nul_guard import NulGuardMiddleware
 from shelfaudit.api.page_headers import PageHeadersMiddleware
 from shelfaudit.api.routes import (
     audit,
+    drawn_boxes,
     health,
     labels,
     master_data,
@@ -112,7 +113,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos.router)
     app.include_router(overlay.router)
     app.include_router(master_data.router)
-    routers = (session, standards, skus, review, payouts, rule_sets, labels, audit, reanalyse)
+    routers = (
+        session,
+        standards,
+        skus,
+        review,
+        drawn_boxes,
+        payouts,
+        rule_sets,
+        labels,
+        audit,
+        reanalyse,
+    )
     for router in routers:
         app.include_router(router.router)
     for pages in (pages_auth, pages_review, pages_photos, pages_payouts):

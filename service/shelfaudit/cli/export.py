@@ -60,8 +60,9 @@ def export_labels_command(
             )
     finally:
         runtime.close()
+    drawn = f" ({summary.drawn} drawn by reviewers)" if summary.drawn else ""
     typer.echo(
-        f"{counted(summary.images, 'photo')}, {counted(summary.boxes, 'box')}, "
+        f"{counted(summary.images, 'photo')}, {counted(summary.boxes, 'box')}{drawn}, "
         f"{counted(len(summary.classes), 'class')} "
         f"({format_}) in {out}: {summary.splits.get('train', 0)} train, "
         f"{summary.splits.get('val', 0)} val"

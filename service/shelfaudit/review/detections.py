@@ -69,7 +69,7 @@ def box_key(label: str, xyxy: Sequence[float] | None) -> str:
     return f"{label}@{corners}"
 
 
-def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
     return float(box_iou(np.array([a], np.float32), np.array([b], np.float32))[0, 0])
 
 
@@ -86,7 +86,7 @@ class _Object:
     def overlap(self, box: Box) -> float:
         if box.model_class != self.model_class:
             return 0.0
-        return max(_iou(box.xyxy, seen) for seen in self.boxes)
+        return max(iou(box.xyxy, seen) for seen in self.boxes)
 
     def continues(self, model_class: str, seen: tuple[float, ...], epoch: int) -> float:
         """How well a correction of ``seen`` on analysis ``epoch`` continues this object
@@ -96,7 +96,7 @@ class _Object:
             return 0.0
         if epoch == self.epochs[-1]:
             return 1.0 if seen == self.boxes[-1] else 0.0
-        overlap = _iou(seen, self.boxes[-1])
+        overlap = iou(seen, self.boxes[-1])
         return overlap if overlap >= SAME_BOX_IOU else 0.0
 
 
@@ -253,7 +253,25 @@ def analysis_saves(session: Session, photo_ids: Sequence[int]) -> dict[int, list
 CLASS_NAME = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
 
 
-def _hold(session: Session, photo_id: int) -> None:
+def check_class_name(name: str, known: Collection[str] = ()) -> None:
+    """Refuse a class name the label export could not write, or, with ``known`` (the served
+    detector's classes), one it does not know: a typo (``beer_cartn``) would otherwise start
+    a class of its own in the exported labels."""
+    if not CLASS_NAME.fullmatch(name):
+        # The label export writes one class per line (YOLO classes.txt): a newline or a
+        # stray character would shift every class id after it.
+        raise InvalidInput(
+            f"class {name[:40]!r}: write lower-case letters, digits, _ and - (e.g. beer_carton)",
+            field="class_name",
+        )
+    if known and name not in known:
+        raise InvalidInput(
+            f"class {name!r} is not one the detector knows (it knows {', '.join(sorted(known))})",
+            field="class_name",
+        )
+
+
+def hold_photo(session: Session, photo_id: int) -> None:
     """Take the photo's row lock (PostgreSQL) or the write lock (SQLite) before reading its
     boxes: two reviewers correcting the same box at once then go one after the other, and
     the second sees the first's correction (its ``seen`` no longer matches: 409)."""
@@ -282,7 +300,7 @@ def correct_box(
     already on this photo's boxes: a typo (``beer_cartn``) would otherwise start a new class
     in the exported labels. With ``seen`` (the ``Box.key`` the page showed), a box that
     changed since is a ``Conflict``."""
-    _hold(session, photo_id)
+    hold_photo(session, photo_id)
     boxes = {box.index: box for box in current_boxes(session, photo_id)}
     box = boxes.get(box_index)
     if box is None:
@@ -296,21 +314,10 @@ def correct_box(
     class_name = (class_name or "").strip() or None
     if action is BoxAction.relabel and not class_name:
         raise InvalidInput("a new class is needed to relabel a box", field="class_name")
-    if class_name is not None and not CLASS_NAME.fullmatch(class_name):
-        # The label export writes one class per line (YOLO classes.txt): a newline or a
-        # stray character would shift every class id after it.
-        raise InvalidInput(
-            f"class {class_name[:40]!r}: write lower-case letters, digits, _ and - "
-            "(e.g. beer_carton)",
-            field="class_name",
-        )
-    allowed = set(known_classes) | {b.model_class for b in boxes.values()}
-    if action is BoxAction.relabel and known_classes and class_name not in allowed:
-        raise InvalidInput(
-            f"class {class_name!r} is not one the detector knows (it knows "
-            f"{', '.join(sorted(allowed))})",
-            field="class_name",
-        )
+    if class_name is not None:
+        allowed = set(known_classes) | {b.model_class for b in boxes.values()}
+        relabelling = action is BoxAction.relabel and known_classes
+        check_class_name(class_name, allowed if relabelling else ())
     correction = LabelCorrection(
         photo_id=photo_id,
         box_index=box_index,

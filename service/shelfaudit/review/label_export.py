@@ -6,7 +6,8 @@ recapture or reused photo is no ground truth, and a duplicate would land on both
 train/val split), a second photo with the same bytes, and photos the detector never saw
 (failed, or analysed without it), whose empty label file would read as "nothing here".
 
-Boxes marked wrong are left out and relabelled ones carry the new class. Class ids follow
+Boxes marked wrong are left out, relabelled ones carry the new class, and boxes reviewers
+drew round objects the detector missed (``review/drawn_boxes.py``) are added. Class ids follow
 the served detector's class list, so exports line up with each other and with the model's
 head; a class it lacks is appended after them. Boxes are in upright pixels, so an original
 whose EXIF says to rotate is written rotated (re-encoded); others are copied as uploaded.
@@ -44,12 +45,12 @@ from shelfaudit.analyse.orientation import TRANSPOSE
 from shelfaudit.commission import Decision
 from shelfaudit.results.newest import latest_analyses
 from shelfaudit.review.detections import (
-    Box,
     analysis_saves,
     apply_corrections,
     corrections_of,
     model_boxes,
 )
+from shelfaudit.review.drawn_boxes import drawn_boxes_of_photos
 from shelfaudit.review.label_split import DEFAULT_VAL_SHARE, Side, group_of, val_groups
 from shelfaudit.store.objects import ObjectStore
 from shelfaudit.store.tables import Analysis, Photo, PhotoReview
@@ -83,13 +84,22 @@ class ZipSink:
 
 
 @dataclass(frozen=True)
+class Label:
+    """One box of the exported labels, in upright pixels."""
+
+    class_name: str
+    xyxy: tuple[float, float, float, float]
+    drawn: bool = False  # drawn by a reviewer, not found by the detector
+
+
+@dataclass(frozen=True)
 class Labelled:
     photo: Photo
     review: PhotoReview
     width: int
     height: int
     orientation: int
-    boxes: list[Box]
+    boxes: list[Label]
     model: str  # the outlet detector version that drew the boxes
 
 
@@ -98,6 +108,7 @@ class ExportSummary:
     images: int
     boxes: int
     classes: list[str]
+    drawn: int = 0  # of ``boxes``, drawn by reviewers round objects the detector missed
     skipped: dict[str, int] = field(default_factory=dict)  # why -> photos
     splits: dict[str, int] = field(default_factory=dict)  # side -> photos
 
@@ -172,6 +183,7 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
         **decided_on(session, [review for _, review in rows]),
     }
     saves = analysis_saves(session, [photo.id for photo, _ in rows])
+    drawn = drawn_boxes_of_photos(session, [photo.id for photo, _ in rows])
     found = []
     skipped: Counter[str] = Counter()
     shas: set[str] = set()
@@ -199,7 +211,11 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
                 width=int(decode.get("width") or photo.width),
                 height=int(decode.get("height") or photo.height),
                 orientation=int(decode.get("orientation") or 1),
-                boxes=[box for box in boxes if not box.wrong],
+                boxes=[Label(box.class_name, box.xyxy) for box in boxes if not box.wrong]
+                + [
+                    Label(d.class_name, (d.xyxy[0], d.xyxy[1], d.xyxy[2], d.xyxy[3]), drawn=True)
+                    for d in drawn.get(photo.id, [])
+                ],
                 model=model or "",
             )
         )
@@ -287,6 +303,7 @@ def export_labels(
         images=len(items),
         boxes=len(annotations),
         classes=classes,
+        drawn=sum(box.drawn for item in items for box in item.boxes),
         skipped=dict(skipped),
         splits={side.value: counts[side.value] for side in Side},
     )
@@ -315,6 +332,7 @@ def _coco_boxes(item: Labelled, ids: dict[str, int], *, first_id: int) -> list[d
                 "bbox": [x0, y0, x1 - x0, y1 - y0],
                 "area": (x1 - x0) * (y1 - y0),
                 "iscrowd": 0,
+                "drawn": box.drawn,
             }
         )
     return found

@@ -30,9 +30,11 @@ from shelfaudit.review.analysis_view import (
 )
 from shelfaudit.review.audit import events_for_photo
 from shelfaudit.review.detections import Box, current_boxes
+from shelfaudit.review.drawn_boxes import drawn_boxes_of
 from shelfaudit.store.tables import (
     Activity,
     AuditEvent,
+    DrawnBox,
     Photo,
     PhotoReview,
     ReviewItem,
@@ -88,10 +90,12 @@ class PhotoView:
     trail: list[AuditEvent] = field(default_factory=list)
     skus: list[SkuRow] = field(default_factory=list)
     facings: list[SkuFacing] = field(default_factory=list)  # each item, to confirm its SKU
+    drawn: list[DrawnBox] = field(default_factory=list)  # round objects the detector missed
 
     @property
     def classes(self) -> list[str]:
-        return sorted({box.class_name for box in self.boxes} | {b.model_class for b in self.boxes})
+        found = {box.class_name for box in self.boxes} | {b.model_class for b in self.boxes}
+        return sorted(found | {d.class_name for d in self.drawn})
 
 
 def _matches(checks: dict[str, Any]) -> list[Match]:
@@ -187,4 +191,5 @@ def photo_view(session: Session, photo_id: int) -> PhotoView:
         trail=events_for_photo(session, photo_id),
         skus=sku_rows(checks),
         facings=sku_facings(checks),
+        drawn=drawn_boxes_of(session, photo_id),
     )

@@ -360,6 +360,26 @@ class LabelCorrection(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class DrawnBox(Base):
+    """A box a reviewer drew round an object the detector missed: a label for retraining.
+
+    It belongs to the photo, not to an analysis (the object is in the picture whatever a
+    model finds), in upright original pixels like the detector's boxes. Removing one keeps
+    the row (``removed_at``), so the trail can say what was drawn and taken back."""
+
+    __tablename__ = "drawn_boxes"
+    __table_args__ = (Index("ix_drawn_boxes_photo", "photo_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    class_name: Mapped[str] = mapped_column(String(100))
+    xyxy: Mapped[list[float]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    removed_by: Mapped[str | None] = mapped_column(String(100))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class AuditEvent(Base):
     """Who did what, when, with the state before and after. Rows are only ever inserted
     (the migration adds triggers that refuse UPDATE and DELETE); no foreign key, so the

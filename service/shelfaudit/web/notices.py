@@ -24,6 +24,7 @@ class Done(StrEnum):
     bulk = "bulk"
     decided = "decided"
     unknown_sku = "unknown_sku"
+    drawn = "drawn"
 
 
 def queue_notice(
@@ -56,6 +57,8 @@ def photo_notice(done: Done | None, photo: int | None, decision: Decision | None
         return f"Photo {photo} {decision.value}: saved"
     if done is Done.unknown_sku:
         return "That SKU id is not in the catalogue: pick one from the list, or add it first"
+    if done is Done.drawn:
+        return "Box drawn: the label export adds it to this photo's labels"
     return None
 
 

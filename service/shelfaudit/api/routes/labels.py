@@ -60,6 +60,7 @@ def get_label_export(
             "Content-Disposition": f'attachment; filename="{name}"',
             "X-Images": str(summary.images),
             "X-Boxes": str(summary.boxes),
+            "X-Drawn-Boxes": str(summary.drawn),
             "X-Skipped": str(sum(summary.skipped.values())),
             "X-Val-Images": str(summary.splits.get("val", 0)),
         },

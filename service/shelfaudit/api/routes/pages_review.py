@@ -1,5 +1,5 @@
-"""Review pages: the queue, a photo with its evidence, decisions, box corrections and SKU
-confirmations (field examples)."""
+"""Review pages: the queue, a photo with its evidence, decisions, box corrections, boxes
+drawn round missed objects and SKU confirmations (field examples)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from shelfaudit.review.analysis_view import (
 from shelfaudit.review.catalogue_audit import record_packshots_added
 from shelfaudit.review.decisions import NOT_IN_QUEUE, bulk_approve, decide, decision_stamp
 from shelfaudit.review.detections import box_key, correct_box
+from shelfaudit.review.drawn_boxes import draw_box, remove_drawn_box
 from shelfaudit.review.images import PREVIEW_SIDES, preview_jpeg
 from shelfaudit.review.photo_view import photo_view
 from shelfaudit.review.queue import Cursor, neighbours, queue_page
@@ -235,6 +236,43 @@ def box_correction(
         known_classes=known.classes if known else (),
         seen=seen,
     )
+    session.commit()
+    return _see_other(f"/review/photos/{photo_id}", filters.params())
+
+
+@router.post("/photos/{photo_id}/drawn-boxes", response_class=RedirectResponse)
+def drawn_box(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    principal: Approver,
+    photo_id: RowId,
+    filters: Filters,
+    class_name: Annotated[str, Form(max_length=100)],
+    x0: Annotated[float, Form(allow_inf_nan=False)],
+    y0: Annotated[float, Form(allow_inf_nan=False)],
+    x1: Annotated[float, Form(allow_inf_nan=False)],
+    y1: Annotated[float, Form(allow_inf_nan=False)],
+) -> RedirectResponse:
+    """Draw a box round an object the detector missed (the page fills the corners in as the
+    reviewer drags over the photo; they can be typed too)."""
+    known = vocabulary(runtime.models.registry)
+    draw_box(
+        session,
+        photo_id=photo_id,
+        class_name=class_name,
+        xyxy=(x0, y0, x1, y1),
+        actor=principal,
+        known_classes=known.classes if known else (),
+    )
+    session.commit()
+    return _see_other(f"/review/photos/{photo_id}", {**filters.params(), "done": Done.drawn})
+
+
+@router.post("/photos/{photo_id}/drawn-boxes/{drawn_id}/remove", response_class=RedirectResponse)
+def drawn_box_removal(
+    session: SessionDep, principal: Approver, photo_id: RowId, drawn_id: RowId, filters: Filters
+) -> RedirectResponse:
+    remove_drawn_box(session, photo_id=photo_id, drawn_id=drawn_id, actor=principal)
     session.commit()
     return _see_other(f"/review/photos/{photo_id}", filters.params())
 

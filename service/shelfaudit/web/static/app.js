@@ -54,8 +54,68 @@
     };
   }
 
-  // Photo: a approves, r goes to the rejection reason, j/k next/previous, b toggles boxes.
+  // Photo: drag over the photo to draw a box round an object the detector missed. The drag
+  // fills the form's corner fields (upright photo pixels, the overlay's viewBox); typing in
+  // them moves the sketch, so the form works with or without a mouse.
+  function drawTool() {
+    var form = document.getElementById("draw-form");
+    var svg = document.querySelector("svg.overlay");
+    if (!form || !svg) { return null; }
+    var toggle = form.querySelector("[data-draw-toggle]");
+    var sketch = svg.querySelector("rect.sketch");
+    var view = svg.viewBox.baseVal;
+    var corners = ["x0", "y0", "x1", "y1"].map(function (name) { return form.elements[name]; });
+    var start = null;
+
+    function clamp(v, hi) { return Math.max(0, Math.min(hi, v)); }
+    function point(event) {
+      var p = svg.createSVGPoint();
+      p.x = event.clientX; p.y = event.clientY;
+      var q = p.matrixTransform(svg.getScreenCTM().inverse());
+      return { x: clamp(q.x, view.width), y: clamp(q.y, view.height) };
+    }
+    function show() {
+      var v = corners.map(function (input) { return parseFloat(input.value); });
+      if (v.some(isNaN)) { sketch.setAttribute("hidden", ""); return; }
+      sketch.setAttribute("x", Math.min(v[0], v[2])); sketch.setAttribute("y", Math.min(v[1], v[3]));
+      sketch.setAttribute("width", Math.abs(v[2] - v[0])); sketch.setAttribute("height", Math.abs(v[3] - v[1]));
+      sketch.removeAttribute("hidden");
+    }
+    function fill(a, b) {
+      var v = [Math.min(a.x, b.x), Math.min(a.y, b.y), Math.max(a.x, b.x), Math.max(a.y, b.y)];
+      corners.forEach(function (input, i) { input.value = Math.round(v[i]); });
+      show();
+    }
+    function drawing(on) {
+      svg.classList.toggle("drawing", on);
+      if (on) { svg.classList.remove("hidden"); }
+      toggle.setAttribute("aria-pressed", on ? "true" : "false");
+    }
+    toggle.addEventListener("click", function () { drawing(!svg.classList.contains("drawing")); });
+    corners.forEach(function (input) { input.addEventListener("input", show); });
+    svg.addEventListener("pointerdown", function (event) {
+      if (!svg.classList.contains("drawing")) { return; }
+      event.preventDefault();
+      start = point(event);
+      svg.setPointerCapture(event.pointerId);
+      fill(start, start);
+    });
+    svg.addEventListener("pointermove", function (event) { if (start) { fill(start, point(event)); } });
+    svg.addEventListener("pointerup", function (event) {
+      if (!start) { return; }
+      fill(start, point(event));
+      start = null;
+      drawing(false);
+      form.elements.class_name.focus();
+    });
+    show();
+    return function () { drawing(!svg.classList.contains("drawing")); };
+  }
+
+  // Photo: a approves, r goes to the rejection reason, j/k next/previous, b toggles boxes,
+  // d starts or stops drawing a box.
   function photoKeys() {
+    var draw = drawTool();
     document.querySelectorAll("[data-toggle-class]").forEach(function (input) {
       input.addEventListener("change", function () {
         document.querySelectorAll("svg.overlay g.box").forEach(function (g) {
@@ -73,7 +133,8 @@
       else if (event.key === "b") {
         var overlay = document.querySelector("svg.overlay");
         if (overlay) { overlay.classList.toggle("hidden"); }
-      } else { return false; }
+      } else if (event.key === "d" && draw) { draw(); }
+      else { return false; }
       return true;
     };
   }
