@@ -14,6 +14,7 @@ from shelfaudit.errors import ModelNotFound
 from shelfaudit.ml.cache import ModelCache
 from shelfaudit.ml.registry import REGISTRY_FILE, Registry
 from shelfaudit.ml.sessions import SessionOptions
+from shelfaudit.notify.events import EventType, on_photo
 from shelfaudit.results.hash_lookup import HashCache
 from shelfaudit.results.process import Processor, load_models
 from shelfaudit.review.triage import ReviewTriage, TriageConfig
@@ -58,7 +59,11 @@ def build_runtime(settings: Settings, *, upgrade_db: bool = False) -> Runtime:
         debug_delay_s=settings.debug_task_delay_s,
         max_attempts=settings.max_attempts,
         hash_cache=HashCache.from_settings(settings),
-        on_analysed=ReviewTriage(TriageConfig.from_settings(settings)),
+        on_analysed=(
+            ReviewTriage(TriageConfig.from_settings(settings)),
+            on_photo(EventType.photo_analysed),
+        ),
+        on_failed=(on_photo(EventType.photo_failed),),
         models=models,
         detect_options=detect_options(settings),
     )

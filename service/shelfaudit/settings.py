@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     sweep_processing_lease_s: float = Field(default=900.0, ge=0)
     max_attempts: int = Field(default=5, ge=1)
 
+    # Webhooks (notify/): how often the API processes look for events due, how long a
+    # receiver may take, and how many tries before a delivery is given up (about 3 days
+    # with the back-off in notify/deliver.py).
+    webhook_poll_s: float = Field(default=2.0, gt=0, le=3600)
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=12, ge=1, le=50)
+
     # Intake limits.
     max_upload_bytes: int = Field(default=40 * 1024 * 1024, gt=0)
     max_pixels: int = Field(default=100_000_000, gt=0)

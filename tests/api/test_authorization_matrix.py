@@ -109,6 +109,13 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/rule-sets"): ADMIN,
     ("POST", "/rule-sets/upload"): ADMIN,
     ("POST", "/rule-sets/{rule_set_id}/{version}/activate"): ADMIN,
+    # admins: webhook endpoints
+    ("POST", "/v1/webhooks"): ADMIN,
+    ("GET", "/v1/webhooks"): ADMIN,
+    ("DELETE", "/v1/webhooks/{endpoint_id}"): ADMIN,
+    ("POST", "/v1/webhooks/{endpoint_id}/ping"): ADMIN,
+    ("GET", "/v1/webhooks/{endpoint_id}/deliveries"): ADMIN,
+    ("POST", "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry"): ADMIN,
     # admins: the audit trail, analysing photos again
     ("GET", "/v1/audit"): ADMIN,
     ("POST", "/v1/reanalyse"): ADMIN,
@@ -168,6 +175,8 @@ def concrete(path: str) -> str:
         .replace("{sku_id}", "SKU1")
         .replace("{packshot_id}", "1")
         .replace("{drawn_id}", "1")
+        .replace("{endpoint_id}", "1")
+        .replace("{delivery_id}", "1")
     )
     return filled + QUERIES.get(path, "")
 

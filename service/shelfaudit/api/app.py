@@ -34,8 +34,10 @@ from shelfaudit.api.routes import (
     session,
     skus,
     standards,
+    webhooks,
 )
 from shelfaudit.api.store_probe import StoreProbe
+from shelfaudit.notify.deliver import PeriodicDelivery
 from shelfaudit.queue.dispatch import CeleryDispatcher, Dispatcher, ThreadDispatcher
 from shelfaudit.queue.sweep import PeriodicSweep, sweep
 from shelfaudit.runtime import Runtime, build_runtime, preload_models
@@ -80,6 +82,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             processing_lease_s=settings.sweep_processing_lease_s,
         )
         periodic.start()
+        delivery = PeriodicDelivery(
+            runtime.sessions,
+            interval_s=settings.webhook_poll_s,
+            timeout_s=settings.webhook_timeout_s,
+            max_attempts=settings.webhook_max_attempts,
+        )
+        delivery.start()
         app.state.runtime = runtime
         app.state.dispatcher = dispatcher
         app.state.store_probe = StoreProbe(runtime.objects)
@@ -87,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             app.state.store_probe.close()
+            delivery.stop()
             periodic.stop()
             dispatcher.close()
             runtime.close()
@@ -124,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         labels,
         audit,
         reanalyse,
+        webhooks,
     )
     for router in routers:
         app.include_router(router.router)

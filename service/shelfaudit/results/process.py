@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -82,8 +82,10 @@ class Processor:
     debug_delay_s: float = 0.0
     max_attempts: int = 5
     hash_cache: HashCache = field(default_factory=HashCache)
-    # Called in the saving transaction after a result is stored (the review triage).
-    on_analysed: Callable[[Session, int], None] | None = None
+    # Called in the saving transaction after a result is stored (the review triage, then
+    # the webhook event), and in the transaction that marks a photo failed.
+    on_analysed: Sequence[Callable[[Session, int], None]] = ()
+    on_failed: Sequence[Callable[[Session, int], None]] = ()
     models: ModelCache | None = None
     detect_options: DetectOptions = field(default_factory=DetectOptions)
     _catalogue: _CatalogueSlot = field(
@@ -136,6 +138,8 @@ class Processor:
                 photo.status = PhotoStatus.failed
                 photo.last_error = f"gave up after {photo.attempts} attempts that never finished"
                 photo.updated_at = utcnow()
+                for hook in self.on_failed:
+                    hook(session, photo_id)
                 return PhotoStatus.failed
             photo.status = PhotoStatus.processing
             photo.attempts += 1
@@ -224,8 +228,8 @@ class Processor:
             photo.status = PhotoStatus.analysed
             photo.last_error = None
             photo.updated_at = now
-            if self.on_analysed is not None:
-                self.on_analysed(session, photo_id)
+            for hook in self.on_analysed:
+                hook(session, photo_id)
 
     def record_failure(self, photo_id: int, error: str) -> None:
         """A failure retrying cannot fix (a bug, an undecodable photo, a lost original): the
@@ -236,6 +240,8 @@ class Processor:
                 photo.status = PhotoStatus.failed
                 photo.last_error = error[:2000]
                 photo.updated_at = utcnow()
+                for hook in self.on_failed:
+                    hook(session, photo_id)
 
     def record_transient(self, photo_id: int, error: str) -> None:
         """Note a failure of storage, database or broker: the photo waits as ``received``

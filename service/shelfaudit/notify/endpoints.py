@@ -1,0 +1,145 @@
+"""Webhook endpoints, as admins manage them: add (the signing secret is shown once), list,
+remove, send a ping, and send a failed delivery again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from shelfaudit.auth.principal import Principal
+from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.notify.events import SUBSCRIBABLE, DeliveryStatus, EventType, publish
+from shelfaudit.notify.signing import new_secret
+from shelfaudit.review import audit
+from shelfaudit.store.tables import WebhookDelivery, WebhookEndpoint, utcnow
+
+MAX_ENDPOINTS = 20  # each event is one row per endpoint
+
+
+def check_url(url: str, *, require_https: bool) -> str:
+    """An absolute http(s) address without credentials; https where ``require_https``
+    (production: the body names reps and stores)."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a non-numeric or out-of-range port raises here
+    except ValueError as exc:
+        raise InvalidInput(f"not a URL: {url[:80]!r}", field="url") from exc
+    schemes = ("https",) if require_https else ("http", "https")
+    if parts.scheme not in schemes or not parts.hostname:
+        raise InvalidInput(
+            f"the URL must be absolute and start with {' or '.join(s + '://' for s in schemes)}",
+            field="url",
+        )
+    if parts.username or parts.password:
+        raise InvalidInput(
+            "no user name or password in the URL: the signature is the proof", field="url"
+        )
+    del port
+    return url
+
+
+def add_endpoint(
+    session: Session,
+    *,
+    url: str,
+    events: Sequence[str] | None,
+    description: str | None,
+    actor: Principal,
+    require_https: bool,
+) -> WebhookEndpoint:
+    wanted = list(dict.fromkeys(events)) if events else list(SUBSCRIBABLE)
+    unknown = [e for e in wanted if e not in SUBSCRIBABLE]
+    if unknown:
+        raise InvalidInput(
+            f"unknown event {unknown[0]!r}: events are {', '.join(SUBSCRIBABLE)}", field="events"
+        )
+    active = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)))
+    if len(list(active)) >= MAX_ENDPOINTS:
+        raise InvalidInput(f"at most {MAX_ENDPOINTS} endpoints; remove one first", field="url")
+    endpoint = WebhookEndpoint(
+        url=check_url(url, require_https=require_https),
+        events=wanted,
+        secret=new_secret(),
+        description=(description or "").strip()[:200] or None,
+        active=True,
+        created_by=actor.name,
+        created_at=utcnow(),
+    )
+    session.add(endpoint)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="webhook_added",
+        subject=f"webhook {endpoint.id}",
+        after={"url": endpoint.url, "events": wanted},
+    )
+    return endpoint
+
+
+def list_endpoints(session: Session) -> list[WebhookEndpoint]:
+    query = select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))
+    return list(session.scalars(query.order_by(WebhookEndpoint.id)))
+
+
+def active_endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or not endpoint.active:
+        raise NotFound(f"webhook {endpoint_id} does not exist")
+    return endpoint
+
+
+def remove_endpoint(session: Session, *, endpoint_id: int, actor: Principal) -> None:
+    """Stop sending to it; what was still waiting is marked failed, the history is kept."""
+    endpoint = active_endpoint(session, endpoint_id)
+    endpoint.active = False
+    session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.status == DeliveryStatus.pending,
+        )
+        .values(status=DeliveryStatus.failed, last_error="the endpoint was removed")
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="webhook_removed",
+        subject=f"webhook {endpoint_id}",
+        before={"url": endpoint.url, "events": endpoint.events},
+    )
+
+
+def ping(session: Session, *, endpoint_id: int) -> str:
+    """Queue a ``ping`` event for the endpoint; its event id."""
+    active_endpoint(session, endpoint_id)
+    event_id = publish(session, EventType.ping, endpoint_ids=[endpoint_id])
+    assert event_id is not None  # the endpoint is active
+    return event_id
+
+
+def deliveries(
+    session: Session, *, endpoint_id: int, status: DeliveryStatus | None = None, limit: int = 100
+) -> list[WebhookDelivery]:
+    """The endpoint's deliveries, newest first."""
+    active_endpoint(session, endpoint_id)
+    query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    return list(session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)))
+
+
+def redeliver(session: Session, *, endpoint_id: int, delivery_id: int) -> WebhookDelivery:
+    """Send a delivery again now (one more attempt, whatever it has had)."""
+    active_endpoint(session, endpoint_id)
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.endpoint_id != endpoint_id:
+        raise NotFound(f"webhook {endpoint_id} has no delivery {delivery_id}")
+    delivery.status = DeliveryStatus.pending
+    delivery.next_attempt_at = utcnow()
+    session.flush()
+    return delivery

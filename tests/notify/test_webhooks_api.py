@@ -1,0 +1,148 @@
+"""Webhooks as an SFA integrator meets them: an admin adds an endpoint, a photo is uploaded,
+analysed and decided, and each step arrives signed at a real receiver, sent by the API's own
+delivery loop."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shelfaudit.api.app import create_app
+from shelfaudit.auth.roles import Role
+from shelfaudit.notify.signing import verify
+from shelfaudit.store.tables import utcnow
+from tests.api.helpers import (
+    authorise,
+    browser,
+    create_rep,
+    create_store,
+    session_headers,
+    upload,
+    wait_analysed,
+)
+from tests.conftest import embedded_settings
+from tests.factories import jpeg_bytes
+from tests.notify.receiver import Received, Receiver, receiver
+
+
+@pytest.fixture
+def hooks() -> Iterator[Receiver]:
+    with receiver() as found:
+        yield found
+
+
+@pytest.fixture
+def app_client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = embedded_settings(tmp_path / "data", webhook_poll_s=0.1)
+    with TestClient(create_app(settings)) as test_client:
+        yield authorise(test_client)
+
+
+def until(
+    read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """What ``read`` returns once ``done`` says so (the delivery loop runs every 0.1 s)."""
+    deadline = time.monotonic() + 20
+    while not done(found := read()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+def of_type(kind: str, photo_id: int | None = None) -> object:
+    def test(received: Received) -> bool:
+        body = json.loads(received.body)
+        photo = body["data"].get("photo") or {}
+        return bool(body["type"] == kind and (photo_id is None or photo.get("id") == photo_id))
+
+    return test
+
+
+def test_an_upload_and_its_decision_are_pushed_signed(
+    app_client: TestClient, hooks: Receiver
+) -> None:
+    web = browser(app_client)
+    admin = session_headers(app_client, Role.admin)
+    made = web.post(
+        "/v1/webhooks", json={"url": hooks.url, "description": "SFA prod"}, headers=admin
+    )
+    assert made.status_code == 201, made.text
+    secret, hook_id = made.json()["secret"], made.json()["id"]
+    assert made.json()["events"] == ["photo.analysed", "photo.failed", "photo.decided"]
+    assert "secret" not in web.get("/v1/webhooks", headers=admin).json()[0]  # shown once
+
+    create_store(app_client)
+    create_rep(app_client)
+    sent = upload(app_client, jpeg_bytes(640, 480, seed=3), client_photo_id="app-77")
+    photo_id = sent.json()["photo_id"]
+    wait_analysed(app_client, photo_id)
+
+    analysed = hooks.wait_for(of_type("photo.analysed", photo_id))  # type: ignore[arg-type]
+    now = int(utcnow().timestamp())
+    assert verify(secret, analysed.headers["ShelfAudit-Signature"], analysed.body, now=now)
+    photo = json.loads(analysed.body)["data"]["photo"]
+    assert (photo["client_photo_id"], photo["status"]) == ("app-77", "analysed")
+    assert photo["verdict"] in ("clean", "review", "fraud")
+    assert photo["url"] == f"/v1/photos/{photo_id}"
+
+    approver = session_headers(app_client, Role.approver)
+    decided = web.post(
+        f"/v1/review/photos/{photo_id}/decision",
+        json={"decision": "rejected", "reason_code": "duplicate"},
+        headers=approver,
+    )
+    assert decided.status_code == 200, decided.text
+    pushed = hooks.wait_for(of_type("photo.decided", photo_id))  # type: ignore[arg-type]
+    review = json.loads(pushed.body)["data"]["photo"]["review"]
+    assert (review["state"], review["decision"], review["reason_code"]) == (
+        "decided",
+        "rejected",
+        "duplicate",
+    )
+
+    listed = web.get(f"/v1/webhooks/{hook_id}/deliveries", headers=admin).json()
+    assert [d["event_type"] for d in listed] == ["photo.decided", "photo.analysed"]
+    assert {d["status"] for d in listed} == {"delivered"}
+
+
+def test_an_admin_pings_sees_a_failure_and_sends_it_again(
+    app_client: TestClient, hooks: Receiver
+) -> None:
+    web = browser(app_client)
+    admin = session_headers(app_client, Role.admin)
+    hook_id = web.post("/v1/webhooks", json={"url": hooks.url}, headers=admin).json()["id"]
+    hooks.answers = [503]
+    ping = web.post(f"/v1/webhooks/{hook_id}/ping", headers=admin)
+    assert ping.status_code == 202
+    hooks.wait_for(of_type("ping"))  # type: ignore[arg-type]
+    url = f"/v1/webhooks/{hook_id}/deliveries"
+    row = until(lambda: web.get(url, headers=admin).json()[0], lambda r: r["attempts"] > 0)
+    assert (row["status"], row["last_status_code"]) == ("pending", 503)
+    assert row["last_error"] == "answered HTTP 503"
+    again = web.post(f"{url}/{row['id']}/retry", headers=admin)
+    assert again.status_code == 202
+    row = until(lambda: web.get(url, headers=admin).json()[0], lambda r: r["status"] == "delivered")
+    assert (row["status"], row["attempts"]) == ("delivered", 2)
+    assert len(hooks.requests) == 2
+    assert web.delete(f"/v1/webhooks/{hook_id}", headers=admin).status_code == 204
+    assert web.get("/v1/webhooks", headers=admin).json() == []
+    assert web.post(f"/v1/webhooks/{hook_id}/ping", headers=admin).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"url": "ftp://x.example.com"},
+        {"url": "https://x.example.com", "events": ["photo.deleted"]},
+        {"url": "https://x.example.com", "secret": "mine"},
+    ],
+)
+def test_a_bad_endpoint_is_refused(app_client: TestClient, body: dict[str, object]) -> None:
+    admin = session_headers(app_client, Role.admin)
+    made = browser(app_client).post("/v1/webhooks", json=body, headers=admin)
+    assert made.status_code in (400, 422), made.text
