@@ -31,6 +31,7 @@ READER = frozenset({"approver", "admin", "ml_engineer"})
 EXPORTER = frozenset({"ml_engineer", "admin"})
 PEOPLE = READER
 KNOWN = PUBLIC - {"anonymous"}
+VISITS = frozenset({"sfa", "approver", "admin"})  # the app shows reps; people check
 
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # public
@@ -109,6 +110,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/rule-sets"): ADMIN,
     ("POST", "/rule-sets/upload"): ADMIN,
     ("POST", "/rule-sets/{rule_set_id}/{version}/activate"): ADMIN,
+    ("GET", "/v1/visits"): VISITS,
     # admins: webhook endpoints
     ("POST", "/v1/webhooks"): ADMIN,
     ("GET", "/v1/webhooks"): ADMIN,
@@ -135,6 +137,7 @@ QUERIES = {
     "/v1/payouts/statements.csv": "?period=2026-05",
     "/v1/rule-sets/{rule_set_id}/{version}/simulate": "?period=2026-05",
     "/v1/labels/export": "?since=2026-01-01",
+    "/v1/visits": "?day_from=2026-11-03",
     "/static": "/app.css",
     "/docs-assets": "/swagger-ui.css",
 }

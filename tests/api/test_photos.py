@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from PIL import Image
 
 from shelfaudit.store.tables import Photo, utcnow
 from tests.api.helpers import create_rep, create_store, runtime_of, upload, visit, wait_analysed
-from tests.factories import real_photos, reencoded_resized
+from tests.factories import jpeg_bytes, real_photos, reencoded_resized
 
 
 def setup_master_data(client: TestClient) -> None:
@@ -236,3 +236,35 @@ def test_health_reports_embedded_mode(client: TestClient) -> None:
     assert body["storage"] == "local"
     assert set(body["models"]) == {"outlet", "recapture", "shelves", "sku_embedder"}
     assert body["models"]["recapture"] == "v1"
+
+
+def test_an_app_reads_the_visit_report_of_what_it_sent(client: TestClient) -> None:
+    setup_master_data(client)
+    captured = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    for n in range(2):
+        sent = upload(
+            client,
+            jpeg_bytes(640, 480, seed=40 + n),
+            client_photo_id=f"visit-{n}",
+            captured_at=(captured + timedelta(minutes=n)).isoformat(),
+        )
+        wait_analysed(client, sent.json()["photo_id"])
+    day = captured.date().isoformat()
+    answer = client.get("/v1/visits", params={"day_from": day, "rep_id": "R1"})
+    assert answer.status_code == 200, answer.text
+    (visit,) = answer.json()
+    assert (visit["rep_id"], visit["store_id"], visit["day"], visit["status"]) == (
+        "R1",
+        "S1",
+        day,
+        "complete",
+    )
+    (scene,) = visit["scenes"]
+    assert [p["client_photo_id"] for p in scene["photos"]] == ["visit-0", "visit-1"]
+    etag = answer.headers["etag"]
+    unchanged = client.get(
+        "/v1/visits", params={"day_from": day, "rep_id": "R1"}, headers={"If-None-Match": etag}
+    )
+    assert unchanged.status_code == 304
+    for bad in ({"day_from": "yesterday"}, {"day_from": day, "day_to": "2020-01-01"}, {}):
+        assert client.get("/v1/visits", params=bad).status_code in (400, 422), bad

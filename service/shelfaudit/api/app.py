@@ -34,6 +34,7 @@ from shelfaudit.api.routes import (
     session,
     skus,
     standards,
+    visits,
     webhooks,
 )
 from shelfaudit.api.store_probe import StoreProbe
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         labels,
         audit,
         reanalyse,
+        visits,
         webhooks,
     )
     for router in routers:

@@ -136,6 +136,7 @@ photo_reader = require(Role.approver, Role.admin, Role.ml_engineer)
 label_exporter = require(Role.ml_engineer, Role.admin)
 any_person = require(Role.approver, Role.admin, Role.ml_engineer)
 any_caller = require(*Role)  # whoever is known: every role, apps included
+visit_reader = require(Role.sfa, Role.approver, Role.admin)  # the app shows reps, people check
 
 SfaOrAdmin = Annotated[Principal, Depends(sfa_or_admin)]
 AdminOnly = Annotated[Principal, Depends(admin_only)]
@@ -144,3 +145,4 @@ PhotoReader = Annotated[Principal, Depends(photo_reader)]
 LabelExporter = Annotated[Principal, Depends(label_exporter)]
 AnyPerson = Annotated[Principal, Depends(any_person)]
 AnyCaller = Annotated[Principal, Depends(any_caller)]
+VisitReader = Annotated[Principal, Depends(visit_reader)]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from shelfaudit.analyse.detect import vocabulary
+from shelfaudit.api.days import query_day
 from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.ids import Index, RowId, StrictStoredId
 from shelfaudit.api.security import Approver, PhotoReader
@@ -26,20 +26,6 @@ router = APIRouter(prefix="/v1/review", tags=["review"])
 FilterText = Annotated[str | None, Query(max_length=100)]
 
 
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _day(text: str | None, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        if not _DAY.fullmatch(text):  # fromisoformat also reads 20260501 and 2026-W01
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(f"{field} must be a date like 2026-05-12", field=field) from exc
-
-
 def queue_filters(
     activity_id: FilterText = None,
     region: FilterText = None,
@@ -49,7 +35,7 @@ def queue_filters(
     date_to: FilterText = None,
 ) -> QueueFilters:
     """Filters from the query string; empty fields (as a GET form sends them) are no filter."""
-    first, last = _day(date_from, "date_from"), _day(date_to, "date_to")
+    first, last = query_day(date_from, "date_from"), query_day(date_to, "date_to")
     if first is not None and last is not None and first > last:
         # It would show "Nothing to review." and nothing else.
         raise InvalidInput(
