@@ -1,5 +1,5 @@
 """Entry point: ``shelfaudit serve | worker | audit | sweep | db upgrade | db backfill-keys |
-db backfill-inside | users | apikeys | export | skus | standards | activities``."""
+db backfill-inside | users | apikeys | webhooks | export | skus | standards | activities``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from shelfaudit.cli.export import export_app
 from shelfaudit.cli.master_data import activities_app
 from shelfaudit.cli.skus import skus_app
 from shelfaudit.cli.standards import missing_activity_hint, standards_app
+from shelfaudit.cli.webhooks import webhooks_app
 from shelfaudit.errors import ModelError, SchemaOutOfDate, UnknownReference
 from shelfaudit.settings import Settings, get_settings
 
@@ -39,6 +40,7 @@ app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(export_app, name="export")
 app.add_typer(skus_app, name="skus")
 app.add_typer(standards_app, name="standards")
+app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(activities_app, name="activities")
 app.command("detect")(detect)
 
