@@ -128,6 +128,23 @@ def test_a_decision_is_delivered_signed_to_each_endpoint_that_wants_it(
     )
 
 
+def test_a_decision_also_pushes_the_report_of_the_photos_visit(runtime: Runtime) -> None:
+    seed_master_data(runtime)
+    first = add_photo(runtime, verdict="clean", fraud_score=0.0, score=60)
+    second = add_photo(runtime, verdict="review", score=80)
+    other_store = add_photo(runtime, verdict="review", store_id="S2")
+    endpoint(runtime, "http://127.0.0.1:9/never", ["visit.updated"])
+    with runtime.sessions.begin() as session:
+        decide(session, photo_id=second, decision=Decision.approved, actor=APPROVER)
+        decide(session, photo_id=other_store, decision=Decision.approved, actor=APPROVER)
+    store_one, store_two = (row.payload["data"]["visit"] for row in rows(runtime))
+    assert (store_one["store_id"], store_one["status"]) == ("S1", "complete")
+    (scene,) = store_one["scenes"]
+    assert [p["id"] for p in scene["photos"]] == [first, second]
+    assert scene["best_score"] == 80
+    assert store_two["store_id"] == "S2"
+
+
 def test_an_event_of_a_change_that_rolled_back_is_never_sent(runtime: Runtime) -> None:
     seed_master_data(runtime)
     photo = add_photo(runtime, verdict="clean", fraud_score=0.0)
@@ -143,8 +160,9 @@ def test_a_failed_photo_is_an_event_too(runtime: Runtime) -> None:
     photo = add_photo(runtime, verdict="clean", fraud_score=0.0)
     endpoint(runtime, "http://127.0.0.1:9/never")
     runtime.processor.record_failure(photo, "cannot decode: truncated")
-    (row,) = rows(runtime)
-    assert row.event_type == EventType.photo_failed
+    row, visit = rows(runtime)
+    assert (row.event_type, visit.event_type) == (EventType.photo_failed, EventType.visit_updated)
+    assert visit.payload["data"]["visit"]["status"] == "partial"  # a photo failed
     assert row.payload["data"]["photo"]["status"] == "failed"
     assert row.payload["data"]["photo"]["last_error"] == "cannot decode: truncated"
 

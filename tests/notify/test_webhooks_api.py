@@ -73,7 +73,12 @@ def test_an_upload_and_its_decision_are_pushed_signed(
     )
     assert made.status_code == 201, made.text
     secret, hook_id = made.json()["secret"], made.json()["id"]
-    assert made.json()["events"] == ["photo.analysed", "photo.failed", "photo.decided"]
+    assert made.json()["events"] == [
+        "photo.analysed",
+        "photo.failed",
+        "photo.decided",
+        "visit.updated",
+    ]
     assert "secret" not in web.get("/v1/webhooks", headers=admin).json()[0]  # shown once
 
     create_store(app_client)
@@ -105,8 +110,22 @@ def test_an_upload_and_its_decision_are_pushed_signed(
         "duplicate",
     )
 
+    visit = hooks.wait_for(
+        lambda r: (
+            json.loads(r.body)["type"] == "visit.updated"
+            and json.loads(r.body)["data"]["visit"]["scenes"][0]["photos"][0]["review"]["state"]
+            == "decided"
+        )
+    )
+    report = json.loads(visit.body)["data"]["visit"]
+    assert (report["rep_id"], report["store_id"], report["status"]) == ("R1", "S1", "complete")
     listed = web.get(f"/v1/webhooks/{hook_id}/deliveries", headers=admin).json()
-    assert [d["event_type"] for d in listed] == ["photo.decided", "photo.analysed"]
+    assert [d["event_type"] for d in listed] == [
+        "visit.updated",
+        "photo.decided",
+        "visit.updated",
+        "photo.analysed",
+    ]
     assert {d["status"] for d in listed} == {"delivered"}
 
 

@@ -11,6 +11,9 @@ Body sent for every event (``data.photo`` is a summary; ``GET /v1/photos/{id}`` 
               "review": {"state": "waiting", "reasons": ["verdict_review"], ...},
               "url": "/v1/photos/42"}}}
 
+``visit.updated`` follows each of them with ``data.visit``: the report of the photo's visit
+(``GET /v1/visits``: its photos by activity, ``partial`` while one waits, a ``revision``).
+
 ``id`` is the same for every endpoint and every retry of one event: receivers deduplicate on
 it. Events of one photo may arrive out of order after a retry; ``created_at`` orders them.
 """
@@ -28,6 +31,7 @@ from sqlalchemy.orm import Session
 from shelfaudit.results.newest import latest_analyses
 from shelfaudit.results.read import reviews_of
 from shelfaudit.results.schemas import ReviewPublic, ReviewState
+from shelfaudit.results.visits import visit_of
 from shelfaudit.store.tables import Photo, WebhookDelivery, WebhookEndpoint, utcnow
 
 
@@ -35,6 +39,7 @@ class EventType(StrEnum):
     photo_analysed = "photo.analysed"  # analysed (again): verdict, score, review standing
     photo_failed = "photo.failed"  # cannot be analysed (undecodable, original lost, ...)
     photo_decided = "photo.decided"  # a person approved or rejected it
+    visit_updated = "visit.updated"  # any of the above, as the report of the photo's visit
     ping = "ping"  # sent on request, to check an endpoint
 
 
@@ -82,19 +87,25 @@ def publish(
     *,
     photo_id: int | None = None,
     endpoint_ids: list[int] | None = None,
+    data: Callable[[], dict[str, Any] | None] | None = None,
 ) -> str | None:
     """Queue ``event`` for every active endpoint that subscribed to it (or for
-    ``endpoint_ids``); its id, or None when no endpoint wants it."""
+    ``endpoint_ids``); its id, or None when no endpoint wants it (or ``data``, asked only
+    then, has nothing to say). Without ``data`` the body holds the photo's summary."""
     query = select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))
     if endpoint_ids is not None:
         query = query.where(WebhookEndpoint.id.in_(endpoint_ids))
     endpoints = [e for e in session.scalars(query) if endpoint_ids or event.value in e.events]
     if not endpoints:
         return None
+    body = data() if data is not None else None
+    if data is not None and body is None:
+        return None
+    if body is None:
+        body = {"photo": photo_summary(session, photo_id)} if photo_id is not None else {}
     now = utcnow()
     event_id = f"evt_{secrets.token_hex(12)}"
-    data = {"photo": photo_summary(session, photo_id)} if photo_id is not None else {}
-    payload = {"id": event_id, "type": event.value, "created_at": now.isoformat(), "data": data}
+    payload = {"id": event_id, "type": event.value, "created_at": now.isoformat(), "data": body}
     for endpoint in endpoints:
         session.add(
             WebhookDelivery(
@@ -113,10 +124,22 @@ def publish(
     return event_id
 
 
+def photo_changed(session: Session, event: EventType, photo_id: int) -> None:
+    """Publish ``event`` for the photo, and ``visit.updated`` with its visit's report."""
+    publish(session, event, photo_id=photo_id)
+
+    def visit() -> dict[str, Any] | None:
+        photo = session.get(Photo, photo_id)
+        report = visit_of(session, photo) if photo is not None else None
+        return {"visit": report.model_dump(mode="json")} if report is not None else None
+
+    publish(session, EventType.visit_updated, photo_id=photo_id, data=visit)
+
+
 def on_photo(event: EventType) -> Callable[[Session, int], None]:
     """A ``Processor`` hook (``session, photo_id``) that publishes ``event`` for the photo."""
 
     def hook(session: Session, photo_id: int) -> None:
-        publish(session, event, photo_id=photo_id)
+        photo_changed(session, event, photo_id)
 
     return hook

@@ -128,6 +128,17 @@ def visit_reports(
     ]
 
 
+def visit_of(session: Session, photo: Photo) -> VisitReport | None:
+    """The report of the visit ``photo`` belongs to; None for a photo of no rep or store."""
+    if photo.rep_id is None or photo.store_id is None:
+        return None
+    day = local_date(_moment(photo), photo.captured_offset_min)
+    found = visit_reports(
+        session, first=day, last=day, rep_id=photo.rep_id, store_id=photo.store_id
+    )
+    return found[0] if found else None
+
+
 def _report(session: Session, key: tuple[str, str, date], photos: Sequence[Photo]) -> VisitReport:
     rep_id, store_id, day = key
     ids = [p.id for p in photos]

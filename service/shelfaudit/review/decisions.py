@@ -22,7 +22,7 @@ from shelfaudit.domain.enums import PhotoStatus
 from shelfaudit.domain.fraud import Verdict
 from shelfaudit.domain.text import check_note
 from shelfaudit.errors import Conflict, InvalidInput, NotAnalysed, NotFound
-from shelfaudit.notify.events import EventType, publish
+from shelfaudit.notify.events import EventType, photo_changed
 from shelfaudit.review import audit
 from shelfaudit.review.analysis_view import latest_analysis, stamp_of
 from shelfaudit.review.vocabulary import APPROVE_REASONS, REJECT_REASONS, ItemState, ReasonCode
@@ -246,7 +246,7 @@ def decide(
         before=before,
         after=_state(row),
     )
-    publish(session, EventType.photo_decided, photo_id=photo_id)
+    photo_changed(session, EventType.photo_decided, photo_id)
     return row
 
 
