@@ -20,7 +20,7 @@ from shelfaudit.review.drawn_boxes import (
 )
 from shelfaudit.review.label_export import LabelFormat
 from shelfaudit.runtime import Runtime
-from shelfaudit.store.tables import Analysis, AuditEvent
+from shelfaudit.store.tables import Analysis, AuditEvent, utcnow
 from tests.review.test_detections import BOXES, exported
 from tests.seeds import APPROVER, add_photo, seed_master_data
 
@@ -91,7 +91,7 @@ def test_a_drawn_box_is_kept_with_its_trail_and_can_be_removed(
         actions = session.scalars(
             select(AuditEvent.action).where(AuditEvent.photo_id == photo).order_by(AuditEvent.id)
         ).all()
-    assert actions == ["box_drawn", "box_drawn_removed"]
+    assert actions == ["drawn_box_added", "drawn_box_removed"]
 
 
 def test_drawing_the_same_object_twice_is_409(runtime: Runtime, photo: int) -> None:
@@ -202,3 +202,98 @@ def test_a_drawn_box_outlives_a_new_analysis(runtime: Runtime, photo: int, tmp_p
     reanalyse_with(runtime, photo, [])
     with runtime.sessions() as session:
         assert [d.class_name for d in drawn_boxes_of(session, photo)] == ["tiger"]
+
+
+def test_an_object_the_detector_boxed_is_relabelled_not_drawn_again(
+    runtime: Runtime, photo: int
+) -> None:
+    with runtime.sessions() as session, pytest.raises(Conflict, match="already boxed"):
+        # BOXES[0]: heineken_can at (10, 20)-(110, 220)
+        draw_box(
+            session, photo_id=photo, class_name="heineken_can", xyxy=(11, 20, 110, 219),
+            actor=APPROVER,
+        )  # fmt: skip
+    with runtime.sessions.begin() as session:
+        # Marked wrong, the detector's box is no label: drawing it right is how to fix it.
+        from shelfaudit.review.detections import correct_box
+        from shelfaudit.review.vocabulary import BoxAction
+
+        correct_box(session, photo_id=photo, box_index=0, action=BoxAction.wrong, actor=APPROVER)
+        draw_box(
+            session, photo_id=photo, class_name="heineken_can", xyxy=(11, 20, 110, 219),
+            actor=APPROVER,
+        )  # fmt: skip
+
+
+def test_a_box_drawn_after_the_decision_reaches_an_export_since_the_drawing(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    from datetime import date, timedelta
+
+    from sqlalchemy import update
+
+    from shelfaudit.store.tables import PhotoReview
+
+    with runtime.sessions.begin() as session:
+        decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER)
+        session.execute(
+            update(PhotoReview).values(decided_at=utcnow() - timedelta(days=30))
+        )  # approved a month ago
+    today = utcnow().date()
+    assert exported(runtime, tmp_path / "before", since=today).images == 0
+    with runtime.sessions.begin() as session:
+        draw_box(
+            session, photo_id=photo, class_name="tiger", xyxy=(200, 100, 300, 200), actor=APPROVER
+        )
+    summary = exported(runtime, tmp_path / "after", since=today)
+    assert (summary.images, summary.drawn) == (1, 1)
+    assert exported(runtime, tmp_path / "old", since=date(2020, 1, 1)).drawn == 1
+
+
+def test_a_drawn_box_the_detector_later_found_is_exported_once(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    with runtime.sessions.begin() as session:
+        draw_box(
+            session, photo_id=photo, class_name="tiger", xyxy=(200, 100, 300, 200), actor=APPROVER
+        )
+        old = session.scalars(select(Analysis).where(Analysis.photo_id == photo)).one()
+        found = [*BOXES, {"xyxy": [201, 101, 300, 199], "class_name": "tiger"}]
+        session.add(
+            Analysis(
+                photo_id=photo,
+                pipeline_version="test-2",  # a newer model now finds the tiger
+                checks={**old.checks, "detections": {**old.checks["detections"], "boxes": found}},
+                flags=[],
+                ms=1.0,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+    with runtime.sessions.begin() as session:
+        decide(session, photo_id=photo, decision=Decision.approved, actor=APPROVER)
+    summary = exported(runtime, tmp_path)
+    assert (summary.boxes, summary.drawn) == (4, 0)
+
+
+def test_boxes_drawn_on_a_copy_with_the_same_bytes_go_to_the_exported_photo(
+    runtime: Runtime, photo: int, tmp_path: Path
+) -> None:
+    from shelfaudit.store.tables import Photo
+
+    with runtime.sessions() as session:
+        original = session.get(Photo, photo)
+        assert original is not None
+        data = runtime.objects.get(original.object_key)
+    copy = add_photo(runtime, verdict="fraud", fraud_score=0.9, boxes=BOXES, data=data)
+    with runtime.sessions.begin() as session:
+        draw_box(
+            session, photo_id=copy, class_name="tiger", xyxy=(200, 100, 300, 200), actor=APPROVER
+        )
+        for approved in (photo, copy):
+            decide(session, photo_id=approved, decision=Decision.approved, actor=APPROVER)
+    summary = exported(runtime, tmp_path)
+    assert (summary.images, summary.drawn) == (1, 1)
+    assert summary.skipped == {"same bytes as an exported photo": 1}
+    coco = json.loads((tmp_path / "annotations.json").read_text())
+    assert {a["image_id"] for a in coco["annotations"]} == {photo}

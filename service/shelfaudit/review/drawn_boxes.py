@@ -18,13 +18,14 @@ from shelfaudit.auth.principal import Principal
 from shelfaudit.errors import Conflict, InvalidInput, NotAnalysed, NotFound
 from shelfaudit.review import audit
 from shelfaudit.review.analysis_view import latest_analysis
-from shelfaudit.review.detections import check_class_name, hold_photo, iou
+from shelfaudit.review.detections import check_class_name, current_boxes, hold_photo, iou
 from shelfaudit.store.tables import DrawnBox, Photo, utcnow
 
 # A drag shorter than this on either side is a slip of the mouse, not an object: at 1600 px
 # on screen a 12 MP photo's 4 px is under 2 screen pixels.
 MIN_SIDE_PX = 4.0
-# Drawing the same object twice (a double submit, two reviewers) would export it twice.
+# Drawing the same object twice (a double submit, two reviewers), or one the detector boxed,
+# would export it twice.
 SAME_OBJECT_IOU = 0.8
 
 
@@ -102,6 +103,14 @@ def draw_box(
     name = class_name.strip()
     check_class_name(name, known_classes)
     box = clip_box(xyxy, upright_size(session, photo))
+    for found in current_boxes(session, photo_id):
+        if not found.wrong and found.class_name == name and iou(box, found.xyxy) >= SAME_OBJECT_IOU:
+            # Exported twice, one object would teach the next model two boxes.
+            raise Conflict(
+                f"the detector already boxed this {name} (box {found.index}); "
+                "relabel or mark that box instead",
+                field="xyxy",
+            )
     for other in drawn_boxes_of(session, photo_id):
         if other.class_name == name and iou(box, other.xyxy) >= SAME_OBJECT_IOU:
             raise Conflict(
@@ -120,7 +129,7 @@ def draw_box(
     audit.record(
         session,
         actor=actor,
-        action="box_drawn",
+        action="drawn_box_added",
         subject=f"photo {photo_id} drawn box {drawn.id}",
         photo_id=photo_id,
         after={"class_name": name, "xyxy": list(box)},
@@ -144,7 +153,7 @@ def remove_drawn_box(
     audit.record(
         session,
         actor=actor,
-        action="box_drawn_removed",
+        action="drawn_box_removed",
         subject=f"photo {photo_id} drawn box {drawn_id}",
         photo_id=photo_id,
         before={"class_name": drawn.class_name, "xyxy": list(drawn.xyxy)},

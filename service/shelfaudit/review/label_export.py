@@ -1,10 +1,12 @@
 """Labels for retraining: reviewed photos with their boxes as corrected, in COCO or YOLO.
 
-A photo counts once a person approved it since the given day (UTC) and the outlet
-detector ran on it. Left out, and counted in ``ExportSummary.skipped``: rejected photos (a
-recapture or reused photo is no ground truth, and a duplicate would land on both sides of a
-train/val split), a second photo with the same bytes, and photos the detector never saw
-(failed, or analysed without it), whose empty label file would read as "nothing here".
+A photo counts once a person approved it and the outlet detector ran on it; an export since a
+day (UTC) holds the photos decided, corrected or drawn on since then (a box drawn on a photo
+approved last month is exported with it). Left out, and counted in
+``ExportSummary.skipped``: rejected photos (a recapture or reused photo is no ground truth,
+and a duplicate would land on both sides of a train/val split), a second photo with the same
+bytes (boxes drawn on it go to the exported copy), and photos the detector never saw (failed,
+or analysed without it), whose empty label file would read as "nothing here".
 
 Boxes marked wrong are left out, relabelled ones carry the new class, and boxes reviewers
 drew round objects the detector missed (``review/drawn_boxes.py``) are added. Class ids follow
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.analyse.decode import to_rgb
@@ -48,12 +50,13 @@ from shelfaudit.review.detections import (
     analysis_saves,
     apply_corrections,
     corrections_of,
+    iou,
     model_boxes,
 )
-from shelfaudit.review.drawn_boxes import drawn_boxes_of_photos
+from shelfaudit.review.drawn_boxes import SAME_OBJECT_IOU, drawn_boxes_of_photos
 from shelfaudit.review.label_split import DEFAULT_VAL_SHARE, Side, group_of, val_groups
 from shelfaudit.store.objects import ObjectStore
-from shelfaudit.store.tables import Analysis, Photo, PhotoReview
+from shelfaudit.store.tables import Analysis, DrawnBox, LabelCorrection, Photo, PhotoReview
 
 
 class LabelFormat(StrEnum):
@@ -170,11 +173,21 @@ def decided_on(session: Session, reviews: Sequence[PhotoReview]) -> dict[int, An
 def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[str]]:
     """The photos to export, in id order, and how many were left out for each ``Skip``."""
     start = datetime.combine(since, time(0), tzinfo=UTC)
+    corrected = select(LabelCorrection.photo_id).where(LabelCorrection.created_at >= start)
+    drawn_since = select(DrawnBox.photo_id).where(
+        or_(DrawnBox.created_at >= start, DrawnBox.removed_at >= start)
+    )
     rows = list(
         session.execute(
             select(Photo, PhotoReview)
             .join(PhotoReview, PhotoReview.photo_id == Photo.id)
-            .where(PhotoReview.decided_at >= start)
+            .where(
+                or_(
+                    PhotoReview.decided_at >= start,
+                    Photo.id.in_(corrected),
+                    Photo.id.in_(drawn_since),
+                )
+            )
             .order_by(Photo.id)
         ).all()
     )
@@ -186,16 +199,19 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
     drawn = drawn_boxes_of_photos(session, [photo.id for photo, _ in rows])
     found = []
     skipped: Counter[str] = Counter()
-    shas: set[str] = set()
+    shas: dict[str, Labelled] = {}
     exported: set[int] = set()
     for photo, review in rows:
         checks = analyses[photo.id].checks if photo.id in analyses else {}
         model = _outlet_model(checks)
         why = _left_out(review, model, photo.sha256 in shas, bool(_matched(checks) & exported))
+        if why is Skip.same_bytes:
+            # The same pixels: what a reviewer drew on this copy holds for the exported one.
+            first = shas[photo.sha256]
+            first.boxes[:] = with_drawn(first.boxes, drawn.get(photo.id, []))
         if why is not None:
             skipped[why.value] += 1
             continue
-        shas.add(photo.sha256)
         exported.add(photo.id)
         decode = checks.get("decode") or {}
         boxes = apply_corrections(
@@ -204,22 +220,36 @@ def reviewed(session: Session, *, since: date) -> tuple[list[Labelled], Counter[
             analysed_at=analyses[photo.id].updated_at if photo.id in analyses else None,
             saves=saves.get(photo.id, []),
         )
-        found.append(
-            Labelled(
-                photo=photo,
-                review=review,
-                width=int(decode.get("width") or photo.width),
-                height=int(decode.get("height") or photo.height),
-                orientation=int(decode.get("orientation") or 1),
-                boxes=[Label(box.class_name, box.xyxy) for box in boxes if not box.wrong]
-                + [
-                    Label(d.class_name, (d.xyxy[0], d.xyxy[1], d.xyxy[2], d.xyxy[3]), drawn=True)
-                    for d in drawn.get(photo.id, [])
-                ],
-                model=model or "",
-            )
+        item = Labelled(
+            photo=photo,
+            review=review,
+            width=int(decode.get("width") or photo.width),
+            height=int(decode.get("height") or photo.height),
+            orientation=int(decode.get("orientation") or 1),
+            boxes=with_drawn(
+                [Label(box.class_name, box.xyxy) for box in boxes if not box.wrong],
+                drawn.get(photo.id, []),
+            ),
+            model=model or "",
         )
+        shas[photo.sha256] = item
+        found.append(item)
     return found, skipped
+
+
+def with_drawn(labels: list[Label], drawn: Sequence[DrawnBox]) -> list[Label]:
+    """``labels`` and the drawn boxes that are not already among them: a model that analysed
+    the photo again may have found what a reviewer drew (same class, IoU >= 0.8)."""
+    found = list(labels)
+    for d in drawn:
+        box = (d.xyxy[0], d.xyxy[1], d.xyxy[2], d.xyxy[3])
+        same = (
+            other.class_name == d.class_name and iou(other.xyxy, box) >= SAME_OBJECT_IOU
+            for other in found
+        )
+        if not any(same):
+            found.append(Label(d.class_name, box, drawn=True))
+    return found
 
 
 def _image(objects: ObjectStore, item: Labelled, side: Side) -> tuple[str, bytes]:

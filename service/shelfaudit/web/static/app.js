@@ -66,6 +66,7 @@
     var view = svg.viewBox.baseVal;
     var corners = ["x0", "y0", "x1", "y1"].map(function (name) { return form.elements[name]; });
     var start = null;
+    var MIN_SIDE = 4;  // photo pixels, as the server asks (review/drawn_boxes.py)
 
     function clamp(v, hi) { return Math.max(0, Math.min(hi, v)); }
     function point(event) {
@@ -103,13 +104,36 @@
     svg.addEventListener("pointermove", function (event) { if (start) { fill(start, point(event)); } });
     svg.addEventListener("pointerup", function (event) {
       if (!start) { return; }
-      fill(start, point(event));
+      var end = point(event);
+      if (Math.abs(end.x - start.x) < MIN_SIDE || Math.abs(end.y - start.y) < MIN_SIDE) {
+        // A click, not a drag: keep drawing, and leave no box to save.
+        corners.forEach(function (input) { input.value = ""; });
+        start = null;
+        show();
+        return;
+      }
+      fill(start, end);
       start = null;
       drawing(false);
       form.elements.class_name.focus();
     });
+    // Class names as the export writes them: "Beer Crate" is beer_crate.
+    form.elements.class_name.addEventListener("change", function () {
+      var input = form.elements.class_name;
+      input.value = input.value.trim().toLowerCase().replace(/\s+/g, "_");
+    });
+    form.addEventListener("submit", function (event) {
+      var v = corners.map(function (input) { return parseFloat(input.value); });
+      var small = Math.abs(v[2] - v[0]) < MIN_SIDE || Math.abs(v[3] - v[1]) < MIN_SIDE;
+      corners[2].setCustomValidity(small ? "Drag round the object: a box is at least " + MIN_SIDE + " pixels on each side." : "");
+      if (small) { event.preventDefault(); corners[2].reportValidity(); }
+    });
+    corners.forEach(function (input) { input.addEventListener("input", function () { corners[2].setCustomValidity(""); }); });
     show();
-    return function () { drawing(!svg.classList.contains("drawing")); };
+    return {
+      toggle: function () { drawing(!svg.classList.contains("drawing")); },
+      stop: function () { drawing(false); start = null; }
+    };
   }
 
   // Photo: a approves, r goes to the rejection reason, j/k next/previous, b toggles boxes,
@@ -133,7 +157,8 @@
       else if (event.key === "b") {
         var overlay = document.querySelector("svg.overlay");
         if (overlay) { overlay.classList.toggle("hidden"); }
-      } else if (event.key === "d" && draw) { draw(); }
+        if (draw && overlay && overlay.classList.contains("hidden")) { draw.stop(); }
+      } else if (event.key === "d" && draw) { draw.toggle(); }
       else { return false; }
       return true;
     };
