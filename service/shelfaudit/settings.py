@@ -139,6 +139,11 @@ class Settings(BaseSettings):
     # is one of these, else in these: an app sending Z, or an offset of a cheat's choosing,
     # no longer lets a photo taken hours earlier pass as taken when the app says.
     local_utc_offsets: str = Field(default="", pattern=r"^\s*([+-]\d{2}:\d{2}\s*(,\s*|$))*$")
+    # The business's own UTC offset (+07:00 in Vietnam): statement periods, caps and budgets
+    # run from its midnight, not UTC's (at +00:00 a photo taken at 06:00 on the 1st in
+    # Hanoi was paid in the previous month). Set it before the first statement run: periods
+    # already run keep the hours they were run with.
+    business_utc_offset: str = Field(default="+00:00", pattern=r"^\s*[+-]\d{2}:\d{2}\s*$")
     late_upload_h: float = Field(default=48.0, gt=0)
     gps_poor_accuracy_m: float = Field(default=500.0, gt=0)
     gps_accuracy_allowance_m: float = Field(default=100.0, ge=0)
@@ -268,6 +273,11 @@ class Settings(BaseSettings):
                 f"SHELFAUDIT_LOCAL_UTC_OFFSETS: {', '.join(wrong)} is no UTC offset in use "
                 "(-12:00 to +14:00, written like +07:00)"
             )
+        if parse_offset(self.business_utc_offset.strip()) is None:
+            raise ValueError(
+                f"SHELFAUDIT_BUSINESS_UTC_OFFSET: {self.business_utc_offset.strip()} is no UTC "
+                "offset in use (-12:00 to +14:00, written like +07:00)"
+            )
         if self.environment is Environment.production and not self.database_url:
             typos = self.unknown_environment()
             raise ValueError(
@@ -276,6 +286,11 @@ class Settings(BaseSettings):
                 + (f"; these name no setting: {', '.join(typos)}" if typos else "")
             )
         return self
+
+    @property
+    def business_offset_min(self) -> int:
+        """``business_utc_offset`` in minutes east of UTC."""
+        return offset_minutes(parse_offset(self.business_utc_offset.strip())) or 0
 
     def unknown_environment(self) -> list[str]:
         """``SHELFAUDIT_*`` variables that name no setting (a typo is otherwise ignored,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
 from shelfaudit.auth.roles import Role
@@ -362,3 +366,39 @@ def test_the_sfa_app_syncs_only_what_changed_since_it_last_asked(client: TestCli
     assert {p["id"] for p in everything} == {decided, untouched}
     unzoned = client.get("/v1/photos", params={"changed_since": "2026-05-01T00:00:00"})
     assert unzoned.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("offset", "paid_in_last_month"), [("+00:00", "late"), ("+07:00", "early")]
+)
+def test_statement_months_start_at_the_business_midnight(
+    tmp_path: Path, offset: str, paid_in_last_month: str
+) -> None:
+    """Two photos taken at 04:00 in Hanoi on the 1st: of last month and of this month. In
+    UTC they fall on the previous day, so a UTC month pays the wrong one."""
+    from shelfaudit.api.app import create_app
+    from tests.conftest import embedded_settings
+
+    settings = embedded_settings(tmp_path / "data", business_utc_offset=offset)
+    with TestClient(create_app(settings)) as client:
+        web, admin, approver = people(client)
+        web.post("/v1/rule-sets", content=SCHEME, headers=admin)
+        web.post("/v1/rule-sets/test_scheme/1/activate", headers=admin)
+        seed_master_data(runtime_of(client))
+        # 04:00 at +07:00 on the 1st is 21:00 UTC on the last day of the month before.
+        early = add_photo(
+            runtime_of(client), verdict="clean", fraud_score=0.0,
+            captured_at=LAST_MONTH.start - timedelta(hours=3),
+        )  # fmt: skip
+        late = add_photo(
+            runtime_of(client), verdict="clean", fraud_score=0.0,
+            captured_at=THIS_MONTH.start - timedelta(hours=3),
+        )  # fmt: skip
+        run = web.post("/v1/payouts/runs", json={"period": LAST_MONTH.label}, headers=approver)
+        assert run.status_code == 200, run.text
+        paid = {line["photo_ids"][0] for s in run.json()["statements"] for line in s["lines"]}
+        assert paid == {early if paid_in_last_month == "early" else late}
+        (statement,) = web.get(
+            "/v1/payouts/statements", params={"period": LAST_MONTH.label}, headers=approver
+        ).json()
+        assert statement["period"]["offset_min"] == (420 if offset == "+07:00" else 0)

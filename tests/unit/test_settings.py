@@ -26,8 +26,15 @@ def settings(tmp_path: Path, **fields: Any) -> Settings:
         ),
         ({"environment": "production"}, "SHELFAUDIT_DATABASE_URL is not set in production"),
         ({"local_utc_offsets": "+07:00,+15:00"}, "+15:00 is no UTC offset in use"),
+        ({"business_utc_offset": "+14:30"}, "BUSINESS_UTC_OFFSET: +14:30 is no UTC offset"),
     ],
-    ids=["fraud_band_inverted", "recapture_band_inverted", "production_on_sqlite", "offset"],
+    ids=[
+        "fraud_band_inverted",
+        "recapture_band_inverted",
+        "production_on_sqlite",
+        "offset",
+        "business_offset",
+    ],
 )
 def test_settings_that_would_quietly_misbehave_are_refused(
     tmp_path: Path, fields: dict[str, Any], error: str
@@ -69,6 +76,7 @@ def test_production_without_a_database_names_the_variable_that_was_mistyped(
 
 
 def test_the_business_offsets_read_as_seconds_east_of_utc(tmp_path: Path) -> None:
+    assert settings(tmp_path, business_utc_offset="-03:30").business_offset_min == -210
     assert settings(tmp_path, local_utc_offsets="+07:00, -03:30").local_offsets_s == (
         25200,
         -12600,

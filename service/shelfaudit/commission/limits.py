@@ -29,18 +29,19 @@ from shelfaudit.commission.versions import RuleBook
 class Usage:
     """Money earned so far, by rep and activity and by activity alone, per window."""
 
-    def __init__(self) -> None:
+    def __init__(self, offset_min: int = 0) -> None:
+        self._offset = offset_min  # the business's: windows start at its midnight
         self._rep: dict[tuple[str, str, Cadence, datetime], Decimal] = defaultdict(Decimal)
         self._activity: dict[tuple[str, Cadence, datetime], Decimal] = defaultdict(Decimal)
 
     def add(self, rep_id: str, activity_id: str, moment: datetime, value: Decimal) -> None:
         for cadence in Cadence:
-            start = Period.containing(moment, cadence).start
+            start = Period.containing(moment, cadence, self._offset).start
             self._rep[(rep_id, activity_id, cadence, start)] += value
             self._activity[(activity_id, cadence, start)] += value
 
     def of_cap(self, rule: CapRule, rule_set: RuleSet, photo: AuditedPhoto) -> Decimal:
-        start = Period.containing(photo.captured_at, rule.period).start
+        start = Period.containing(photo.captured_at, rule.period, self._offset).start
         if rule.per_activity:
             return self._rep[(photo.rep_id, photo.activity_id, rule.period, start)]
         scope = rule.activities or rule_set.activities
@@ -55,7 +56,7 @@ class Usage:
         )
 
     def of_budget(self, rule: BudgetRule, photo: AuditedPhoto) -> Decimal:
-        start = Period.containing(photo.captured_at, rule.period).start
+        start = Period.containing(photo.captured_at, rule.period, self._offset).start
         return self._activity[(photo.activity_id, rule.period, start)]
 
 
@@ -76,7 +77,7 @@ def apply_limits(
     period: Period,
 ) -> list[PayoutLine]:
     """``cap_cut`` lines for this period's earning ``lines`` of one rule set."""
-    usage = Usage()
+    usage = Usage(period.offset_min)
     for old in history.of_rule_set(rule_set_id):
         if old.kind in EARNING_KINDS:
             usage.add(old.rep_id, old.activity_id, old.visit_at, old.amount + old.held)
@@ -138,7 +139,9 @@ def _cut(unit: _Unit, usage: Usage, period: Period) -> list[PayoutLine]:
                 photo=photo,
                 amount=-from_paid,
                 held=-from_held,
-                explanation=_explain(rule, photo, rule_set, used, from_paid, from_held),
+                explanation=_explain(
+                    rule, photo, rule_set, used, from_paid, from_held, period.offset_min
+                ),
             )
         )
     return cuts
@@ -151,9 +154,10 @@ def _explain(
     used: Decimal,
     from_paid: Decimal,
     from_held: Decimal,
+    offset_min: int,
 ) -> str:
     currency = rule_set.currency
-    window = Period.containing(photo.captured_at, rule.period).title
+    window = Period.containing(photo.captured_at, rule.period, offset_min).title
     limit = format_money(rule.amount, currency)
     activity = photo.activity_name or photo.activity_id
     if isinstance(rule, CapRule):

@@ -116,7 +116,7 @@ def _refunds(
                     refers_to=tuple(line.line_id for line in taken),
                     explanation=(
                         f"{photo_title(photo)}: {money} {taken_kind.value} of the "
-                        f"{_statement_of(taken)} paid back: {state.why}"
+                        f"{_statement_of(taken, period)} paid back: {state.why}"
                     ),
                 )
             )
@@ -138,8 +138,12 @@ def _paid_late(
     ]
 
 
-def _statement_of(lines: list[PayoutLine]) -> str:
-    titles = sorted({Period(start=x.period_start, end=x.period_end).title for x in lines})
+def _statement_of(lines: list[PayoutLine], period: Period) -> str:
+    """The statements ``lines`` were on, named in ``period``'s offset."""
+    offset = period.offset_min
+    titles = sorted(
+        {Period(start=x.period_start, end=x.period_end, offset_min=offset).title for x in lines}
+    )
     return " and ".join(titles) + (" statements" if len(titles) > 1 else " statement")
 
 
@@ -157,7 +161,7 @@ def _release(
     hold_rules = rule_set.rules_of(ReviewHoldRule)
     rule_id = hold_rules[0].id if hold_rules else holds[0].rule_id
     money = format_money(held, rule_set.currency)
-    where = f"held on the {_statement_of(holds)}"
+    where = f"held on the {_statement_of(holds, period)}"
     if state.standing is Standing.payable:
         paid, text = held, f"{money} released, {where}: {state.why}"
     else:
@@ -211,6 +215,6 @@ def _clawback(
         refers_to=tuple(line.line_id for line in paying),
         explanation=(
             f"{photo_title(photo)}: {money} clawback: photo {state.why}; "
-            f"paid on the {_statement_of(paying)}"
+            f"paid on the {_statement_of(paying, period)}"
         ),
     )

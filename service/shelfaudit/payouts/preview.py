@@ -42,12 +42,16 @@ class Preview:
     problem: str | None = None  # why the engine could not price it (a missing field)
 
 
-def photo_preview(photo: AuditedPhoto, rule_sets: Sequence[RuleSet]) -> Preview:
-    period = Period.containing(photo.captured_at, Cadence.month)
+def photo_preview(
+    photo: AuditedPhoto, rule_sets: Sequence[RuleSet], offset_min: int = 0
+) -> Preview:
+    """What ``photo`` pays in its month (the business's, ``offset_min`` east of UTC)."""
+    period = Period.containing(photo.captured_at, Cadence.month, offset_min)
     if photo.review is not None and photo.review.decided_at >= period.end:
         # A decision taken after the visit's month counts here: the preview answers "what
         # does this photo pay now", which the statement run spreads over two periods.
-        period = Period.between(period.start, photo.review.decided_at + timedelta(seconds=1))
+        end = photo.review.decided_at + timedelta(seconds=1)
+        period = Period.between(period.start, end, offset_min)
     try:
         statements = evaluate([photo], rule_sets, period)
     except CommissionError as exc:
@@ -62,11 +66,13 @@ class Stake:
     exact: bool  # False: the most the photo could earn (its score is not known yet)
 
 
-def amount_at_stake(photo: AuditedPhoto, rule_sets: Sequence[RuleSet]) -> Stake:
+def amount_at_stake(
+    photo: AuditedPhoto, rule_sets: Sequence[RuleSet], offset_min: int = 0
+) -> Stake:
     """What the person's decision moves: what approval pays, and for a photo judged fraud
     also the penalty it carries unless approved (the queue showed ₫0 at stake for a photo
     whose page showed a ₫100,000 penalty)."""
-    stake = _approval_pays(photo, rule_sets)
+    stake = _approval_pays(photo, rule_sets, offset_min)
     if photo.verdict is not Verdict.fraud:
         return stake
     penalty = Decimal(0)
@@ -81,9 +87,9 @@ def amount_at_stake(photo: AuditedPhoto, rule_sets: Sequence[RuleSet]) -> Stake:
     )
 
 
-def _approval_pays(photo: AuditedPhoto, rule_sets: Sequence[RuleSet]) -> Stake:
+def _approval_pays(photo: AuditedPhoto, rule_sets: Sequence[RuleSet], offset_min: int) -> Stake:
     approved = photo.model_copy(update={"verdict": Verdict.clean, "review": None})
-    preview = photo_preview(approved, rule_sets)
+    preview = photo_preview(approved, rule_sets, offset_min)
     if preview.problem is None:
         earned = [line for line in preview.lines if line.kind in _EARNING]
         amount = sum((line.amount + line.held for line in earned), Decimal(0))

@@ -260,16 +260,24 @@ def read_statements(
         )
     }
     return [
-        _statement(session, row, closures.get((row.period_start, row.period_end))) for row in rows
+        _statement(
+            session,
+            row,
+            closures.get((row.period_start, row.period_end)),
+            period.offset_min if period is not None else 0,
+        )
+        for row in rows
     ]
 
 
-def _statement(session: Session, row: PayoutStatement, closure: PayoutClosure | None) -> Statement:
+def _statement(
+    session: Session, row: PayoutStatement, closure: PayoutClosure | None, offset_min: int
+) -> Statement:
     lines = session.scalars(select(PayoutLineRow).where(PayoutLineRow.statement_id == row.id))
     return Statement(
         rep_id=row.rep_id,
         currency=row.currency,
-        period=Period(start=row.period_start, end=row.period_end),
+        period=Period(start=row.period_start, end=row.period_end, offset_min=offset_min),
         lines=tuple(sorted((line_from_row(r) for r in lines), key=sort_key)),
         total=row.total,
         held=row.held,

@@ -152,7 +152,7 @@ def _history(session: Session, photo: Photo) -> list[HistoryRow]:
     ]
 
 
-def photo_view(session: Session, photo_id: int) -> PhotoView:
+def photo_view(session: Session, photo_id: int, *, business_offset_min: int = 0) -> PhotoView:
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise NotFound(f"photo {photo_id} does not exist")
@@ -166,7 +166,7 @@ def photo_view(session: Session, photo_id: int) -> PhotoView:
     if analysis and photo.rep_id and photo.store_id and photo.activity_id and photo.captured_at:
         audited = audited_photo(photo, checks, store=store, activity=activity, review=review)
         audited = audited.model_copy(update={"repeat_of": repeat_of(session, photo)})
-        preview = photo_preview(audited, readable_active_rule_sets(session))
+        preview = photo_preview(audited, readable_active_rule_sets(session), business_offset_min)
     shown = display(checks)
     return PhotoView(
         photo=photo,

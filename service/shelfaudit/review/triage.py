@@ -44,12 +44,14 @@ from shelfaudit.store.tables import Activity, Photo, PhotoReview, ReviewItem, St
 class TriageConfig:
     confidence_below: float = 0.6
     threshold_margin: float = 3.0
+    business_offset_min: int = 0  # the month a photo's stake is priced in starts at its midnight
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TriageConfig:
         return cls(
             confidence_below=settings.review_confidence_below,
             threshold_margin=settings.review_threshold_margin,
+            business_offset_min=settings.business_offset_min,
         )
 
 
@@ -98,7 +100,7 @@ def triage_photo(
         audited = audited_photo(photo, checks, store=store, activity=activity, review=None)
         audited = audited.model_copy(update={"repeat_of": repeat_of(session, photo)})
         edges = band_edges(audited, rule_sets)
-        stake = amount_at_stake(audited, rule_sets)
+        stake = amount_at_stake(audited, rule_sets, config.business_offset_min)
         stake_milli, currency = int(stake.amount * 1000), stake.currency
     reasons = queue_reasons(checks, edges=edges, config=config)
     item = session.get(ReviewItem, photo_id)

@@ -64,3 +64,43 @@ def test_explicit_period_is_normalised_to_utc_and_labelled_by_its_bounds() -> No
 def test_bad_periods_are_refused(start: datetime, end: datetime) -> None:
     with pytest.raises(ValidationError):
         Period.between(start, end)
+
+
+VIETNAM = 7 * 60  # SHELFAUDIT_BUSINESS_UTC_OFFSET=+07:00
+
+
+def test_a_business_month_starts_at_its_own_midnight() -> None:
+    may = Period.month(2026, 5, VIETNAM)
+    assert may.start == datetime(2026, 4, 30, 17, 0, tzinfo=UTC)
+    assert may.end == datetime(2026, 5, 31, 17, 0, tzinfo=UTC)
+    assert (may.label, may.title) == ("2026-05", "May 2026")
+    # 06:00 in Ho Chi Minh City on 1 June is June's at +07:00.
+    early = datetime(2026, 6, 1, 6, 0, tzinfo=timezone(timedelta(hours=7)))
+    assert not may.contains(early)
+    assert may.window(early, Cadence.month).label == "2026-06"
+
+
+@pytest.mark.parametrize(
+    ("offset", "label"),
+    [(VIETNAM, "2026-W19"), (-5 * 60, "2026-W19"), (0, "2026-W19")],
+)
+def test_a_business_week_runs_monday_to_monday_on_its_clock(offset: int, label: str) -> None:
+    week = Period.iso_week(2026, 19, offset)
+    assert week.start == datetime(2026, 5, 4, tzinfo=UTC) - timedelta(minutes=offset)
+    assert week.label == label
+    assert Period.containing(week.start, Cadence.week, offset) == week
+
+
+def test_business_days_label_as_typed() -> None:
+    from datetime import date
+
+    from shelfaudit.payouts.period_text import parse_period
+
+    days = Period.days(date(2026, 5, 1), date(2026, 5, 16), VIETNAM)
+    assert days.label == "2026-05-01..2026-05-16"
+    assert parse_period("2026-05-01..2026-05-16", VIETNAM) == days
+    assert parse_period("2026-05", VIETNAM) == Period.month(2026, 5, VIETNAM)
+    assert parse_period("2026-W19", VIETNAM) == Period.iso_week(2026, 19, VIETNAM)
+    # Times in UTC are read as written, whatever the business's offset.
+    timed = parse_period("2026-05-01T06:00Z..2026-05-15T12:00Z", VIETNAM)
+    assert timed.start == datetime(2026, 5, 1, 6, 0, tzinfo=UTC)

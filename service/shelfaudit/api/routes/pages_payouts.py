@@ -31,20 +31,22 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 MAX_RULE_SET_CHARS = 200_000  # a rule set is a page of YAML
 
 
-def _this_month() -> str:
-    return Period.containing(datetime.now(UTC), Cadence.month).label
+def _this_month(offset_min: int) -> str:
+    return Period.containing(datetime.now(UTC), Cadence.month, offset_min).label
 
 
 @router.get("/payouts", response_class=HTMLResponse)
 def statements_page(
     request: Request,
+    runtime: RuntimeDep,
     session: SessionDep,
     principal: Approver,
     period: Annotated[str | None, Query(max_length=64)] = None,
     rep_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
-    text = period or _this_month()
-    parsed = parse_period(text)
+    offset = runtime.settings.business_offset_min
+    text = period or _this_month(offset)
+    parsed = parse_period(text, offset)
     statements = read_statements(session, period=parsed, rep_id=rep_id or None)
     return render(
         request,
@@ -61,18 +63,26 @@ def statements_page(
 
 @router.post("/payouts/run", response_class=RedirectResponse)
 def run_page(
-    session: SessionDep, principal: Approver, period: Annotated[str, Form(max_length=64)]
+    runtime: RuntimeDep,
+    session: SessionDep,
+    principal: Approver,
+    period: Annotated[str, Form(max_length=64)],
 ) -> RedirectResponse:
-    run_statements(session, period=parse_period(period), actor=principal)
+    parsed = parse_period(period, runtime.settings.business_offset_min)
+    run_statements(session, period=parsed, actor=principal)
     session.commit()
     return RedirectResponse(f"/payouts?period={period}", status_code=303)
 
 
 @router.post("/payouts/close", response_class=RedirectResponse)
 def close_page(
-    session: SessionDep, principal: AdminOnly, period: Annotated[str, Form(max_length=64)]
+    runtime: RuntimeDep,
+    session: SessionDep,
+    principal: AdminOnly,
+    period: Annotated[str, Form(max_length=64)],
 ) -> RedirectResponse:
-    close_period(session, period=parse_period(period), actor=principal)
+    parsed = parse_period(period, runtime.settings.business_offset_min)
+    close_period(session, period=parsed, actor=principal)
     session.commit()
     return RedirectResponse(f"/payouts?period={period}", status_code=303)
 
@@ -80,6 +90,7 @@ def close_page(
 @router.get("/rule-sets", response_class=HTMLResponse)
 def rule_sets_page(
     request: Request,
+    runtime: RuntimeDep,
     session: SessionDep,
     principal: AdminOnly,
     simulate: Annotated[str | None, Query(max_length=80, description="id@version")] = None,
@@ -95,7 +106,7 @@ def rule_sets_page(
                 "heineken_2026@2",
                 field="simulate",
             )
-        parsed = parse_period(period)
+        parsed = parse_period(period, runtime.settings.business_offset_min)
         diffs = simulate_draft(session, rule_set_id=set_id, version=int(version), period=parsed)
         outside = _outside(get_version(session, set_id, int(version)), parsed)
     return render(
@@ -104,7 +115,7 @@ def rule_sets_page(
         {
             "versions": list_versions(session),
             "simulate": simulate or "",
-            "period": period or _this_month(),
+            "period": period or _this_month(runtime.settings.business_offset_min),
             "diffs": diffs,
             "outside": outside,
         },
@@ -114,7 +125,8 @@ def rule_sets_page(
 
 def _outside(row: RuleSetVersion, period: Period) -> str | None:
     """Why a draft changes nothing in ``period``: it is not in force in any of it."""
-    first, last = period.start.date(), (period.end - timedelta(microseconds=1)).date()
+    first = period.local(period.start).date()
+    last = period.local(period.end - timedelta(microseconds=1)).date()
     if row.effective_from > last:
         return f"{row.rule_set_id}@{row.version} starts {row.effective_from}, after {period.label}"
     if row.effective_to is not None and row.effective_to < first:
@@ -124,6 +136,7 @@ def _outside(row: RuleSetVersion, period: Period) -> str | None:
 
 @router.post("/rule-sets/upload", response_class=RedirectResponse)
 def upload_rule_set_page(
+    runtime: RuntimeDep,
     session: SessionDep,
     principal: AdminOnly,
     source: Annotated[str, Form(min_length=1, max_length=MAX_RULE_SET_CHARS)],
@@ -132,8 +145,9 @@ def upload_rule_set_page(
     row = add_rule_set(session, text=source, syntax="yaml", actor=principal)
     session.commit()
     draft = f"{row.rule_set_id}@{row.version}"
+    month = _this_month(runtime.settings.business_offset_min)
     return RedirectResponse(
-        f"/rule-sets?{urlencode({'simulate': draft, 'period': _this_month()})}", status_code=303
+        f"/rule-sets?{urlencode({'simulate': draft, 'period': month})}", status_code=303
     )
 
 

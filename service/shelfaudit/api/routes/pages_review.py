@@ -124,7 +124,7 @@ def photo_page(
     photo: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     decision: Annotated[Decision | None, Query()] = None,
 ) -> HTMLResponse:
-    view = photo_view(session, photo_id)
+    view = photo_view(session, photo_id, business_offset_min=runtime.settings.business_offset_min)
     previous, following = neighbours(session, photo_id, filters=filters)
     return render(
         request,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from shelfaudit.api.deps import SessionDep
+from shelfaudit.api.deps import RuntimeDep, SessionDep
 from shelfaudit.api.security import AdminOnly, Approver
 from shelfaudit.commission import Statement, statements_csv
 from shelfaudit.payouts.closing import close_period
@@ -33,10 +33,13 @@ class RunPublic(BaseModel):
 
 
 @router.post("/runs", response_model=RunPublic)
-def post_run(session: SessionDep, principal: Approver, body: RunIn) -> RunPublic:
+def post_run(
+    runtime: RuntimeDep, session: SessionDep, principal: Approver, body: RunIn
+) -> RunPublic:
     """Compute and store the period's statements (again: a re-run replaces them, until the
     period is closed). Statements run before their period ends are marked provisional."""
-    run = run_statements(session, period=parse_period(body.period), actor=principal)
+    period = parse_period(body.period, runtime.settings.business_offset_min)
+    run = run_statements(session, period=period, actor=principal)
     session.commit()
     return RunPublic(statements=run.statements, skipped=run.skipped)
 
@@ -49,10 +52,13 @@ class ClosurePublic(BaseModel):
 
 
 @router.post("/closures", response_model=ClosurePublic)
-def post_closure(session: SessionDep, principal: AdminOnly, body: RunIn) -> ClosurePublic:
+def post_closure(
+    runtime: RuntimeDep, session: SessionDep, principal: AdminOnly, body: RunIn
+) -> ClosurePublic:
     """Make an ended period's statements final (paid out): it is never run again, and what
     changes later is settled in the next period."""
-    closure = close_period(session, period=parse_period(body.period), actor=principal)
+    period = parse_period(body.period, runtime.settings.business_offset_min)
+    closure = close_period(session, period=period, actor=principal)
     session.commit()
     return ClosurePublic(
         period=closure.period.label,
@@ -64,23 +70,26 @@ def post_closure(session: SessionDep, principal: AdminOnly, body: RunIn) -> Clos
 
 @router.get("/statements", response_model=list[Statement])
 def get_statements(
+    runtime: RuntimeDep,
     session: SessionDep,
     _: Approver,
     period: PeriodText,
     rep_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[Statement]:
     """Stored statements of a period, each line with its rule-set version, rule and why."""
-    return read_statements(session, period=parse_period(period), rep_id=rep_id)
+    parsed = parse_period(period, runtime.settings.business_offset_min)
+    return read_statements(session, period=parsed, rep_id=rep_id)
 
 
 @router.get("/statements.csv", response_class=Response)
 def get_statements_csv(
+    runtime: RuntimeDep,
     session: SessionDep,
     _: Approver,
     period: PeriodText,
     rep_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    parsed = parse_period(period)
+    parsed = parse_period(period, runtime.settings.business_offset_min)
     text = statements_csv(read_statements(session, period=parsed, rep_id=rep_id))
     name = f"statements-{parsed.label.replace(':', '')}.csv"
     return Response(

@@ -113,6 +113,7 @@ def post_activate(
 
 @router.post("/{rule_set_id}/{version}/simulate", response_model=list[RepDiff])
 def post_simulate(
+    runtime: RuntimeDep,
     session: SessionDep,
     _: AdminOnly,
     rule_set_id: str,
@@ -121,6 +122,5 @@ def post_simulate(
 ) -> list[RepDiff]:
     """Per rep: totals under the active versions and under this draft, and changed lines.
     Nothing is paid or stored."""
-    return simulate_draft(
-        session, rule_set_id=rule_set_id, version=version, period=parse_period(period)
-    )
+    parsed = parse_period(period, runtime.settings.business_offset_min)
+    return simulate_draft(session, rule_set_id=rule_set_id, version=version, period=parsed)
