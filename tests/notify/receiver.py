@@ -23,6 +23,7 @@ class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)  # status codes to answer, then 200
+    trickle_s: float = 0.0  # pause between the bytes of the answer's body
 
     def wait_for(self, test: Callable[[Received], bool], timeout: float = 20) -> Received:
         deadline = time.monotonic() + timeout
@@ -47,7 +48,13 @@ def receiver() -> Iterator[Receiver]:
             self.send_response(code)
             self.send_header("Content-Length", "2")
             self.end_headers()
-            self.wfile.write(b"ok")
+            try:
+                for byte in (b"o", b"k"):
+                    self.wfile.flush()
+                    time.sleep(state.trickle_s)
+                    self.wfile.write(byte)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender took the status and hung up, as it should
 
         def log_message(self, *args: Any) -> None:
             return

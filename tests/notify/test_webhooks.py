@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
@@ -71,6 +72,13 @@ def test_back_off_grows_to_a_day() -> None:
         ("https://user:pw@sfa.example.com/hooks", False, True),
         ("https://sfa.example.com:99999/hooks", False, True),
         ("https:///hooks", False, True),
+        ("http://exa mple.com/h", False, True),  # never deliverable
+        ("http://169.254.169.254/latest/meta-data", False, True),  # a cloud's metadata
+        ("http://[fe80::1]/h", False, True),
+        ("http://127.0.0.1:9000/h", False, False),  # a receiver beside a development server
+        ("https://127.0.0.1:9000/h", True, True),
+        ("https://localhost/h", True, True),
+        ("https://10.1.2.3/h", True, False),  # on-premises systems are allowed
     ],
 )
 def test_an_endpoint_address_is_absolute_http_and_https_in_production(
@@ -243,3 +251,64 @@ def test_removing_an_endpoint_fails_what_waits_and_stops_new_events(runtime: Run
             remove_endpoint(session, endpoint_id=1, actor=ADMIN)
     (row,) = rows(runtime)
     assert (row.status, row.last_error) == (DeliveryStatus.failed, "the endpoint was removed")
+
+
+def test_a_receiver_trickling_its_answer_does_not_hold_the_sender(hooks: Receiver) -> None:
+    hooks.trickle_s = 3.0
+    started = time.monotonic()
+    assert HttpSender(1.0)(hooks.url, b"{}", {}) == 200
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_slow_receiver_delays_only_its_own_deliveries(runtime: Runtime) -> None:
+    slow, _ = endpoint(runtime, "http://slow.example.com/hooks")
+    fast, _ = endpoint(runtime, "http://fast.example.com/hooks")
+    with runtime.sessions.begin() as session:
+        for _ in range(3):
+            publish(session, EventType.ping, endpoint_ids=[slow])
+        publish(session, EventType.ping, endpoint_ids=[fast])
+    started = utcnow()
+
+    def send(url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        if "slow" in url:
+            time.sleep(0.5)
+        return 200
+
+    assert deliver_due(runtime.sessions, send, max_attempts=3, lease=LEASE) == 4
+    delivered = {row.endpoint_id: row.delivered_at for row in rows(runtime)}
+    assert delivered[fast] is not None
+    assert delivered[fast] - started < timedelta(seconds=0.4)  # not after the slow three
+
+
+def test_an_empty_event_list_or_a_second_endpoint_on_one_address_is_refused(
+    runtime: Runtime,
+) -> None:
+    from shelfaudit.errors import Conflict
+
+    with runtime.sessions() as session, pytest.raises(InvalidInput, match="at least one event"):
+        add_endpoint(
+            session, url="https://x.example.com", events=[], description=None, actor=ADMIN,
+            require_https=True,
+        )  # fmt: skip
+    endpoint(runtime, "https://x.example.com/h")
+    with runtime.sessions() as session, pytest.raises(Conflict, match="already sends"):
+        add_endpoint(
+            session, url="https://x.example.com/h", events=None, description=None, actor=ADMIN,
+            require_https=True,
+        )  # fmt: skip
+
+
+def test_a_retry_asked_for_during_a_send_is_not_lost(runtime: Runtime) -> None:
+    endpoint(runtime, "http://127.0.0.1:9/down")
+    with runtime.sessions.begin() as session:
+        publish(session, EventType.ping, endpoint_ids=[1])
+
+    def refused_after_a_retry_is_asked(url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        with runtime.sessions.begin() as session:
+            redeliver(session, endpoint_id=1, delivery_id=1)
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    deliver_due(runtime.sessions, refused_after_a_retry_is_asked, max_attempts=5, lease=LEASE)
+    (row,) = rows(runtime)
+    assert row.attempts == 1
+    assert row.next_attempt_at <= utcnow()  # due now, as the admin asked, not in 10 s

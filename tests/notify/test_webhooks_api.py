@@ -73,6 +73,7 @@ def test_an_upload_and_its_decision_are_pushed_signed(
     )
     assert made.status_code == 201, made.text
     secret, hook_id = made.json()["secret"], made.json()["id"]
+    assert made.headers["cache-control"] == "no-store"
     assert made.json()["events"] == [
         "photo.analysed",
         "photo.failed",
@@ -151,6 +152,8 @@ def test_an_admin_pings_sees_a_failure_and_sends_it_again(
     assert web.delete(f"/v1/webhooks/{hook_id}", headers=admin).status_code == 204
     assert web.get("/v1/webhooks", headers=admin).json() == []
     assert web.post(f"/v1/webhooks/{hook_id}/ping", headers=admin).status_code == 404
+    history = web.get(url, headers=admin)  # a removed endpoint's deliveries stay readable
+    assert [d["status"] for d in history.json()] == ["delivered"]
 
 
 @pytest.mark.parametrize(
@@ -165,3 +168,16 @@ def test_a_bad_endpoint_is_refused(app_client: TestClient, body: dict[str, objec
     admin = session_headers(app_client, Role.admin)
     made = browser(app_client).post("/v1/webhooks", json=body, headers=admin)
     assert made.status_code in (400, 422), made.text
+
+
+def test_the_openapi_document_describes_what_a_receiver_gets(app_client: TestClient) -> None:
+    spec = app_client.get("/openapi.json").json()
+    assert list(spec["webhooks"]) == [
+        "photo.analysed",
+        "photo.failed",
+        "photo.decided",
+        "visit.updated",
+        "ping",
+    ]
+    body = spec["components"]["schemas"]["WebhookEvent"]
+    assert "ShelfAudit-Signature" in body["description"]

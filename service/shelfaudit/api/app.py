@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router.router)
+    webhooks.describe(app)
     for pages in (pages_auth, pages_review, pages_photos, pages_payouts):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

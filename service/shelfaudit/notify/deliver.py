@@ -6,7 +6,9 @@ past the send (a compare-and-set on the row), so two processes never send it at 
 process that dies mid-send leaves the claim to lapse, and the row is sent again: receivers
 deduplicate on the event id. Any 2xx is delivered; anything else, a timeout or a refused
 connection is retried until ``max_attempts``, then the row is ``failed`` (an admin may send
-it again). Redirects are not followed.
+it again). Redirects are not followed, and only the status line and headers are waited for
+(a receiver trickling its body cannot hold a sender). Endpoints are sent to side by side, at
+most ``PER_ENDPOINT`` rows each per round, so a slow receiver delays only itself.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import certifi
@@ -32,6 +35,9 @@ log = logging.getLogger(__name__)
 
 BACKOFF_S = (10, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
 BATCH = 50
+PER_ENDPOINT = 10  # rows of one endpoint claimed per round
+SENDERS = 8  # endpoints sent to at once
+ROUND = 1000  # rows tried per call at most; the next call goes on
 
 # url, body, headers -> HTTP status; raises OSError or urllib3's errors when no answer came.
 Sender = Callable[[str, bytes, Mapping[str, str]], int]
@@ -57,31 +63,50 @@ class HttpSender:
 
     def __call__(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
         response = self.pool.request(
-            "POST", url, body=body, headers=dict(headers), redirect=False, preload_content=False
+            "POST",
+            url,
+            body=body,
+            headers={**headers, "Connection": "close"},
+            redirect=False,
+            preload_content=False,
         )
-        try:
-            response.read(64 * 1024)  # what a receiver says is not needed; let it finish
-        finally:
-            response.release_conn()
-        return int(response.status)
+        # The status is the answer; the body is not read (a receiver trickling it would hold
+        # this sender past its timeout), and the connection is not reused.
+        status = int(response.status)
+        response.close()
+        return status
 
 
 def claim_due(
-    sessions: sessionmaker[Session], *, now: datetime, lease: timedelta, limit: int = BATCH
+    sessions: sessionmaker[Session],
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int = BATCH,
+    per_endpoint: int = PER_ENDPOINT,
+    skip: Collection[int] = (),
 ) -> list[int]:
-    """Ids of pending deliveries due by ``now``, each moved to ``now + lease`` so no other
-    process takes it meanwhile."""
+    """Ids of pending deliveries due by ``now`` (at most ``per_endpoint`` of one endpoint),
+    each moved to ``now + lease`` so no other process takes it meanwhile; ``skip``: rows
+    this caller tried already (one attempt per row per round)."""
     claimed = []
     with sessions.begin() as session:
-        due = session.execute(
-            select(WebhookDelivery.id, WebhookDelivery.next_attempt_at)
+        rows = session.execute(
+            select(WebhookDelivery.id, WebhookDelivery.next_attempt_at, WebhookDelivery.endpoint_id)
             .where(
                 WebhookDelivery.status == DeliveryStatus.pending,
                 WebhookDelivery.next_attempt_at <= now,
+                WebhookDelivery.id.not_in(list(skip)),
             )
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-            .limit(limit)
+            .limit(limit * 4)
         ).all()
+        taken: dict[int, int] = {}
+        due: list[tuple[int, datetime]] = []
+        for delivery_id, at, endpoint_id in rows:
+            if taken.get(endpoint_id, 0) < per_endpoint and len(due) < limit:
+                taken[endpoint_id] = taken.get(endpoint_id, 0) + 1
+                due.append((delivery_id, at))
         for delivery_id, at in due:
             moved = session.execute(
                 update(WebhookDelivery)
@@ -113,7 +138,7 @@ def deliver_one(
         delivery, endpoint = row
         if delivery.status != DeliveryStatus.pending or not endpoint.active:
             return False
-        url, secret = endpoint.url, endpoint.secret
+        url, secret, claim = endpoint.url, endpoint.secret, delivery.next_attempt_at
         body = json.dumps(delivery.payload, separators=(",", ":")).encode()
         headers = {
             "Content-Type": "application/json",
@@ -129,7 +154,7 @@ def deliver_one(
         error = None if 200 <= code < 300 else f"answered HTTP {code}"
     except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"
-    _record(sessions, delivery_id, code=code, error=error, max_attempts=max_attempts)
+    _record(sessions, delivery_id, code=code, error=error, max_attempts=max_attempts, claim=claim)
     return error is None
 
 
@@ -140,18 +165,24 @@ def _record(
     code: int | None,
     error: str | None,
     max_attempts: int,
+    claim: datetime,
 ) -> None:
     now = utcnow()
     with sessions.begin() as session:
-        delivery = session.get(WebhookDelivery, delivery_id)
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         if delivery is None:
             return
+        # An admin asked to send it again while this send was under way: that asks for
+        # another attempt now, whatever this one's answer.
+        retry_asked = delivery.next_attempt_at != claim
         delivery.attempts += 1
         delivery.last_status_code = code
         delivery.last_error = error[:500] if error else None
+        if retry_asked:
+            return
         if error is None:
             delivery.status = DeliveryStatus.delivered
-            delivery.delivered_at = now
+            delivery.delivered_at = delivery.next_attempt_at = now
         elif delivery.attempts >= max_attempts:
             delivery.status = DeliveryStatus.failed
             log.warning("webhook delivery %s given up: %s", delivery_id, error)
@@ -167,15 +198,40 @@ def deliver_due(
     lease: timedelta,
     now: datetime | None = None,
 ) -> int:
-    """Send every delivery due by ``now``; how many were tried."""
-    tried = 0
-    while True:
-        ids = claim_due(sessions, now=now or utcnow(), lease=lease)
-        for delivery_id in ids:
-            deliver_one(sessions, send, delivery_id, max_attempts=max_attempts)
-        tried += len(ids)
-        if len(ids) < BATCH:
-            return tried
+    """Send every delivery due by ``now``, endpoints side by side; how many were tried."""
+    tried: set[int] = set()
+    with ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="webhook") as pool:
+        while len(tried) < ROUND:
+            ids = claim_due(sessions, now=now or utcnow(), lease=lease, skip=tried)
+            by_endpoint = _by_endpoint(sessions, ids)
+
+            def send_all(group: list[int]) -> None:
+                for delivery_id in group:
+                    deliver_one(sessions, send, delivery_id, max_attempts=max_attempts)
+
+            list(pool.map(send_all, by_endpoint))
+            tried.update(ids)
+            if not ids:
+                break
+    return len(tried)
+
+
+def _by_endpoint(sessions: sessionmaker[Session], ids: list[int]) -> list[list[int]]:
+    """``ids`` grouped by endpoint, each group in claim order."""
+    if not ids:
+        return []
+    with sessions() as session:
+        owners = dict(
+            session.execute(
+                select(WebhookDelivery.id, WebhookDelivery.endpoint_id).where(
+                    WebhookDelivery.id.in_(ids)
+                )
+            ).all()
+        )
+    groups: dict[int, list[int]] = {}
+    for delivery_id in ids:
+        groups.setdefault(owners.get(delivery_id, 0), []).append(delivery_id)
+    return list(groups.values())
 
 
 class PeriodicDelivery:
@@ -191,8 +247,9 @@ class PeriodicDelivery:
     ) -> None:
         self._sessions = sessions
         self._send = HttpSender(timeout_s)
-        # Longer than any one send, so a claim lapses only when its process died.
-        self._lease = timedelta(seconds=max(60.0, 4 * timeout_s))
+        # Longer than one endpoint's share of a round (each send waits at most twice the
+        # timeout: connecting, then the answer), so a claim lapses only when its process died.
+        self._lease = timedelta(seconds=max(60.0, 2 * timeout_s * (PER_ENDPOINT + 1)))
         self._max_attempts = max_attempts
         self._interval = interval_s
         self._stop = threading.Event()

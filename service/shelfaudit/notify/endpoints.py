@@ -3,6 +3,8 @@ remove, send a ping, and send a failed delivery again."""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -10,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shelfaudit.auth.principal import Principal
-from shelfaudit.errors import InvalidInput, NotFound
+from shelfaudit.errors import Conflict, InvalidInput, NotFound
 from shelfaudit.notify.events import SUBSCRIBABLE, DeliveryStatus, EventType, publish
 from shelfaudit.notify.signing import new_secret
 from shelfaudit.review import audit
@@ -19,13 +21,18 @@ from shelfaudit.store.tables import WebhookDelivery, WebhookEndpoint, utcnow
 MAX_ENDPOINTS = 20  # each event is one row per endpoint
 
 
+# A host name (RFC 1123 labels): letters, digits and inner hyphens, dot-separated.
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?")
+
+
 def check_url(url: str, *, require_https: bool) -> str:
     """An absolute http(s) address without credentials; https where ``require_https``
-    (production: the body names reps and stores)."""
+    (production: the body names reps and stores). Never a link-local address (a cloud
+    server's metadata service answers there), nor loopback in production."""
     url = url.strip()
     try:
         parts = urlsplit(url)
-        port = parts.port  # a non-numeric or out-of-range port raises here
+        parts.port  # noqa: B018 (a non-numeric or out-of-range port raises here)
     except ValueError as exc:
         raise InvalidInput(f"not a URL: {url[:80]!r}", field="url") from exc
     schemes = ("https",) if require_https else ("http", "https")
@@ -38,7 +45,19 @@ def check_url(url: str, *, require_https: bool) -> str:
         raise InvalidInput(
             "no user name or password in the URL: the signature is the proof", field="url"
         )
-    del port
+    host = parts.hostname
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address | None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+        if not _HOST.fullmatch(host):
+            raise InvalidInput(f"{host[:80]!r} is no host name", field="url") from None
+    if address is not None and address.is_link_local:
+        raise InvalidInput(f"{host} is a link-local address: no webhook goes there", field="url")
+    local = host == "localhost" or (address is not None and address.is_loopback)
+    if require_https and local:
+        raise InvalidInput("a webhook in production goes to another machine", field="url")
     return url
 
 
@@ -51,17 +70,25 @@ def add_endpoint(
     actor: Principal,
     require_https: bool,
 ) -> WebhookEndpoint:
+    if events is not None and not events:
+        raise InvalidInput(
+            "name at least one event, or leave events out for all of them", field="events"
+        )
     wanted = list(dict.fromkeys(events)) if events else list(SUBSCRIBABLE)
     unknown = [e for e in wanted if e not in SUBSCRIBABLE]
     if unknown:
         raise InvalidInput(
             f"unknown event {unknown[0]!r}: events are {', '.join(SUBSCRIBABLE)}", field="events"
         )
-    active = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)))
-    if len(list(active)) >= MAX_ENDPOINTS:
+    url = check_url(url, require_https=require_https)
+    active = list_endpoints(session)
+    if len(active) >= MAX_ENDPOINTS:
         raise InvalidInput(f"at most {MAX_ENDPOINTS} endpoints; remove one first", field="url")
+    if same := next((e for e in active if e.url == url), None):
+        # Two endpoints on one address would send every event there twice.
+        raise Conflict(f"webhook {same.id} already sends to {url}", field="url")
     endpoint = WebhookEndpoint(
-        url=check_url(url, require_https=require_https),
+        url=url,
         events=wanted,
         secret=new_secret(),
         description=(description or "").strip()[:200] or None,
@@ -125,8 +152,9 @@ def ping(session: Session, *, endpoint_id: int) -> str:
 def deliveries(
     session: Session, *, endpoint_id: int, status: DeliveryStatus | None = None, limit: int = 100
 ) -> list[WebhookDelivery]:
-    """The endpoint's deliveries, newest first."""
-    active_endpoint(session, endpoint_id)
+    """The endpoint's deliveries, newest first (a removed endpoint's too: its history)."""
+    if session.get(WebhookEndpoint, endpoint_id) is None:
+        raise NotFound(f"webhook {endpoint_id} does not exist")
     query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
     if status is not None:
         query = query.where(WebhookDelivery.status == status)

@@ -3,7 +3,7 @@ as the change itself (a rolled-back change sends nothing; a committed one is nev
 
 Body sent for every event (``data.photo`` is a summary; ``GET /v1/photos/{id}`` has all)::
 
-    {"id": "evt_...", "type": "photo.analysed", "created_at": "2026-12-07T15:20:00+00:00",
+    {"id": "evt_...", "type": "photo.analysed", "created_at": "2026-12-07T15:20:00Z",
      "data": {"photo": {"id": 42, "client_photo_id": "...", "status": "analysed",
               "rep_id": "R1", "store_id": "S1", "activity_id": "A1", "captured_at": "...",
               "received_at": "...", "verdict": "review", "fraud_score": 0.41,
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -52,6 +53,11 @@ class DeliveryStatus(StrEnum):
     failed = "failed"  # gave up after the last attempt, or the endpoint was removed
 
 
+def _utc_text(moment: datetime | None) -> str | None:
+    """As the REST API writes times: UTC, ``Z``."""
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def photo_summary(session: Session, photo_id: int) -> dict[str, Any]:
     photo = session.get(Photo, photo_id)
     if photo is None:
@@ -69,8 +75,8 @@ def photo_summary(session: Session, photo_id: int) -> dict[str, Any]:
         "rep_id": photo.rep_id,
         "store_id": photo.store_id,
         "activity_id": photo.activity_id,
-        "captured_at": photo.captured_at.isoformat() if photo.captured_at else None,
-        "received_at": photo.received_at.isoformat(),
+        "captured_at": _utc_text(photo.captured_at),
+        "received_at": _utc_text(photo.received_at),
         "verdict": fraud.get("verdict"),
         "fraud_score": fraud.get("score"),
         "reasons": [r.get("code") for r in fraud.get("reasons") or [] if isinstance(r, dict)],
@@ -105,7 +111,7 @@ def publish(
         body = {"photo": photo_summary(session, photo_id)} if photo_id is not None else {}
     now = utcnow()
     event_id = f"evt_{secrets.token_hex(12)}"
-    payload = {"id": event_id, "type": event.value, "created_at": now.isoformat(), "data": body}
+    payload = {"id": event_id, "type": event.value, "created_at": _utc_text(now), "data": body}
     for endpoint in endpoints:
         session.add(
             WebhookDelivery(

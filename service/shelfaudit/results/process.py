@@ -151,7 +151,9 @@ class Processor:
         except NotFound:
             # Not a passing outage: the task would otherwise drop it as a vanished photo
             # and leave it `processing` until the sweep gave up on it, an hour later.
-            self.record_failure(photo_id, f"the original is missing from object storage ({key})")
+            # The key stays in the log: apps read last_error, and object keys are ours.
+            log.error("photo %s: original %s is missing from object storage", photo_id, key)
+            self.record_failure(photo_id, "the original is missing from object storage")
             return PhotoStatus.failed
         if self.debug_delay_s:
             time.sleep(self.debug_delay_s)

@@ -72,8 +72,13 @@ class VisitReport(BaseModel):
 
 
 def _window(first: date, last: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(first, time(0), tzinfo=UTC) - _SLACK
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC) + _SLACK
+    try:
+        start = datetime.combine(first, time(0), tzinfo=UTC) - _SLACK
+        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC) + _SLACK
+    except OverflowError as exc:  # 0001-01-01, 9999-12-31
+        raise InvalidInput(
+            "no visits are that far in the past or future", field="day_from"
+        ) from exc
     return start, end
 
 
@@ -167,6 +172,7 @@ def _report(session: Session, key: tuple[str, str, date], photos: Sequence[Photo
     failed = sum(p.status == PhotoStatus.failed for p in photos)
     store = session.get(Store, store_id)
     body = {
+        "store_name": store.name if store is not None else None,
         "scenes": [s.model_dump(mode="json") for s in scenes],
         "analysed": sorted((a.photo_id, a.updated_at.isoformat()) for a in analyses.values()),
     }

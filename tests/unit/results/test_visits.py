@@ -124,3 +124,21 @@ def test_filters_and_ranges(seeded: Runtime) -> None:
         reports(seeded, DAY, date(2026, 12, 31))
     with pytest.raises(InvalidInput, match="before"):
         reports(seeded, DAY, date(2026, 11, 1))
+
+
+def test_days_past_the_calendar_are_refused_not_a_crash(seeded: Runtime) -> None:
+    for day in (date(1, 1, 1), date(9999, 12, 31)):
+        with pytest.raises(InvalidInput, match="that far"):
+            reports(seeded, day, day)
+
+
+def test_renaming_the_store_changes_the_revision(seeded: Runtime) -> None:
+    from shelfaudit.store.tables import Store
+
+    add_photo(seeded, captured_at=at(8))
+    (before,) = reports(seeded)
+    with seeded.sessions.begin() as session:
+        session.execute(update(Store).where(Store.id == "S1").values(name="Lotte Mart D7"))
+    (after,) = reports(seeded)
+    assert after.store_name == "Lotte Mart D7"
+    assert after.revision != before.revision

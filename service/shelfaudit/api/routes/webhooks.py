@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, FastAPI, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from shelfaudit.api.deps import RuntimeDep, SessionDep
@@ -19,10 +19,15 @@ from shelfaudit.notify.endpoints import (
     redeliver,
     remove_endpoint,
 )
-from shelfaudit.notify.events import SUBSCRIBABLE, DeliveryStatus
+from shelfaudit.notify.events import SUBSCRIBABLE, DeliveryStatus, EventType
+from shelfaudit.results.visits import VisitReport
 from shelfaudit.settings import Environment
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(
+    prefix="/v1/webhooks",
+    tags=["webhooks"],
+    responses={403: {"description": "admins only (an SFA key or an approver is refused)"}},
+)
 
 
 class EndpointIn(BaseModel):
@@ -76,7 +81,11 @@ class PingPublic(BaseModel):
 
 @router.post("", status_code=201, response_model=EndpointCreated)
 def post_endpoint(
-    runtime: RuntimeDep, session: SessionDep, principal: AdminOnly, body: EndpointIn
+    runtime: RuntimeDep,
+    session: SessionDep,
+    principal: AdminOnly,
+    body: EndpointIn,
+    response: Response,
 ) -> EndpointCreated:
     """Start pushing events to ``url``. Each delivery is a JSON POST signed with the secret
     returned here (see README, Webhooks)."""
@@ -89,11 +98,13 @@ def post_endpoint(
         require_https=runtime.settings.environment is Environment.production,
     )
     session.commit()
+    response.headers["Cache-Control"] = "no-store"  # the secret, shown once
     return EndpointCreated.model_validate(endpoint)
 
 
 @router.get("", response_model=list[EndpointPublic])
 def get_endpoints(session: SessionDep, _: AdminOnly) -> list[EndpointPublic]:
+    """Active endpoints (their secrets are not shown again)."""
     return [EndpointPublic.model_validate(e) for e in list_endpoints(session)]
 
 
@@ -135,3 +146,60 @@ def post_retry(
     delivery = redeliver(session, endpoint_id=endpoint_id, delivery_id=delivery_id)
     session.commit()
     return DeliveryPublic.model_validate(delivery)
+
+
+class PhotoSummary(BaseModel):
+    """What an event says of the photo; ``GET /v1/photos/{id}`` (``url``) has all of it."""
+
+    id: int
+    client_photo_id: str | None
+    status: str = Field(description="received | processing | analysed | failed")
+    rep_id: str | None
+    store_id: str | None
+    activity_id: str | None
+    captured_at: datetime | None
+    received_at: datetime
+    verdict: str | None = Field(description="clean | review | fraud")
+    fraud_score: float | None
+    reasons: list[str] = Field(description="the fraud signals' codes")
+    display_score: float | None
+    last_error: str | None
+    review: dict[str, object] = Field(description="as `review` in GET /v1/photos/{id}")
+    url: str
+
+
+class EventData(BaseModel):
+    photo: PhotoSummary | None = Field(default=None, description="photo.* events")
+    visit: VisitReport | None = Field(default=None, description="visit.updated")
+
+
+class WebhookEvent(BaseModel):
+    """The JSON body POSTed to an endpoint. Headers: ``ShelfAudit-Event`` (the type),
+    ``ShelfAudit-Event-Id`` (deduplicate on it), ``ShelfAudit-Delivery`` and
+    ``ShelfAudit-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the
+    endpoint's secret>``. Answer any 2xx; anything else is tried again with back-off."""
+
+    id: str = Field(description="evt_...: the same for every endpoint and retry")
+    type: str
+    created_at: datetime
+    data: EventData
+
+
+def describe(app: FastAPI) -> None:
+    """List the events in the OpenAPI document's ``webhooks`` (what receivers implement)."""
+    for event in EventType:
+
+        def receive(body: WebhookEvent) -> None:
+            """Answer 2xx within SHELFAUDIT_WEBHOOK_TIMEOUT_S."""
+
+        receive.__doc__ = f"`{event.value}`: {_EVENT_TEXT[event]} Answer 2xx soon."
+        app.webhooks.post(event.value, status_code=200, summary=event.value)(receive)
+
+
+_EVENT_TEXT = {
+    EventType.photo_analysed: "a photo was analysed (again): verdict, score, review standing.",
+    EventType.photo_failed: "a photo cannot be analysed (`last_error` says why).",
+    EventType.photo_decided: "a person approved or rejected a photo (`review`).",
+    EventType.visit_updated: "the report of a photo's visit after any of the above (`visit`).",
+    EventType.ping: "sent when an admin pings the endpoint.",
+}
