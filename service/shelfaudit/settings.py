@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     webhook_poll_s: float = Field(default=2.0, gt=0, le=3600)
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
     webhook_max_attempts: int = Field(default=12, ge=1, le=50)
+    webhook_keep_days: float = Field(default=30.0, gt=0)  # delivered and failed rows, then gone
 
     # Intake limits.
     max_upload_bytes: int = Field(default=40 * 1024 * 1024, gt=0)

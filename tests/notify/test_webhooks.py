@@ -312,3 +312,31 @@ def test_a_retry_asked_for_during_a_send_is_not_lost(runtime: Runtime) -> None:
     (row,) = rows(runtime)
     assert row.attempts == 1
     assert row.next_attempt_at <= utcnow()  # due now, as the admin asked, not in 10 s
+
+
+def test_old_delivered_and_failed_rows_are_pruned_and_pending_ones_kept(
+    runtime: Runtime,
+) -> None:
+    from sqlalchemy import update
+
+    from shelfaudit.notify.deliver import prune
+
+    endpoint(runtime, "http://127.0.0.1:9/never")
+    with runtime.sessions.begin() as session:
+        for _ in range(3):
+            publish(session, EventType.ping, endpoint_ids=[1])
+    month_ago = utcnow() - timedelta(days=31)
+    with runtime.sessions.begin() as session:
+        session.execute(update(WebhookDelivery).values(created_at=month_ago))
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == 1)
+            .values(status=DeliveryStatus.delivered)
+        )
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == 2)
+            .values(status=DeliveryStatus.failed)
+        )
+    assert prune(runtime.sessions, before=utcnow() - timedelta(days=30)) == 2
+    assert [(r.id, r.status) for r in rows(runtime)] == [(3, DeliveryStatus.pending)]

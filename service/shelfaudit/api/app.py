@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             interval_s=settings.webhook_poll_s,
             timeout_s=settings.webhook_timeout_s,
             max_attempts=settings.webhook_max_attempts,
+            keep=timedelta(days=settings.webhook_keep_days),
         )
         delivery.start()
         app.state.runtime = runtime

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 import certifi
 import urllib3
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shelfaudit import __version__
@@ -38,6 +38,7 @@ BATCH = 50
 PER_ENDPOINT = 10  # rows of one endpoint claimed per round
 SENDERS = 8  # endpoints sent to at once
 ROUND = 1000  # rows tried per call at most; the next call goes on
+PRUNE_EVERY_S = 3600.0
 
 # url, body, headers -> HTTP status; raises OSError or urllib3's errors when no answer came.
 Sender = Callable[[str, bytes, Mapping[str, str]], int]
@@ -234,6 +235,21 @@ def _by_endpoint(sessions: sessionmaker[Session], ids: list[int]) -> list[list[i
     return list(groups.values())
 
 
+def prune(sessions: sessionmaker[Session], *, before: datetime) -> int:
+    """Forget delivered and failed rows created before ``before``; how many. Pending rows
+    stay whatever their age (they are still owed)."""
+    with sessions.begin() as session:
+        gone = session.execute(
+            delete(WebhookDelivery)
+            .where(
+                WebhookDelivery.status != DeliveryStatus.pending,
+                WebhookDelivery.created_at < before,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return int(getattr(gone, "rowcount", 0) or 0)
+
+
 class PeriodicDelivery:
     """Runs ``deliver_due`` every ``interval_s`` in a daemon thread until ``stop``."""
 
@@ -244,8 +260,11 @@ class PeriodicDelivery:
         interval_s: float,
         timeout_s: float,
         max_attempts: int,
+        keep: timedelta = timedelta(days=30),
     ) -> None:
         self._sessions = sessions
+        self._keep = keep
+        self._pruned_at = 0.0
         self._send = HttpSender(timeout_s)
         # Longer than one endpoint's share of a round (each send waits at most twice the
         # timeout: connecting, then the answer), so a claim lapses only when its process died.
@@ -271,5 +290,8 @@ class PeriodicDelivery:
                     max_attempts=self._max_attempts,
                     lease=self._lease,
                 )
+                if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
+                    self._pruned_at = time.monotonic()
+                    prune(self._sessions, before=utcnow() - self._keep)
             except Exception:  # a database outage: the loop must outlive it
                 log.exception("webhook delivery failed; trying again in %.0f s", self._interval)
