@@ -389,3 +389,17 @@ def test_a_date_range_the_wrong_way_round_says_so(client: TestClient, seeded: li
     page = web.get("/review", params={"date_from": "2026-05-10", "date_to": "2026-05-01"})
     assert page.status_code == 400  # invalid input, like a malformed date
     assert "the dates are the wrong way round" in page.text
+
+
+def test_the_photo_page_lists_the_other_photos_of_its_visit(
+    client: TestClient, seeded: list[int]
+) -> None:
+    web, _ = approver(client)
+    runtime = runtime_of(client)
+    # Seeded photos of rep R1 at store S1 are on one day; another the same day joins them.
+    other = add_photo(runtime, verdict="clean", fraud_score=0.0, activity_id="A2", score=55)
+    page = web.get(f"/review/photos/{other}").text
+    assert "This visit" in page
+    visit = page[page.index("data-visit") :].split("</section>")[0]
+    assert f'<a href="/review/photos/{seeded[1]}">#{seeded[1]}</a>' in visit
+    assert f"<td>#{other}</td>" in visit  # itself, not a link

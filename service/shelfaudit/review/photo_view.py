@@ -18,6 +18,7 @@ from shelfaudit.payouts.preview import Preview, photo_preview
 from shelfaudit.payouts.rule_store import readable_active_rule_sets
 from shelfaudit.payouts.statements import lines_for_photo
 from shelfaudit.results.newest import latest_analyses
+from shelfaudit.results.visits import VisitReport, visit_of
 from shelfaudit.review.analysis_view import (
     SkuFacing,
     SkuRow,
@@ -91,6 +92,7 @@ class PhotoView:
     skus: list[SkuRow] = field(default_factory=list)
     facings: list[SkuFacing] = field(default_factory=list)  # each item, to confirm its SKU
     drawn: list[DrawnBox] = field(default_factory=list)  # round objects the detector missed
+    visit: VisitReport | None = None  # the rep's photos of this store that day, by activity
 
     @property
     def classes(self) -> list[str]:
@@ -192,4 +194,5 @@ def photo_view(session: Session, photo_id: int, *, business_offset_min: int = 0)
         skus=sku_rows(checks),
         facings=sku_facings(checks),
         drawn=drawn_boxes_of(session, photo_id),
+        visit=visit_of(session, photo),
     )
