@@ -29,6 +29,7 @@ SMALL_RUNS = [
     ("bench_recapture.py", ["--photos", "1", "--rounds", "1"], "ms"),
     ("bench_review_queue.py", ["--items", "6000", "--repeat", "1"], "queue page 1"),
     ("bench_sku.py", ["--skus", "300", "--crops", "40", "--rounds", "1"], "total_batch32"),
+    ("bench_webhooks.py", ["--events", "20", "--slow-ms", "20"], "deliveries_per_s"),
 ]
 
 

@@ -86,21 +86,24 @@ def claim_due(
     limit: int = BATCH,
     per_endpoint: int = PER_ENDPOINT,
     skip: Collection[int] = (),
+    endpoint_id: int | None = None,
 ) -> list[int]:
     """Ids of pending deliveries due by ``now`` (at most ``per_endpoint`` of one endpoint),
     each moved to ``now + lease`` so no other process takes it meanwhile; ``skip``: rows
-    this caller tried already (one attempt per row per round)."""
+    this caller tried already (one attempt per row per round); ``endpoint_id``: only its."""
     claimed = []
+    query = select(
+        WebhookDelivery.id, WebhookDelivery.next_attempt_at, WebhookDelivery.endpoint_id
+    ).where(
+        WebhookDelivery.status == DeliveryStatus.pending,
+        WebhookDelivery.next_attempt_at <= now,
+        WebhookDelivery.id.not_in(list(skip)),
+    )
+    if endpoint_id is not None:
+        query = query.where(WebhookDelivery.endpoint_id == endpoint_id)
     with sessions.begin() as session:
         rows = session.execute(
-            select(WebhookDelivery.id, WebhookDelivery.next_attempt_at, WebhookDelivery.endpoint_id)
-            .where(
-                WebhookDelivery.status == DeliveryStatus.pending,
-                WebhookDelivery.next_attempt_at <= now,
-                WebhookDelivery.id.not_in(list(skip)),
-            )
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-            .limit(limit * 4)
+            query.order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit * 4)
         ).all()
         taken: dict[int, int] = {}
         due: list[tuple[int, datetime]] = []
@@ -199,40 +202,43 @@ def deliver_due(
     lease: timedelta,
     now: datetime | None = None,
 ) -> int:
-    """Send every delivery due by ``now``, endpoints side by side; how many were tried."""
-    tried: set[int] = set()
-    with ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="webhook") as pool:
+    """Send every delivery due by ``now``; how many were tried. Each endpoint is drained by
+    a worker of its own, so a slow receiver delays only its own events."""
+    with sessions() as session:
+        endpoints = list(
+            session.scalars(
+                select(WebhookDelivery.endpoint_id)
+                .where(
+                    WebhookDelivery.status == DeliveryStatus.pending,
+                    WebhookDelivery.next_attempt_at <= (now or utcnow()),
+                )
+                .distinct()
+            )
+        )
+
+    def drain(endpoint_id: int) -> int:
+        tried: set[int] = set()
         while len(tried) < ROUND:
-            ids = claim_due(sessions, now=now or utcnow(), lease=lease, skip=tried)
-            by_endpoint = _by_endpoint(sessions, ids)
-
-            def send_all(group: list[int]) -> None:
-                for delivery_id in group:
-                    deliver_one(sessions, send, delivery_id, max_attempts=max_attempts)
-
-            list(pool.map(send_all, by_endpoint))
+            ids = claim_due(
+                sessions,
+                now=now or utcnow(),
+                lease=lease,
+                limit=PER_ENDPOINT,
+                skip=tried,
+                endpoint_id=endpoint_id,
+            )
+            for delivery_id in ids:
+                deliver_one(sessions, send, delivery_id, max_attempts=max_attempts)
             tried.update(ids)
             if not ids:
                 break
-    return len(tried)
+        return len(tried)
 
-
-def _by_endpoint(sessions: sessionmaker[Session], ids: list[int]) -> list[list[int]]:
-    """``ids`` grouped by endpoint, each group in claim order."""
-    if not ids:
-        return []
-    with sessions() as session:
-        owners = dict(
-            session.execute(
-                select(WebhookDelivery.id, WebhookDelivery.endpoint_id).where(
-                    WebhookDelivery.id.in_(ids)
-                )
-            ).all()
-        )
-    groups: dict[int, list[int]] = {}
-    for delivery_id in ids:
-        groups.setdefault(owners.get(delivery_id, 0), []).append(delivery_id)
-    return list(groups.values())
+    if not endpoints:
+        return 0
+    workers = min(SENDERS, len(endpoints))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook") as pool:
+        return sum(pool.map(drain, endpoints))
 
 
 def prune(sessions: sessionmaker[Session], *, before: datetime) -> int:
