@@ -118,3 +118,65 @@ def test_a_missing_image_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert done.stderr.startswith("error: ")
     assert "a.jpg" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_label_export_joins_the_shared_set_by_class_name(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    first = coco(shared, ["a.jpg", "b.jpg"])  # one class: beer_can (id 0)
+    export = tmp_path / "export"
+    (export / "images" / "train").mkdir(parents=True)
+    (export / "images" / "train" / "a.jpg").write_bytes(jpeg_bytes(64, 48, seed=9))  # same name
+    (export / "annotations.json").write_text(
+        json.dumps(
+            {
+                "images": [
+                    {"id": 7, "file_name": "images/train/a.jpg", "width": 64, "height": 48,
+                     "split": "train"},
+                ],
+                "annotations": [
+                    {"id": 1, "image_id": 7, "category_id": 0, "bbox": [0, 0, 32, 24]},
+                    {"id": 2, "image_id": 7, "category_id": 1, "bbox": [32, 24, 32, 24],
+                     "drawn": True},
+                ],
+                "categories": [{"id": 0, "name": "beer_crate"}, {"id": 1, "name": "beer_can"}],
+            }
+        )
+    )  # fmt: skip
+    out = tmp_path / "dataset"
+    data = build_dataset(first, shared, out, also=[(export / "annotations.json", export)])
+
+    import yaml
+
+    assert yaml.safe_load(data.read_text())["names"] == {0: "beer_can", 1: "beer_crate"}
+    assert sorted(p.name for p in (out / "images" / "train").iterdir()) == [
+        "1__a.jpg",
+        "a.jpg",
+        "b.jpg",
+    ]
+    # The export's beer_crate (its id 0) is class 1 here; its beer_can (its id 1) is 0.
+    assert (out / "labels" / "train" / "1__a.txt").read_text().splitlines() == [
+        "1 0.250000 0.250000 0.500000 0.500000",
+        "0 0.750000 0.750000 0.500000 0.500000",
+    ]
+
+
+def test_a_training_config_names_label_exports_relative_to_the_repository() -> None:
+    from training.detect.train import REPO_ROOT, TrainConfig
+
+    cfg = TrainConfig.from_mapping(
+        {
+            "name": "outlet",
+            "model": "yolo11n.yaml",
+            "dataset": {
+                "builder": "coco",
+                "coco": "a.json",
+                "images_root": "images",
+                "also_coco": ["exports/2026-12/annotations.json", "/abs/annotations.json"],
+            },
+        }
+    )
+    assert cfg.dataset["also_coco"] == [
+        str((REPO_ROOT / "exports/2026-12/annotations.json").resolve()),
+        "/abs/annotations.json",
+    ]

@@ -6,7 +6,10 @@ Layout written under ``out``::
     labels/{train,val}/<name>.txt   ``class cx cy w h`` normalised to [0, 1]
     data.yaml                       class names ordered by COCO category id
 
-The split of each image comes from its ``split`` field (``train`` or ``val``).
+The split of each image comes from its ``split`` field (``train`` or ``val``). More COCO
+files (``also``: reviewers' label exports, ``shelfaudit export labels --format coco``) join
+the first: their classes are matched by name to the first file's (a class it lacks is added
+after them), and their images are named ``<n>__<name>`` so no two sources collide.
 """
 
 from __future__ import annotations
@@ -182,13 +185,51 @@ def clear_earlier_build(out: Path) -> None:
         shutil.rmtree(out / name, ignore_errors=True)
 
 
-def build_dataset(coco_path: Path, images_root: Path, out: Path) -> Path:
-    """Write the YOLO dataset for ``coco_path`` into ``out`` (what an earlier build wrote
-    there is replaced, once every image is found); return data.yaml."""
-    coco = json.loads(coco_path.read_text())
-    names, records = convert_coco(coco)
-    sources = [resolve_image(images_root, rec.file_name) for rec in records]
-    repeated = [n for n, count in Counter(s.name for s in sources).items() if count > 1]
+def merge(
+    names: list[str], more: Sequence[tuple[list[str], list[ImageRecord]]]
+) -> tuple[list[str], list[list[ImageRecord]]]:
+    """Class names for every source (``names`` first, in order, then any new ones) and each
+    further source's records with their class indices moved to those names."""
+    merged = list(names)
+    moved = []
+    for their_names, records in more:
+        index = []
+        for name in their_names:
+            if name not in merged:
+                merged.append(name)
+            index.append(merged.index(name))
+        moved.append(
+            [
+                ImageRecord(
+                    rec.file_name,
+                    rec.split,
+                    [YoloBox(index[b.cls], b.cx, b.cy, b.w, b.h) for b in rec.boxes],
+                )
+                for rec in records
+            ]
+        )
+    return merged, moved
+
+
+def build_dataset(
+    coco_path: Path,
+    images_root: Path,
+    out: Path,
+    also: Sequence[tuple[Path, Path]] = (),
+) -> Path:
+    """Write the YOLO dataset for ``coco_path`` and the ``also`` (COCO file, images root)
+    pairs into ``out`` (what an earlier build wrote there is replaced, once every image is
+    found); return data.yaml."""
+    names, records = convert_coco(json.loads(coco_path.read_text()))
+    extra = [convert_coco(json.loads(path.read_text())) for path, _ in also]
+    names, moved = merge(names, extra)
+    sources = [(resolve_image(images_root, rec.file_name), "") for rec in records]
+    for n, ((_, root), their) in enumerate(zip(also, moved, strict=True), start=1):
+        records = records + their
+        sources += [(resolve_image(root, rec.file_name), f"{n}__") for rec in their]
+    repeated = [
+        name for name, count in Counter(p + s.name for s, p in sources).items() if count > 1
+    ]
     if repeated:
         raise ValueError(f"duplicate image name {repeated[0]}")
     clear_earlier_build(out)
@@ -196,9 +237,9 @@ def build_dataset(coco_path: Path, images_root: Path, out: Path) -> Path:
         (out / "images" / split).mkdir(parents=True, exist_ok=True)
         (out / "labels" / split).mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("a YOLO dataset built by training.detect.coco_to_yolo\n")
-    for rec, source in zip(records, sources, strict=True):
-        link(source, out / "images" / rec.split / source.name)
-        label = out / "labels" / rec.split / f"{source.stem}.txt"
+    for rec, (source, prefix) in zip(records, sources, strict=True):
+        link(source, out / "images" / rec.split / f"{prefix}{source.name}")
+        label = out / "labels" / rec.split / f"{prefix}{source.stem}.txt"
         label.write_text("".join(f"{b.to_line()}\n" for b in rec.boxes))
     # A side with no image (a label export of few stores, or a val share of 0) reads the
     # other, so ultralytics still runs ("No images found" otherwise).
@@ -214,9 +255,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--coco", type=Path, required=True, help="COCO annotations json")
     parser.add_argument("--images-root", type=Path, required=True, help="folder of the images")
     parser.add_argument("--out", type=Path, required=True, help="dataset folder to write")
+    parser.add_argument(
+        "--also-coco",
+        type=Path,
+        action="append",
+        default=[],
+        help="another COCO file to add, its images beside it (a label export); repeatable",
+    )
     args = parser.parse_args(argv)
+    also = [(path, path.parent) for path in args.also_coco]
     try:
-        print(build_dataset(args.coco, args.images_root, args.out))
+        print(build_dataset(args.coco, args.images_root, args.out, also))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         # A missing image, a bad split or a malformed file: one line, not a traceback.
         detail: object = exc

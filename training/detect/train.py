@@ -57,6 +57,10 @@ class TrainConfig:
             # Relative data paths are relative to the repository (../shared/datasets/...).
             if key in dataset and not Path(str(dataset[key])).is_absolute():
                 dataset[key] = str((REPO_ROOT / str(dataset[key])).resolve())
+        dataset["also_coco"] = [
+            str(path if Path(str(path)).is_absolute() else (REPO_ROOT / str(path)).resolve())
+            for path in dataset.get("also_coco", [])
+        ]
         if dataset.get("builder") not in {"coco", "shelves"}:
             raise ValueError(
                 f"dataset.builder must be 'coco' or 'shelves', got {dataset.get('builder')!r}"
@@ -105,7 +109,10 @@ def build_data(dataset: Mapping[str, Any], out: Path) -> Path:
     if dataset["builder"] == "coco":
         from training.detect import coco_to_yolo
 
-        return coco_to_yolo.build_dataset(Path(dataset["coco"]), Path(dataset["images_root"]), out)
+        also = [(Path(path), Path(path).parent) for path in dataset.get("also_coco", [])]
+        return coco_to_yolo.build_dataset(
+            Path(dataset["coco"]), Path(dataset["images_root"]), out, also
+        )
     from training.detect import shelves_dataset
 
     return shelves_dataset.build_dataset(
@@ -181,6 +188,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--init-weights", type=Path, help="start from these weights (e.g. training/checkpoints/)"
     )
     parser.add_argument(
+        "--also-coco",
+        type=Path,
+        action="append",
+        default=[],
+        help="a reviewers' label export (COCO annotations.json, images beside it) to train "
+        "on too; repeatable",
+    )
+    parser.add_argument(
         "--set",
         dest="overrides",
         type=parse_override,
@@ -194,7 +209,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     data = {
         "name": args.name or cfg.name,
         "model": cfg.model,
-        "dataset": cfg.dataset,
+        "dataset": {
+            **cfg.dataset,
+            "also_coco": [
+                *cfg.dataset.get("also_coco", []),
+                *(str(p.resolve()) for p in args.also_coco),
+            ],
+        },
         "train": {**cfg.train, **dict(args.overrides)},
     }
     train(
