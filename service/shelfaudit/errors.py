@@ -88,6 +88,13 @@ class SchemaOutOfDate(ShelfAuditError):
     code = "schema_out_of_date"
 
 
+class OffsetChanged(ShelfAuditError):
+    """Statements were run with another ``SHELFAUDIT_BUSINESS_UTC_OFFSET``: under this one
+    their periods would not be found again (and could not be closed or run on)."""
+
+    code = "offset_changed"
+
+
 class ModelError(ShelfAuditError):
     """A trained model cannot be used."""
 

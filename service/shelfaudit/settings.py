@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     # run from its midnight, not UTC's (at +00:00 a photo taken at 06:00 on the 1st in
     # Hanoi was paid in the previous month). Set it before the first statement run: periods
     # already run keep the hours they were run with.
-    business_utc_offset: str = Field(default="+00:00", pattern=r"^\s*[+-]\d{2}:\d{2}\s*$")
+    business_utc_offset: str = Field(default="+00:00", max_length=16)
     late_upload_h: float = Field(default=48.0, gt=0)
     gps_poor_accuracy_m: float = Field(default=500.0, gt=0)
     gps_accuracy_allowance_m: float = Field(default=100.0, ge=0)
@@ -274,7 +274,8 @@ class Settings(BaseSettings):
                 f"SHELFAUDIT_LOCAL_UTC_OFFSETS: {', '.join(wrong)} is no UTC offset in use "
                 "(-12:00 to +14:00, written like +07:00)"
             )
-        if parse_offset(self.business_utc_offset.strip()) is None:
+        business = offset_minutes(parse_offset(self.business_utc_offset.strip()))
+        if business is None or not -12 * 60 <= business <= 14 * 60:
             raise ValueError(
                 f"SHELFAUDIT_BUSINESS_UTC_OFFSET: {self.business_utc_offset.strip()} is no UTC "
                 "offset in use (-12:00 to +14:00, written like +07:00)"

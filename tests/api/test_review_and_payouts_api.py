@@ -402,3 +402,26 @@ def test_statement_months_start_at_the_business_midnight(
             "/v1/payouts/statements", params={"period": LAST_MONTH.label}, headers=approver
         ).json()
         assert statement["period"]["offset_min"] == (420 if offset == "+07:00" else 0)
+
+
+def test_the_service_refuses_to_start_when_the_business_offset_changed_after_a_run(
+    tmp_path: Path,
+) -> None:
+    from shelfaudit.api.app import create_app
+    from shelfaudit.errors import OffsetChanged
+    from tests.conftest import embedded_settings
+
+    data = tmp_path / "data"
+    with TestClient(create_app(embedded_settings(data, business_utc_offset="+07:00"))) as client:
+        web, admin, approver = people(client)
+        web.post("/v1/rule-sets", content=SCHEME, headers=admin)
+        web.post("/v1/rule-sets/test_scheme/1/activate", headers=admin)
+        run = web.post("/v1/payouts/runs", json={"period": LAST_MONTH.label}, headers=approver)
+        assert run.status_code == 200, run.text
+    # Under +00:00 the stored month would not be found again, nor closed.
+    changed = create_app(embedded_settings(data, business_utc_offset="+00:00"))
+    refused = pytest.raises(OffsetChanged, match=r"run with SHELFAUDIT_BUSINESS_UTC_OFFSET=\+07:00")
+    with refused, TestClient(changed):
+        pass
+    with TestClient(create_app(embedded_settings(data, business_utc_offset="+07:00"))):
+        pass  # set back, it starts

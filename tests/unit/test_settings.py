@@ -27,6 +27,8 @@ def settings(tmp_path: Path, **fields: Any) -> Settings:
         ({"environment": "production"}, "SHELFAUDIT_DATABASE_URL is not set in production"),
         ({"local_utc_offsets": "+07:00,+15:00"}, "+15:00 is no UTC offset in use"),
         ({"business_utc_offset": "+14:30"}, "BUSINESS_UTC_OFFSET: +14:30 is no UTC offset"),
+        ({"business_utc_offset": "-13:00"}, "BUSINESS_UTC_OFFSET: -13:00 is no UTC offset"),
+        ({"business_utc_offset": "+7:00"}, "(-12:00 to +14:00, written like +07:00)"),
     ],
     ids=[
         "fraud_band_inverted",
@@ -34,6 +36,8 @@ def settings(tmp_path: Path, **fields: Any) -> Settings:
         "production_on_sqlite",
         "offset",
         "business_offset",
+        "business_offset_west",
+        "business_offset_written",
     ],
 )
 def test_settings_that_would_quietly_misbehave_are_refused(

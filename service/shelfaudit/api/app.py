@@ -39,7 +39,9 @@ from shelfaudit.api.routes import (
     webhooks,
 )
 from shelfaudit.api.store_probe import StoreProbe
+from shelfaudit.errors import OffsetChanged
 from shelfaudit.notify.deliver import PeriodicDelivery
+from shelfaudit.payouts.offset_check import refuse_changed_offset
 from shelfaudit.queue.dispatch import CeleryDispatcher, Dispatcher, ThreadDispatcher
 from shelfaudit.queue.sweep import PeriodicSweep, sweep
 from shelfaudit.runtime import Runtime, build_runtime, preload_models
@@ -70,6 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         embedded = not settings.uses_broker and settings.database_url is None
         runtime = build_runtime(settings, upgrade_db=embedded)
+        try:
+            with runtime.sessions() as session:
+                refuse_changed_offset(session, settings.business_offset_min)
+        except OffsetChanged:
+            runtime.close()
+            raise
         preload_models(runtime)
         dispatcher = make_dispatcher(runtime)
         if not settings.uses_broker:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable
+from datetime import date
 
 from shelfaudit.commission.history import History
 from shelfaudit.commission.limits import apply_limits
@@ -16,7 +17,7 @@ from shelfaudit.commission.lines import LineKind, PayoutLine, photos_named
 from shelfaudit.commission.periods import Period
 from shelfaudit.commission.pricing import price_photo
 from shelfaudit.commission.records import AuditedPhoto
-from shelfaudit.commission.rules import RuleSet
+from shelfaudit.commission.rules import RuleSet, VisitBandRule
 from shelfaudit.commission.settlement import settle
 from shelfaudit.commission.standing import PhotoStanding, standing_of
 from shelfaudit.commission.statement import Statement, build_statements
@@ -117,16 +118,39 @@ def _price_rule_set(
             continue
         state = standing_of(photo, rule_set, as_of=period.end)
         by_version.setdefault(rule_set.version, []).append((photo, state))
+    banded = _banded_visits(set_id, book, history)
     lines: list[PayoutLine] = []
     for version, members in sorted(by_version.items()):
         rule_set = book.get(set_id, version)
         for photo, state in members:
             lines.extend(price_photo(photo, state, rule_set, period))
-        lines.extend(price_visits(members, rule_set, period))
+        # A visit whose photos straddle two periods (taken either side of the business's
+        # midnight but on one day of the phone) was banded in the first: once per visit.
+        unbanded = [m for m in members if _visit_of(m[0]) not in banded]
+        lines.extend(price_visits(unbanded, rule_set, period))
     lines.extend(_priced_late(set_id, arrived, book, history, period))
     by_id = {p.photo_id: p for p in (*photos, *arrived)}
     by_id |= {line.photo_id: by_photo[line.photo_id] for line in paid_late}
     return lines + apply_limits(set_id, [*lines, *paid_late], by_id, book, history, period)
+
+
+def _visit_of(photo: AuditedPhoto) -> tuple[str, str, date]:
+    return (photo.rep_id, photo.store_id, photo.visit_day)
+
+
+def _banded_visits(set_id: str, book: RuleBook, history: History) -> set[tuple[str, str, date]]:
+    """Visits an earlier statement paid a visit band of ``set_id`` for (held or not)."""
+    band_rules = {
+        (rule_set.version, rule.id)
+        for rule_set in book.rule_sets
+        if rule_set.id == set_id
+        for rule in rule_set.rules_of(VisitBandRule)
+    }
+    return {
+        (line.rep_id, line.store_id, line.visit_day)
+        for line in history.of_rule_set(set_id)
+        if (line.rule_set_version, line.rule_id) in band_rules
+    }
 
 
 def _priced_late(
@@ -160,7 +184,7 @@ def _priced_late(
 
 
 def _late(line: PayoutLine, photo: AuditedPhoto) -> PayoutLine:
-    note = f" (captured {photo.captured_at:%Y-%m-%d}, after that period's statement: priced late)"
+    note = f" (captured {photo.visit_day:%Y-%m-%d}, after that period's statement: priced late)"
     return line.model_copy(update={"explanation": line.explanation + note})
 
 

@@ -44,8 +44,9 @@ def rule_ref(rule_set: RuleSet, rule_id: str) -> str:
 
 
 def photo_title(photo: AuditedPhoto) -> str:
-    """``Store 114 (Lotte Mart Q7), Heineken stack, photo 5531 of 12 May 2026``."""
-    return f"{photo.where}, photo {photo.photo_id} of {day(photo.captured_at)}"
+    """``Store 114 (Lotte Mart Q7), Heineken stack, photo 5531 of 12 May 2026`` (the day
+    where it was taken, as its visit counts it)."""
+    return f"{photo.where}, photo {photo.photo_id} of {day(photo.visit_day)}"
 
 
 def must_read(state: PhotoStanding) -> bool:

@@ -84,7 +84,7 @@ def _visit_lines(
     held = _candidates(rule, visit, rule_set, Standing.held)
 
     def line(best: AuditedPhoto, state: PhotoStanding, price: Price | None) -> PayoutLine:
-        title = f"{best.where}, visit on {day(best.captured_at)}"
+        title = f"{best.where}, visit on {day(best.visit_day)}"
         if len(ids) > 1:
             title += f", photo {best.photo_id} best of {len(ids)}"
         else:

@@ -34,14 +34,15 @@ def refuse_out_of_order(session: Session, period: Period, *, now: datetime) -> N
     """``Conflict`` naming what is in the way when ``period`` may not be run now."""
     if now < period.start:
         raise Conflict(
-            f"period {period.label} starts on {period.start:%Y-%m-%d}: it cannot be run "
+            f"period {period.label} starts on {period.local(period.start):%Y-%m-%d}: it cannot "
+            "be run "
             "before it starts"
         )
     if period.end > now + AHEAD:
         # A mistyped end year (2026-12-07..2027-12-07) was run, overlapped every period
         # after it, and could be neither closed nor replaced until it ended.
         raise Conflict(
-            f"period {period.label} runs until {period.end:%Y-%m-%d}, more than "
+            f"period {period.label} runs until {period.local(period.end):%Y-%m-%d}, more than "
             f"{AHEAD.days} days from now: run it once it has ended (a run before the end is "
             "provisional), or check the dates"
         )
@@ -63,8 +64,9 @@ def refuse_out_of_order(session: Session, period: Period, *, now: datetime) -> N
     if gap is not None:
         start, waiting = gap
         raise Conflict(
-            f"{counted(waiting, 'photo')} captured between {start:%Y-%m-%d} and "
-            f"{period.start:%Y-%m-%d} {'has' if waiting == 1 else 'have'} been in no "
+            f"{counted(waiting, 'photo')} captured between {period.local(start):%Y-%m-%d} and "
+            f"{period.local(period.start):%Y-%m-%d} (exclusive) "
+            f"{'has' if waiting == 1 else 'have'} been in no "
             "statement: run that period first (periods run in order; a skipped one cannot be "
             "run later)"
         )

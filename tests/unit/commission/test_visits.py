@@ -103,3 +103,16 @@ def test_a_visit_photo_without_score_is_an_error_unless_skipped() -> None:
         one_statement(photos, VISIT)
     skipping = rule_set(bands("visit", kind="visit_band", missing="skip"))
     assert summary(one_statement(photos, skipping)) == [line("earn", 1, 20)]
+
+
+def test_a_visit_straddling_two_periods_is_banded_once() -> None:
+    """06:50 and 07:10 on 1 June in UTC+7 are one visit, but UTC midnight (the periods'
+    here) falls between them: May's statement bands it, June's must not again."""
+    from shelfaudit.commission import Period, evaluate
+
+    first = photo(1, score=72, when=at(31, 23, minute=50), offset_min=420)
+    second = photo(2, score=84, when=at(1, 0, month=6, minute=10), offset_min=420)
+    may = one_statement([first, second], VISIT, Period.month(2026, 5))
+    assert summary(may) == [line("earn", 1, 20)]
+    june = evaluate([first, second], [VISIT], Period.month(2026, 6), may.lines)
+    assert june == []  # the visit was paid in May: no second band
