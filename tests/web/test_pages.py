@@ -258,7 +258,8 @@ def test_statements_and_rule_set_pages(client: TestClient, seeded: list[int]) ->
     too_early = web.get(
         "/rule-sets", params={"simulate": "test_scheme@3", "period": LAST_MONTH.label}
     ).text
-    assert "Nothing to compare: test_scheme@3 starts 2030-01-01, after" in too_early
+    assert "test_scheme@3 starts 2030-01-01, after" in too_early
+    assert "once active it pays nothing in this period" in too_early
     activated = web.post("/rule-sets/test_scheme/3/activate", data={"csrf_token": token})
     assert activated.status_code == 303
     assert "test_scheme/3/activate" not in web.get("/rule-sets").text  # active now
