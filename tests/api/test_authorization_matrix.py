@@ -116,6 +116,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/webhooks"): ADMIN,
     ("DELETE", "/v1/webhooks/{endpoint_id}"): ADMIN,
     ("POST", "/v1/webhooks/{endpoint_id}/ping"): ADMIN,
+    ("POST", "/v1/webhooks/{endpoint_id}/secret"): ADMIN,
     ("GET", "/v1/webhooks/{endpoint_id}/deliveries"): ADMIN,
     ("POST", "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry"): ADMIN,
     # admins: the audit trail, analysing photos again

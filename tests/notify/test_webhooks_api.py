@@ -181,3 +181,21 @@ def test_the_openapi_document_describes_what_a_receiver_gets(app_client: TestCli
     ]
     body = spec["components"]["schemas"]["WebhookEvent"]
     assert "ShelfAudit-Signature" in body["description"]
+
+
+def test_a_new_secret_signs_what_is_sent_from_then_on(
+    app_client: TestClient, hooks: Receiver
+) -> None:
+    web = browser(app_client)
+    admin = session_headers(app_client, Role.admin)
+    made = web.post("/v1/webhooks", json={"url": hooks.url}, headers=admin).json()
+    rotated = web.post(f"/v1/webhooks/{made['id']}/secret", headers=admin)
+    assert rotated.status_code == 200
+    assert rotated.headers["cache-control"] == "no-store"
+    secret = rotated.json()["secret"]
+    assert secret != made["secret"]
+    web.post(f"/v1/webhooks/{made['id']}/ping", headers=admin)
+    got = hooks.wait_for(of_type("ping"))  # type: ignore[arg-type]
+    now = int(utcnow().timestamp())
+    assert verify(secret, got.headers["ShelfAudit-Signature"], got.body, now=now)
+    assert not verify(made["secret"], got.headers["ShelfAudit-Signature"], got.body, now=now)

@@ -141,6 +141,22 @@ def remove_endpoint(session: Session, *, endpoint_id: int, actor: Principal) -> 
     )
 
 
+def rotate_secret(session: Session, *, endpoint_id: int, actor: Principal) -> WebhookEndpoint:
+    """Give the endpoint a new secret (shown once); deliveries from now on are signed with
+    it, including retries of earlier events."""
+    endpoint = active_endpoint(session, endpoint_id)
+    endpoint.secret = new_secret()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="webhook_secret_rotated",
+        subject=f"webhook {endpoint_id}",
+        after={"url": endpoint.url},
+    )
+    return endpoint
+
+
 def ping(session: Session, *, endpoint_id: int) -> str:
     """Queue a ``ping`` event for the endpoint; its event id."""
     active_endpoint(session, endpoint_id)

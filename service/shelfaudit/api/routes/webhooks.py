@@ -18,6 +18,7 @@ from shelfaudit.notify.endpoints import (
     ping,
     redeliver,
     remove_endpoint,
+    rotate_secret,
 )
 from shelfaudit.notify.events import SUBSCRIBABLE, DeliveryStatus, EventType
 from shelfaudit.results.visits import VisitReport
@@ -113,6 +114,18 @@ def delete_endpoint(session: SessionDep, principal: AdminOnly, endpoint_id: RowI
     """Stop pushing to it; deliveries still waiting are marked failed."""
     remove_endpoint(session, endpoint_id=endpoint_id, actor=principal)
     session.commit()
+
+
+@router.post("/{endpoint_id}/secret", response_model=EndpointCreated)
+def post_secret(
+    session: SessionDep, principal: AdminOnly, endpoint_id: RowId, response: Response
+) -> EndpointCreated:
+    """A new signing secret, shown this once: every delivery from now on (retries of earlier
+    events too) is signed with it. Update the receiver first to accept both for a while."""
+    endpoint = rotate_secret(session, endpoint_id=endpoint_id, actor=principal)
+    session.commit()
+    response.headers["Cache-Control"] = "no-store"
+    return EndpointCreated.model_validate(endpoint)
 
 
 @router.post("/{endpoint_id}/ping", status_code=202, response_model=PingPublic)
