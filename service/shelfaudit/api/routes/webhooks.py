@@ -206,7 +206,12 @@ def describe(app: FastAPI) -> None:
             """Answer 2xx within SHELFAUDIT_WEBHOOK_TIMEOUT_S."""
 
         receive.__doc__ = f"`{event.value}`: {_EVENT_TEXT[event]} Answer 2xx soon."
-        app.webhooks.post(event.value, status_code=200, summary=event.value)(receive)
+        app.webhooks.post(
+            event.value,
+            status_code=200,
+            summary=event.value,
+            responses={422: {"description": "any answer but 2xx is tried again later"}},
+        )(receive)
 
 
 _EVENT_TEXT = {
