@@ -119,6 +119,11 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/webhooks/{endpoint_id}/secret"): ADMIN,
     ("GET", "/v1/webhooks/{endpoint_id}/deliveries"): ADMIN,
     ("POST", "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry"): ADMIN,
+    ("GET", "/webhooks"): ADMIN,
+    ("POST", "/webhooks/add"): ADMIN,
+    ("POST", "/webhooks/{endpoint_id}/remove"): ADMIN,
+    ("POST", "/webhooks/{endpoint_id}/ping"): ADMIN,
+    ("POST", "/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry"): ADMIN,
     # admins: the audit trail, analysing photos again
     ("GET", "/v1/audit"): ADMIN,
     ("POST", "/v1/reanalyse"): ADMIN,

@@ -27,6 +27,7 @@ from shelfaudit.api.routes import (
     pages_payouts,
     pages_photos,
     pages_review,
+    pages_webhooks,
     payouts,
     photos,
     reanalyse,
@@ -151,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router.router)
     webhooks.describe(app)
-    for pages in (pages_auth, pages_review, pages_photos, pages_payouts):
+    for pages in (pages_auth, pages_review, pages_photos, pages_payouts, pages_webhooks):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
