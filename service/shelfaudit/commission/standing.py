@@ -17,6 +17,7 @@ from enum import StrEnum
 from shelfaudit.commission.records import AuditedPhoto, Decision, Review
 from shelfaudit.commission.rules import ReviewHoldRule, RuleSet
 from shelfaudit.domain.fraud import Verdict
+from shelfaudit.domain.times import local_date
 
 
 class Standing(StrEnum):
@@ -40,10 +41,12 @@ def day(value: date | datetime) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def decision_text(review: Review) -> str:
-    """``rejected on 12 May 2026, duplicate: duplicate of photo 5531``."""
+def decision_text(review: Review, offset_min: int | None = None) -> str:
+    """``rejected on 12 May 2026, duplicate: duplicate of photo 5531``; the day in
+    ``offset_min`` (the photo's phone's: where the rep reads it), else UTC."""
     detail = ": ".join(p for p in (review.reason_code, review.comment) if p)
-    return f"{review.decision} on {day(review.decided_at)}" + (f", {detail}" if detail else "")
+    when = day(local_date(review.decided_at, offset_min))
+    return f"{review.decision} on {when}" + (f", {detail}" if detail else "")
 
 
 def _verdict_text(photo: AuditedPhoto) -> str:
@@ -60,7 +63,8 @@ def standing_of(photo: AuditedPhoto, rule_set: RuleSet, *, as_of: datetime) -> P
         )
     if review is not None:
         state = Standing.payable if review.decision is Decision.approved else Standing.rejected
-        return PhotoStanding(state, decision_text(review), review=review)
+        text = decision_text(review, photo.captured_offset_min)
+        return PhotoStanding(state, text, review=review)
     holds = rule_set.rules_of(ReviewHoldRule)
     hold = next(
         (h for h in holds if h.applies_to(photo.activity_id) and photo.verdict in h.verdicts),

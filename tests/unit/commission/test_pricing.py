@@ -211,3 +211,17 @@ def test_rules_apply_only_to_their_activities() -> None:
 def test_a_rule_set_pays_only_for_its_activities() -> None:
     sets = rule_set(bands(), activities=["cooler"])
     assert one_statement([photo(1, activity="cooler"), photo(2)], sets).lines[0].photo_id == 1
+
+
+def test_a_decision_is_dated_on_the_reps_day() -> None:
+    from shelfaudit.commission import Decision
+    from shelfaudit.commission.standing import standing_of
+    from tests.unit.commission.factories import at, photo, review, rule_set
+
+    decided = review(Decision.approved, when=at(20, 18))  # 18:00 UTC: the 21st in Hanoi
+    hanoi = photo(1, review=decided, offset_min=420)
+    state = standing_of(hanoi, rule_set(), as_of=at(31))
+    assert state.why == "approved on 21 May 2026"
+    assert standing_of(photo(2, review=decided), rule_set(), as_of=at(31)).why == (
+        "approved on 20 May 2026"
+    )
