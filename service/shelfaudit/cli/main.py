@@ -65,8 +65,15 @@ def serve(
     import uvicorn
 
     from shelfaudit.api.app import create_app
+    from shelfaudit.errors import OffsetChanged
+    from shelfaudit.payouts.offset_check import refuse_changed_offset_at
 
     settings = _settings()
+    try:
+        refuse_changed_offset_at(settings.resolved_database_url, settings.business_offset_min)
+    except OffsetChanged as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -17,7 +17,9 @@ def add_webhook_command(
     url: Annotated[str, typer.Argument(help="https://... (http:// outside production)")],
     event: Annotated[
         list[str] | None,
-        typer.Option(help="photo.analysed, photo.failed or photo.decided; repeat; all if none"),
+        typer.Option(
+            help="photo.analysed, photo.failed, photo.decided or visit.updated; repeat; all if none"
+        ),
     ] = None,
     description: Annotated[str | None, typer.Option(help="whose endpoint it is")] = None,
 ) -> None:

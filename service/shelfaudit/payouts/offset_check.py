@@ -8,12 +8,13 @@ closed, and their period would overlap every new run. So the service refuses to 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.domain.times import offset_text
 from shelfaudit.errors import InvalidInput, OffsetChanged
 from shelfaudit.payouts.period_text import parse_period
+from shelfaudit.store.database import make_engine, make_sessionmaker
 from shelfaudit.store.tables import PayoutRun
 
 
@@ -34,3 +35,17 @@ def refuse_changed_offset(session: Session, offset_min: int) -> None:
                 f"{offset_text(offset_min + was)}, and it is now {offset_text(offset_min)}: "
                 "set it back (periods already run keep the hours they were run with)"
             )
+
+
+def refuse_changed_offset_at(database_url: str, offset_min: int) -> None:
+    """``refuse_changed_offset`` on the database at ``database_url``, before a server starts
+    (one line for the operator instead of a failed start's traceback); a database not made
+    yet has run nothing."""
+    engine = make_engine(database_url)
+    try:
+        if not inspect(engine).has_table(PayoutRun.__tablename__):
+            return
+        with make_sessionmaker(engine)() as session:
+            refuse_changed_offset(session, offset_min)
+    finally:
+        engine.dispose()

@@ -124,7 +124,7 @@ def visit_reports(
         if first <= local_date(_moment(p), p.captured_offset_min) <= last
     ]
     visits: dict[tuple[str, str, date], list[Photo]] = {}
-    for photo in photos:
+    for photo in sorted(photos, key=lambda p: (_moment(p), p.id)):  # as they were taken
         day = local_date(_moment(photo), photo.captured_offset_min)
         visits.setdefault((str(photo.rep_id), str(photo.store_id), day), []).append(photo)
     return [
