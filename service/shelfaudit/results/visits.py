@@ -21,7 +21,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from shelfaudit.domain.enums import PhotoStatus
-from shelfaudit.domain.times import local_date
+from shelfaudit.domain.times import local_date, offset_text
 from shelfaudit.errors import InvalidInput
 from shelfaudit.results.newest import latest_analyses
 from shelfaudit.results.read import reviews_of
@@ -44,6 +44,9 @@ class VisitPhoto(BaseModel):
     client_photo_id: str | None
     status: PhotoStatus
     captured_at: datetime | None
+    captured_offset: str | None = Field(
+        description="the UTC offset the phone sent with captured_at (+07:00), if any"
+    )
     verdict: str | None = Field(description="clean | review | fraud, once analysed")
     display_score: float | None = Field(description="0-100 against the activity's standard")
     review: ReviewPublic
@@ -161,6 +164,9 @@ def _report(session: Session, key: tuple[str, str, date], photos: Sequence[Photo
                     client_photo_id=photo.client_photo_id,
                     status=PhotoStatus(photo.status),
                     captured_at=photo.captured_at,
+                    captured_offset=None
+                    if photo.captured_offset_min is None
+                    else offset_text(photo.captured_offset_min),
                     verdict=(checks.get("fraud") or {}).get("verdict"),
                     display_score=float(score) if isinstance(score, int | float) else None,
                     review=reviews.get(photo.id) or ReviewPublic(state=ReviewState.not_needed),

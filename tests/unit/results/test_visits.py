@@ -110,6 +110,7 @@ def test_the_visit_day_is_the_phones_local_day(seeded: Runtime) -> None:
     set_photo(seeded, later, captured_offset_min=7 * 60)
     (report,) = reports(seeded)
     assert [p.id for p in report.scenes[0].photos] == [early, later]
+    assert report.scenes[0].photos[0].captured_offset == "+07:00"
     assert reports(seeded, date(2026, 11, 2), date(2026, 11, 2)) == []
 
 
