@@ -115,6 +115,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/webhooks"): ADMIN,
     ("GET", "/v1/webhooks"): ADMIN,
     ("DELETE", "/v1/webhooks/{endpoint_id}"): ADMIN,
+    ("PATCH", "/v1/webhooks/{endpoint_id}"): ADMIN,
     ("POST", "/v1/webhooks/{endpoint_id}/ping"): ADMIN,
     ("POST", "/v1/webhooks/{endpoint_id}/secret"): ADMIN,
     ("GET", "/v1/webhooks/{endpoint_id}/deliveries"): ADMIN,

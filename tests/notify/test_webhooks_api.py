@@ -199,3 +199,25 @@ def test_a_new_secret_signs_what_is_sent_from_then_on(
     now = int(utcnow().timestamp())
     assert verify(secret, got.headers["ShelfAudit-Signature"], got.body, now=now)
     assert not verify(made["secret"], got.headers["ShelfAudit-Signature"], got.body, now=now)
+
+
+def test_an_endpoint_is_moved_to_a_new_address_with_its_secret(
+    app_client: TestClient, hooks: Receiver
+) -> None:
+    web = browser(app_client)
+    admin = session_headers(app_client, Role.admin)
+    made = web.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/old", "events": ["photo.failed"]},
+        headers=admin,
+    ).json()  # fmt: skip
+    url = f"/v1/webhooks/{made['id']}"
+    changed = web.patch(url, json={"url": hooks.url, "events": ["photo.decided"]}, headers=admin)
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["url"], changed.json()["events"]) == (hooks.url, ["photo.decided"])
+    assert changed.json()["description"] is None  # left out: it stays
+    for bad in ({"events": []}, {"url": "ftp://x"}, {"secret": "mine"}):
+        assert web.patch(url, json=bad, headers=admin).status_code in (400, 422), bad
+    web.post(f"{url}/ping", headers=admin)
+    got = hooks.wait_for(of_type("ping"))  # type: ignore[arg-type]
+    now = int(utcnow().timestamp())
+    assert verify(made["secret"], got.headers["ShelfAudit-Signature"], got.body, now=now)

@@ -13,6 +13,7 @@ from shelfaudit.api.ids import RowId
 from shelfaudit.api.security import AdminOnly
 from shelfaudit.notify.endpoints import (
     add_endpoint,
+    change_endpoint,
     deliveries,
     list_endpoints,
     ping,
@@ -107,6 +108,37 @@ def post_endpoint(
 def get_endpoints(session: SessionDep, _: AdminOnly) -> list[EndpointPublic]:
     """Active endpoints (their secrets are not shown again)."""
     return [EndpointPublic.model_validate(e) for e in list_endpoints(session)]
+
+
+class EndpointChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(default=None, max_length=2000)
+    events: list[str] | None = Field(default=None, max_length=10)
+    description: str | None = Field(default=None, max_length=200)
+
+
+@router.patch("/{endpoint_id}", response_model=EndpointPublic)
+def patch_endpoint(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    principal: AdminOnly,
+    endpoint_id: RowId,
+    body: EndpointChange,
+) -> EndpointPublic:
+    """Change the address, events or description (what is left out stays); the secret and
+    the deliveries stay, and those still waiting go to the new address."""
+    endpoint = change_endpoint(
+        session,
+        endpoint_id=endpoint_id,
+        actor=principal,
+        require_https=runtime.settings.environment is Environment.production,
+        url=body.url,
+        events=body.events,
+        description=body.description,
+    )
+    session.commit()
+    return EndpointPublic.model_validate(endpoint)
 
 
 @router.delete("/{endpoint_id}", status_code=204)
