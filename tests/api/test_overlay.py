@@ -118,3 +118,31 @@ def test_the_review_page_links_the_overlay_once_analysed(client: TestClient) -> 
     link = f'href="/review/photos/{analysed}/overlay.jpg"'
     assert link in web.get(f"/review/photos/{analysed}", headers=reader).text
     assert "overlay.jpg" not in web.get(f"/review/photos/{waiting}", headers=reader).text
+
+
+def test_a_box_a_reviewer_draws_changes_the_overlay_and_its_etag(client: TestClient) -> None:
+    from shelfaudit.review.drawn_boxes import draw_box
+    from tests.seeds import APPROVER
+
+    checks = {
+        "decode": {"width": 640, "height": 480, "orientation": 1},
+        "detections": detections([("heineken", [40.0, 30.0, 200.0, 180.0])]).model_dump(
+            mode="json"
+        ),
+    }
+    photo_id = stored_photo(
+        runtime_of(client), jpeg_bytes(640, 480, seed=8), width=640, height=480, checks=checks
+    )
+    url = f"/v1/photos/{photo_id}/overlay.jpg"
+    before = client.get(url, params={"max_side": 320})
+    with runtime_of(client).sessions.begin() as session:
+        draw_box(
+            session, photo_id=photo_id, class_name="beer_crate", xyxy=(20, 20, 200, 200),
+            actor=APPROVER,
+        )  # fmt: skip
+    after = client.get(
+        url, params={"max_side": 320}, headers={"If-None-Match": before.headers["etag"]}
+    )
+    assert after.status_code == 200  # not 304: the picture changed
+    assert after.headers["etag"] != before.headers["etag"]
+    assert after.content != before.content

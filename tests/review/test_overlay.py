@@ -200,3 +200,11 @@ def test_an_unknown_facing_stays_visible_on_a_bright_shelf() -> None:
     edge = [drawn.getpixel((x, 100)) for x in range(110, 890)]
     assert max(sum(p) for p in edge) < 3 * 200  # dashes and the gaps between them: no white
     assert min(sum(p) for p in edge) < 3 * 80  # a dark line shows in the gaps
+
+
+def test_boxes_reviewers_drew_are_dashed_and_named_drawn() -> None:
+    layers = Layers(reviewer_boxes=(("tiger", (10.0, 20.0, 60.0, 80.0)),))
+    (mark,) = marks(layers)
+    assert (mark.label, mark.legend, mark.dashed) == ("drawn · tiger", "tiger", True)
+    assert mark.colour == colour_for("tiger")
+    assert "Legend" in [line.text for line in panel_lines(layers, [mark])]

@@ -39,6 +39,8 @@ class Layers:
     skus: SkusResult | None = None
     display: DisplayResult | None = None
     notes: tuple[str, ...] = ()  # shown in the panel: what could not be drawn, and why
+    # Boxes reviewers drew round objects the detector missed: (class, upright xyxy).
+    reviewer_boxes: tuple[tuple[str, tuple[float, float, float, float]], ...] = ()
 
     @classmethod
     def of(cls, checks: Checks) -> Layers:
@@ -92,20 +94,26 @@ class PanelLine:
 
 
 def marks(layers: Layers) -> list[Mark]:
-    """Every detection box with its colour and label, in ``detections.boxes`` order.
+    """Every detection box with its colour and label, in ``detections.boxes`` order, then
+    the boxes reviewers drew (dashed, labelled ``drawn``).
 
     A recognised SKU colours its box by brand (its SKU id when the brand is unknown) and
     names the SKU; an unrecognised facing is grey and dashed; a box with no SKU result (no
     SKU stage, or a class that is not a product) is coloured by its class.
     """
+    reviewers = [
+        Mark(xyxy, colour_for(name), f"drawn · {name}", name, dashed=True)
+        for name, xyxy in layers.reviewer_boxes
+    ]
     if layers.detections is None:
-        return []
+        return reviewers
     by_box = {
         item.box: item
         for item in (layers.skus.items if layers.skus else [])
         if item.box is not None
     }
-    return [_mark(box, by_box.get(i)) for i, box in enumerate(layers.detections.boxes)]
+    found = [_mark(box, by_box.get(i)) for i, box in enumerate(layers.detections.boxes)]
+    return found + reviewers
 
 
 def _mark(box: DetectionBox, sku: SkuRecognition | None) -> Mark:
