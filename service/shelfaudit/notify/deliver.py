@@ -34,7 +34,6 @@ from shelfaudit.store.tables import WebhookDelivery, WebhookEndpoint, utcnow
 log = logging.getLogger(__name__)
 
 BACKOFF_S = (10, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
-BATCH = 50
 PER_ENDPOINT = 10  # rows of one endpoint claimed per round
 SENDERS = 8  # endpoints sent to at once
 ROUND = 1000  # rows tried per call at most; the next call goes on
@@ -83,18 +82,15 @@ def claim_due(
     *,
     now: datetime,
     lease: timedelta,
-    limit: int = BATCH,
-    per_endpoint: int = PER_ENDPOINT,
+    limit: int = PER_ENDPOINT,
     skip: Collection[int] = (),
     endpoint_id: int | None = None,
 ) -> list[int]:
-    """Ids of pending deliveries due by ``now`` (at most ``per_endpoint`` of one endpoint),
-    each moved to ``now + lease`` so no other process takes it meanwhile; ``skip``: rows
-    this caller tried already (one attempt per row per round); ``endpoint_id``: only its."""
+    """Ids of at most ``limit`` pending deliveries due by ``now``, each moved to ``now +
+    lease`` so no other process takes it meanwhile; ``skip``: rows this caller tried already
+    (one attempt per row per round); ``endpoint_id``: only its."""
     claimed = []
-    query = select(
-        WebhookDelivery.id, WebhookDelivery.next_attempt_at, WebhookDelivery.endpoint_id
-    ).where(
+    query = select(WebhookDelivery.id, WebhookDelivery.next_attempt_at).where(
         WebhookDelivery.status == DeliveryStatus.pending,
         WebhookDelivery.next_attempt_at <= now,
         WebhookDelivery.id.not_in(list(skip)),
@@ -102,15 +98,9 @@ def claim_due(
     if endpoint_id is not None:
         query = query.where(WebhookDelivery.endpoint_id == endpoint_id)
     with sessions.begin() as session:
-        rows = session.execute(
-            query.order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit * 4)
+        due = session.execute(
+            query.order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)
         ).all()
-        taken: dict[int, int] = {}
-        due: list[tuple[int, datetime]] = []
-        for delivery_id, at, endpoint_id in rows:
-            if taken.get(endpoint_id, 0) < per_endpoint and len(due) < limit:
-                taken[endpoint_id] = taken.get(endpoint_id, 0) + 1
-                due.append((delivery_id, at))
         for delivery_id, at in due:
             moved = session.execute(
                 update(WebhookDelivery)

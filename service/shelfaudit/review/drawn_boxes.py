@@ -29,6 +29,14 @@ MIN_SIDE_PX = 4.0
 SAME_OBJECT_IOU = 0.8
 
 
+def same_object(
+    name: str, box: Sequence[float], other_name: str, other_box: Sequence[float]
+) -> bool:
+    """Two boxes of one class on the same object (IoU >= ``SAME_OBJECT_IOU``): exported
+    both, one object would teach the next model two boxes."""
+    return name == other_name and iou(box, other_box) >= SAME_OBJECT_IOU
+
+
 @dataclass(frozen=True)
 class Size:
     """A photo upright, in pixels: the space boxes are drawn in."""
@@ -104,15 +112,14 @@ def draw_box(
     check_class_name(name, known_classes)
     box = clip_box(xyxy, upright_size(session, photo))
     for found in current_boxes(session, photo_id):
-        if not found.wrong and found.class_name == name and iou(box, found.xyxy) >= SAME_OBJECT_IOU:
-            # Exported twice, one object would teach the next model two boxes.
+        if not found.wrong and same_object(name, box, found.class_name, found.xyxy):
             raise Conflict(
                 f"the detector already boxed this {name} (box {found.index}); "
                 "relabel or mark that box instead",
                 field="xyxy",
             )
     for other in drawn_boxes_of(session, photo_id):
-        if other.class_name == name and iou(box, other.xyxy) >= SAME_OBJECT_IOU:
+        if same_object(name, box, other.class_name, other.xyxy):
             raise Conflict(
                 f"a {name} box is already drawn there (#{other.id} by {other.created_by})",
                 field="xyxy",

@@ -50,10 +50,9 @@ from shelfaudit.review.detections import (
     analysis_saves,
     apply_corrections,
     corrections_of,
-    iou,
     model_boxes,
 )
-from shelfaudit.review.drawn_boxes import SAME_OBJECT_IOU, drawn_boxes_of_photos
+from shelfaudit.review.drawn_boxes import drawn_boxes_of_photos, same_object
 from shelfaudit.review.label_split import DEFAULT_VAL_SHARE, Side, group_of, val_groups
 from shelfaudit.store.objects import ObjectStore
 from shelfaudit.store.tables import Analysis, DrawnBox, LabelCorrection, Photo, PhotoReview
@@ -243,11 +242,7 @@ def with_drawn(labels: list[Label], drawn: Sequence[DrawnBox]) -> list[Label]:
     found = list(labels)
     for d in drawn:
         box = (d.xyxy[0], d.xyxy[1], d.xyxy[2], d.xyxy[3])
-        same = (
-            other.class_name == d.class_name and iou(other.xyxy, box) >= SAME_OBJECT_IOU
-            for other in found
-        )
-        if not any(same):
+        if not any(same_object(d.class_name, box, o.class_name, o.xyxy) for o in found):
             found.append(Label(d.class_name, box, drawn=True))
     return found
 
